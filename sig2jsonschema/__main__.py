@@ -1,0 +1,5 @@
+"""``python -m sig2jsonschema``."""
+
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,81 @@
+"""What every command shares: streams, exit codes, reading sources and writing output."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..exceptions import SourceError
+
+if TYPE_CHECKING:
+    import argparse
+    from typing import TextIO
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+@dataclass
+class Streams:
+    """The three standard streams, injectable for tests."""
+
+    stdout: TextIO
+    stderr: TextIO
+    stdin: TextIO
+
+    def error(self, message: str) -> None:
+        """One line on stderr, prefixed with the program name."""
+        first = message.strip().splitlines()[0] if message.strip() else "error"
+        self.stderr.write(f"sig2jsonschema: error: {first}\n")
+
+    def note(self, message: str) -> None:
+        """An informational line on stderr."""
+        self.stderr.write(f"{message}\n")
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether stderr is a terminal (progress is shown only there)."""
+        isatty = getattr(self.stderr, "isatty", None)
+        return bool(isatty and isatty())
+
+
+def add_source_argument(parser: argparse.ArgumentParser) -> None:
+    """The positional SOURCE every signature-reading command takes."""
+    parser.add_argument(
+        "source",
+        metavar="SOURCE",
+        help="an MLmodel file, a model directory, or a signature JSON file",
+    )
+
+
+def write_json(
+    document: Any, streams: Streams, output: str | None = None, *, indent: int | None = 2
+) -> None:
+    """Write a JSON document to ``output`` (a path) or stdout."""
+    text = json.dumps(document, indent=indent, ensure_ascii=False) + "\n"
+    write_text(text, streams, output)
+
+
+def write_text(text: str, streams: Streams, output: str | None = None) -> None:
+    """Write text to ``output`` (a path) or stdout."""
+    if output and output != "-":
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise SourceError(f"{output}: cannot write ({exc.strerror})") from None
+    else:
+        streams.stdout.write(text)
+
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_FAILED",
+    "EXIT_OK",
+    "Streams",
+    "add_source_argument",
+    "write_json",
+    "write_text",
+]

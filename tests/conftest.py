@@ -1,0 +1,53 @@
+"""Shared fixtures and Hypothesis profiles.
+
+Profiles (pick with ``--hypothesis-profile``): ``dev`` (few examples, the
+default), ``ci`` (more, no deadline; chosen automatically when CI is set) and
+``debug`` (verbose).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Verbosity, settings
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+MODELS = FIXTURES / "models"
+CONFORMANCE = FIXTURES / "conformance"
+
+settings.register_profile("dev", max_examples=50, deadline=None)
+settings.register_profile(
+    "ci",
+    max_examples=200,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("debug", max_examples=50, deadline=None, verbosity=Verbosity.verbose)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+def model_dirs() -> list[Path]:
+    """Every real MLflow model bundled in fixtures/models."""
+    return sorted(p for p in MODELS.iterdir() if (p / "MLmodel").is_file())
+
+
+def corpus_signature_paths() -> list[Path]:
+    """Every conformance-corpus signature file."""
+    return sorted((CONFORMANCE / "signatures").glob("*.json"))
+
+
+def load_cases() -> list[dict[str, Any]]:
+    """The labelled conformance cases (MLflow 3.17.2 verdicts)."""
+    with (CONFORMANCE / "cases.jsonl").open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def cases() -> list[dict[str, Any]]:
+    return load_cases()
