@@ -19,7 +19,7 @@ import yaml
 
 from ._model import parse_signature
 from ._types import Signature
-from .exceptions import SignatureError, SourceError
+from .exceptions import SignatureError
 
 #: The largest signature file read (MLmodel files are a few kilobytes).
 MAX_SIGNATURE_BYTES = 16 * 1024 * 1024
@@ -49,11 +49,11 @@ def _read_text(path: Path) -> str:
             )
         data = path.read_bytes()
     except FileNotFoundError:
-        raise SourceError(f"{path}: no such file or directory") from None
+        raise SignatureError("no such file or directory", source=str(path)) from None
     except IsADirectoryError:
-        raise SourceError(f"{path}: is a directory") from None
-    except PermissionError:
-        raise SourceError(f"{path}: permission denied") from None
+        raise SignatureError("is a directory", source=str(path)) from None
+    except OSError as exc:
+        raise SignatureError(f"cannot read ({exc.strerror})", source=str(path)) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -154,10 +154,13 @@ def _from_path(path: Path) -> Signature:
     if path.is_dir():
         mlmodel = path / "MLmodel"
         if not mlmodel.is_file():
-            raise SourceError(f"{path}: directory has no MLmodel file")
+            raise SignatureError(
+                "directory has no MLmodel file (is it an MLflow model directory?)",
+                source=str(path),
+            )
         return _from_mlmodel(mlmodel)
     if not path.exists():
-        raise SourceError(f"{path}: no such file or directory")
+        raise SignatureError("no such file or directory", source=str(path))
     if path.name == "MLmodel" or path.suffix in {".yaml", ".yml"}:
         return _from_mlmodel(path)
     return _from_json_file(path)

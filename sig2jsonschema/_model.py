@@ -40,6 +40,9 @@ from ._types import (
 from .exceptions import SignatureError, to_pointer
 
 _PARTS = ("inputs", "outputs", "params")
+#: Deepest nesting of a signature document (MLflow's own signatures are a few
+#: levels deep; the bound keeps recursive checks far from Python's stack limit).
+MAX_SIGNATURE_DEPTH = 64
 _DATA_TYPES = [t.name for t in DataType]
 _META_VALIDATOR: Draft202012Validator | None = None
 
@@ -132,19 +135,33 @@ def parse_signature(data: Mapping[str, Any], *, from_type_hint: bool = False) ->
             pointer=to_pointer([unknown[0]]),
         )
     parts = {p: _load_part(data.get(p), p) for p in _PARTS}
+    for p, value in parts.items():
+        _check_depth(value, p)
+    # MLflow treats any falsy part as absent, except that "[]" inputs/outputs
+    # are kept (and refused: empty schema); "[]" params are simply absent.
     parts = {p: v for p, v in parts.items() if v or (v == [] and p != "params")}
-    if not any(parts.get(p) is not None for p in _PARTS) and "params" not in parts:
+    if not parts:
         raise SignatureError("at least one of inputs, outputs or params must be provided")
-    document = {p: parts[p] for p in parts}
-    error = best_match(_meta_validator().iter_errors(document))
+    error = best_match(_meta_validator().iter_errors(parts))
     if error is not None:
         raise _error(_explain(error), tuple(error.absolute_path))
-    inputs = _schema(parts["inputs"], "inputs") if parts.get("inputs") is not None else None
-    outputs = _schema(parts["outputs"], "outputs") if parts.get("outputs") is not None else None
-    params = _param_schema(parts["params"]) if parts.get("params") is not None else None
-    if inputs is None and outputs is None and params is None:
-        raise SignatureError("at least one of inputs, outputs or params must be provided")
+    inputs = _schema(parts["inputs"], "inputs") if "inputs" in parts else None
+    outputs = _schema(parts["outputs"], "outputs") if "outputs" in parts else None
+    params = _param_schema(parts["params"]) if "params" in parts else None
     return Signature(inputs, outputs, params, from_type_hint=from_type_hint)
+
+
+def _check_depth(value: Any, part: str) -> None:
+    """Refuse documents nested deeper than `MAX_SIGNATURE_DEPTH`, without recursing."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, (part,))]
+    while stack:
+        node, path = stack.pop()
+        if len(path) > MAX_SIGNATURE_DEPTH:
+            raise _error(f"nested deeper than {MAX_SIGNATURE_DEPTH} levels", path[:8])
+        if isinstance(node, dict):
+            stack.extend((v, (*path, k)) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, (*path, i)) for i, v in enumerate(node))
 
 
 def _col_type(d: Mapping[str, Any], path: tuple[str | int, ...]) -> ColType:

@@ -12,7 +12,6 @@ from sig2jsonschema import (
     DataType,
     Object,
     SignatureError,
-    SourceError,
     TensorSpec,
     load_signature,
     signature_to_dict,
@@ -240,14 +239,24 @@ def test_bad_signatures_name_the_place(signature, where, fragment):
     assert fragment in str(info.value)
 
 
-def test_missing_path_is_a_source_error(tmp_path):
-    with pytest.raises(SourceError):
+def test_missing_path_names_the_file(tmp_path):
+    with pytest.raises(SignatureError) as info:
         load_signature(tmp_path / "nope")
+    assert info.value.source == str(tmp_path / "nope")
+    assert "no such file" in str(info.value)
 
 
-def test_directory_without_mlmodel_is_a_source_error(tmp_path):
-    with pytest.raises(SourceError, match="no MLmodel"):
+def test_directory_without_mlmodel_says_so(tmp_path):
+    with pytest.raises(SignatureError, match="no MLmodel"):
         load_signature(tmp_path)
+
+
+def test_deeply_nested_signature_is_refused_without_recursing():
+    items: dict = {"type": "long"}
+    for _ in range(10_000):
+        items = {"type": "array", "items": items}
+    with pytest.raises(SignatureError, match="nested deeper than"):
+        load_signature({"inputs": [{**items, "name": "a"}]})
 
 
 def test_mlmodel_without_signature_says_how_to_add_one(tmp_path):
