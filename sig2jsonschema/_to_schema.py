@@ -107,7 +107,7 @@ def to_jsonschema(
         raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
     sig = load_signature(signature)
     ctx = Ctx(sig, mode)
-    input_defs = _register_inputs(ctx)
+    input_defs = _register_inputs(ctx) if part in {"request", "inputs"} else []
     body: JSON
     if part == "request":
         body = _request(ctx, input_defs)

@@ -108,6 +108,7 @@ def register_spec(ctx: Ctx, part: str, index: int, spec: ColSpec | TensorSpec) -
         ctx.defs[name] = {
             "x-mlflow-field": fieldname,
             "x-mlflow-tensor": spec_to_dict(spec),
+            "x-mlflow-index": index,
             "description": describe_tensor(spec, part, index),
             **body,
         }
@@ -117,6 +118,7 @@ def register_spec(ctx: Ctx, part: str, index: int, spec: ColSpec | TensorSpec) -
     ctx.defs[name] = {
         "x-mlflow-field": fieldname,
         "x-mlflow-column": spec_to_dict(spec),
+        "x-mlflow-index": index,
         "description": describe_column(spec, part, index),
         **value,
     }
@@ -165,6 +167,7 @@ def register_param(ctx: Ctx, index: int, spec: ParamSpec) -> str:
     ctx.defs[name] = {
         "x-mlflow-field": f"params[{spec.name!r}]",
         "x-mlflow-param": param_to_dict(spec),
+        "x-mlflow-index": index,
         "description": f"params[{spec.name!r}]: {spec.type}{shape}, default "
         f"{spec.default!r} when absent",
         **param_value(spec, ctx.mode),
@@ -346,14 +349,18 @@ def tf_columnar(ctx: Ctx, key: str) -> JSON:
     values: JSON = {}
     for i, c in enumerate(ctx.columns):
         one = _tf_value(ctx, i, c, null_ok=_tf_null_ok(ctx, key))
+        column: JSON = {"type": "array", "items": one}
         if ctx.strict:
-            values[str(c.name)] = {"type": "array", "minItems": 1, "items": one}
-        else:
-            # MLflow broadcasts scalars: a bare value is a one-value column.
-            values[str(c.name)] = {"if": {"type": "array"}, "then": {"items": one}, "else": one}
+            column["minItems"] = 1
+        # A bare value is a one-value column (MLflow broadcasts scalars).
+        values[str(c.name)] = {"if": {"type": "array"}, "then": column, "else": one}
     out = _row_object(ctx, values)
     if ctx.strict:
-        out["x-mlflow-equal-lengths"] = True
+        # Strict: all columns (equal lengths) or all single values (one row), never
+        # a mix, whose scalars MLflow would broadcast.
+        out["if"] = {"additionalProperties": {"type": "array"}}
+        out["then"] = {"x-mlflow-equal-lengths": True}
+        out["else"] = {"additionalProperties": {"not": {"type": "array"}}}
     return out
 
 
@@ -426,9 +433,11 @@ def _tensor_cell(ctx: Ctx, i: int, spec: TensorSpec) -> JSON:
     leaf = tensor_leaf(spec.dtype, ctx.mode)
     field_ = field_name("inputs", spec, i)
     if len(spec.shape) == 1:
+        # A scalar cell, or a one-element list (the flat form of a 1-D sample).
+        one: JSON = {"items": leaf}
         if ctx.strict:
-            return {"x-mlflow-field": field_, **leaf}
-        return {"x-mlflow-field": field_, "if": {"type": "array"}, "then": {"items": leaf}}
+            one.update(minItems=1, maxItems=1)
+        return {"x-mlflow-field": field_, "if": {"type": "array"}, "then": one, "else": leaf}
     size = flat_size(spec.shape)
     return {
         "x-mlflow-field": field_,

@@ -281,6 +281,7 @@ ANNOTATIONS: tuple[str, ...] = (
     "x-mlflow-column",
     "x-mlflow-tensor",
     "x-mlflow-param",
+    "x-mlflow-index",
     "x-mlflow-form",
     "x-mlflow-forms",
     "x-mlflow-recommended-form",
