@@ -564,8 +564,12 @@ def _diff_tensors(
                 yield _change(
                     "tensor-dtype-widened",
                     field,
-                    f"{field}: dtype {spec.dtype} -> {b.dtype}; the same values are accepted "
-                    f"and predict receives {b.dtype}",
+                    f"{field}: dtype {spec.dtype} -> {b.dtype}; "
+                    + (
+                        f"the same values are accepted and predict receives {b.dtype}"
+                        if part == "inputs"
+                        else f"responses now carry {b.dtype} values"
+                    ),
                 )
             else:
                 yield _change(
@@ -587,7 +591,7 @@ def _diff_tensors(
                 + (
                     "; every array of the old shape still fits"
                     if code == "tensor-shape-relaxed"
-                    else "; arrays of the old shape are rejected"
+                    else "; arrays of the old shape no longer fit"
                 ),
             )
 

@@ -14,20 +14,32 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 from collections import defaultdict
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from sig2jsonschema import load_signature
-from sig2jsonschema._check import CHECK_CODES, all_codes, check, pending_hazards
+from sig2jsonschema._check import (
+    CHECK_CODES,
+    ExampleError,
+    _example_info,
+    all_codes,
+    build_example_body,
+    check,
+    pending_hazards,
+)
 from sig2jsonschema._hazards import FORMS, LLM_KEYS, has_one_row_column, hazard_codes, hazards
 from sig2jsonschema._types import DataType, Signature
 
-from .conftest import CONFORMANCE, load_cases
+from .conftest import CONFORMANCE, MODELS, load_cases, model_dirs
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # --------------------------------------------------------------------------
 # The corpus, grouped
@@ -505,3 +517,178 @@ def test_forms_cover_every_form_in_table_order():
     assert list(doc["forms"]) == list(FORMS)
     assert doc["forms"]["inputs/columnar"]["works"] is False
     assert doc["summary"] == {"errors": 2, "warnings": 1}
+
+
+# --------------------------------------------------------------------------
+# Examples
+# --------------------------------------------------------------------------
+VERDICTS = json.loads((MODELS / "verdicts.json").read_text(encoding="utf-8"))
+
+
+def _same_json(a: Any, b: Any) -> bool:
+    """JSON equality that treats NaN tokens as equal (MLflow writes them)."""
+    return json.dumps(a, sort_keys=True, allow_nan=True) == json.dumps(
+        b, sort_keys=True, allow_nan=True
+    )
+
+
+@pytest.mark.parametrize("model", model_dirs(), ids=lambda p: p.name)
+def test_input_example_builds_the_body_mlflow_wrote(model):
+    """Our reading of saved_input_example_info reproduces serving_input_example.json."""
+    info = _example_info(model)
+    example = json.loads((model / "input_example.json").read_text(encoding="utf-8"))
+    serving = json.loads((model / "serving_input_example.json").read_text(encoding="utf-8"))
+    assert _same_json(build_example_body(info, example), serving)
+
+
+@pytest.mark.parametrize("model", model_dirs(), ids=lambda p: p.name)
+def test_real_model_examples_match_what_mlflow_did(model):
+    report = check(model)
+    verdict = VERDICTS[model.name]
+    by_file = {e.file: e for e in report.examples}
+    assert set(by_file) == {"serving_input_example.json", "input_example.json"}
+    assert by_file["serving_input_example.json"].status == verdict["oracle_status"]
+    assert by_file["serving_input_example.json"].status == verdict["real_model"][0]
+    # The input example builds the same body, so MLflow serves it too.
+    assert by_file["input_example.json"].status == verdict["oracle_status"]
+    example_errors = [f for f in report.findings if f.example and f.severity == "error"]
+    assert example_errors == []
+    nan_bodies = "NaN" in (model / "serving_input_example.json").read_text(encoding="utf-8")
+    codes = {f.code for f in report.findings if f.example}
+    assert ("example-non-rfc-json" in codes) == nan_bodies
+
+
+def test_bare_nan_examples_are_warnings_not_errors():
+    report = check(MODELS / "optional_columns_sklearn")
+    (nan,) = [f for f in report.findings if f.code == "example-non-rfc-json"]
+    assert nan.severity == "warning"
+    assert nan.example == "serving_input_example.json, input_example.json"
+    assert nan.forms == ("dataframe_split",)
+    assert report.exit_code() == 0
+    assert report.exit_code("warning") == 1
+    serving = report.examples[0]
+    assert serving.nonfinite == 5
+    assert any(p.keyword == "x-json-nonfinite" for p in serving.strict_problems)
+
+
+def test_chat_examples_are_sent_without_an_envelope():
+    report = check(MODELS / "chat_messages_pyfunc")
+    for example in report.examples:
+        assert (example.form, example.unwrapped, example.status) == ("llm", True, 200)
+        assert example.strict_problems == ()
+
+
+def test_type_hinted_model_examples_are_served():
+    report = check(MODELS / "type_hinted_pyfunc" / "MLmodel")
+    assert [e.status for e in report.examples] == [200, 200]
+    assert [f.code for f in report.findings] == ["type-hint-inputs-only"]
+
+
+def test_a_signature_file_has_no_examples():
+    report = check(MODELS / "iris_sklearn_classifier" / "signature.json")
+    assert report.examples == ()
+    assert report.to_dict()["examples"] == []
+
+
+def _model_copy(tmp_path: Path, name: str) -> Path:
+    target = tmp_path / name
+    shutil.copytree(MODELS / name, target)
+    return target
+
+
+def test_an_example_mlflow_rejects_is_an_error(tmp_path):
+    model = _model_copy(tmp_path, "iris_sklearn_classifier")
+    body = json.loads((model / "serving_input_example.json").read_text(encoding="utf-8"))
+    body["dataframe_split"]["data"][0][0] = "five"
+    (model / "serving_input_example.json").write_text(json.dumps(body), encoding="utf-8")
+    report = check(model)
+    (rejected,) = [f for f in report.findings if f.code == "example-rejected"]
+    assert (rejected.severity, rejected.example) == ("error", "serving_input_example.json")
+    assert rejected.forms == ("dataframe_split",)
+    assert "400" in rejected.message
+    assert report.exit_code() == 1
+    assert report.examples[0].to_dict()["mlflow"]["status"] == 400
+
+
+def test_an_example_mlflow_alters_is_not_strict(tmp_path):
+    model = _model_copy(tmp_path, "mixed_types_sklearn_regressor")
+    body = json.loads((model / "serving_input_example.json").read_text(encoding="utf-8"))
+    body["dataframe_split"]["data"][0][0] = 52.5  # a long column: MLflow truncates to 52
+    (model / "serving_input_example.json").write_text(json.dumps(body), encoding="utf-8")
+    report = check(model)
+    (finding,) = [f for f in report.findings if f.code == "example-not-strict"]
+    assert (finding.severity, finding.example) == ("warning", "serving_input_example.json")
+    assert report.examples[0].accepted
+    assert report.examples[0].to_dict()["strict"]["valid"] is False
+    assert report.exit_code() == 0
+
+
+def test_an_unreadable_input_example_is_a_warning(tmp_path):
+    model = _model_copy(tmp_path, "params_pyfunc")
+    (model / "input_example.json").write_text('{"columns": ["prompt"]}', encoding="utf-8")
+    report = check(model)
+    (finding,) = [f for f in report.findings if f.code == "example-unreadable"]
+    assert (finding.severity, finding.example) == ("warning", "input_example.json")
+    assert "params" in finding.message
+    by_file = {e.file: e for e in report.examples}
+    assert by_file["input_example.json"].status is None
+    assert by_file["input_example.json"].to_dict()["strict"]["valid"] is None
+    assert by_file["serving_input_example.json"].accepted
+
+
+def test_a_model_without_example_files_has_no_examples(tmp_path):
+    model = tmp_path / "m"
+    model.mkdir()
+    shutil.copy(MODELS / "iris_sklearn_classifier" / "MLmodel", model / "MLmodel")
+    assert check(model).examples == ()
+    assert check(model, examples=False).examples == ()
+
+
+@pytest.mark.parametrize(
+    ("info", "example", "body"),
+    [
+        (
+            {"type": "dataframe", "pandas_orient": "values"},
+            {"data": [[1]]},
+            {"dataframe_split": {"data": [[1]]}},
+        ),
+        (
+            {"type": "dataframe", "pandas_orient": "records"},
+            [{"a": 1}],
+            {"dataframe_records": [{"a": 1}]},
+        ),
+        ({"type": "ndarray"}, {"a": [1, 2]}, {"inputs": {"a": [1, 2]}}),
+        ({"type": "json_object"}, ["x"], {"inputs": ["x"]}),
+        (
+            {"type": "json_object", "params": "true"},
+            {"inputs": {"prompt": "hi"}, "params": {"k": 1}},
+            {"prompt": "hi", "k": 1},
+        ),
+        (
+            {"type": "sparse_matrix_csr"},
+            {"data": [1, 2], "indices": [2, 0], "indptr": [0, 1, 2], "shape": [2, 3]},
+            {"inputs": [[0, 0, 1], [2, 0, 0]]},
+        ),
+        (
+            {"type": "sparse_matrix_csc"},
+            {"data": [1, 2], "indices": [1, 0], "indptr": [0, 1, 1, 2], "shape": [2, 3]},
+            {"inputs": [[0, 0, 2], [1, 0, 0]]},
+        ),
+    ],
+)
+def test_example_bodies_follow_mlflow(info, example, body):
+    assert build_example_body(info, example) == body
+
+
+@pytest.mark.parametrize(
+    ("info", "example"),
+    [
+        ({"type": "dataframe", "pandas_orient": "index"}, {"a": {"0": 1}}),
+        ({"type": "sparse_matrix_csr"}, {"data": [1]}),
+        ({"type": "image"}, [1]),
+        ({"type": "ndarray", "params": "true"}, [1]),
+    ],
+)
+def test_example_shapes_mlflow_does_not_write_are_refused(info, example):
+    with pytest.raises(ExampleError):
+        build_example_body(info, example)
