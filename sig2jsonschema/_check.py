@@ -162,6 +162,8 @@ class ExampleReport:
     error_code: str | None = None
     #: Why MLflow rejects it, in our words.
     error: str | None = None
+    #: The signature field the rejection concerns, when known.
+    error_field: str = ""
     #: Whether MLflow answers without the ``predictions`` wrapper (LLM form).
     unwrapped: bool = False
     #: Strict-contract problems (empty when strict-valid).
@@ -515,6 +517,7 @@ def _judge(sig: Signature, file: str, origin: str, text: str) -> ExampleReport:
         status=outcome.status,
         error_code=outcome.error_code,
         error=None if outcome.status == 200 else outcome.message,
+        error_field="" if outcome.status == 200 else outcome.field,
         unwrapped=outcome.unwrapped,
         strict_problems=_strict_problems(sig, text, outcome),
         nonfinite=_count_nonfinite(text),
@@ -566,7 +569,7 @@ def _example_findings(reports: list[ExampleReport]) -> list[Finding]:
                 Finding(
                     "error",
                     "example-rejected",
-                    "",
+                    r.error_field,
                     forms,
                     f"MLflow's scoring server rejects the example ({r.status} {r.error_code}): "
                     f"{r.error}",
@@ -575,31 +578,36 @@ def _example_findings(reports: list[ExampleReport]) -> list[Finding]:
                 r.file,
             )
             continue
+        nan_at = {p.pointer for p in r.strict_problems if p.keyword == _KW_NONFINITE}
         if r.nonfinite:
+            shown = sorted(nan_at)[:3]
+            where_nan = f" (at {', '.join(shown)}{', ...' if len(nan_at) > 3 else ''})"
             add(
                 Finding(
                     "warning",
                     "example-non-rfc-json",
                     "",
                     forms,
-                    f"the example holds {r.nonfinite} bare NaN/Infinity token(s): MLflow's "
-                    "server accepts them, but they are not RFC 8259 JSON and most clients "
-                    "outside Python cannot send them",
-                    "send null for a missing optional value, or leave the column out",
+                    f"the example holds {r.nonfinite} bare NaN/Infinity token(s)"
+                    f"{where_nan if nan_at else ''}: MLflow's server accepts them, but they "
+                    "are not RFC 8259 JSON and most clients outside Python cannot send them",
+                    "send null only where the strict contract allows it (optional double, float "
+                    "and datetime columns); otherwise leave the column out of that request",
                 ),
                 r.file,
             )
-        other = [p.message for p in r.strict_problems if p.keyword != _KW_NONFINITE]
+        # Problems at a NaN token are consequences of it, already reported above.
+        other = [p for p in r.strict_problems if p.pointer not in nan_at]
         if other:
             more = f" (and {len(other) - 1} more)" if len(other) > 1 else ""
             add(
                 Finding(
                     "warning",
                     "example-not-strict",
-                    "",
+                    other[0].field,
                     forms,
                     f"MLflow accepts the example{f' ({where})' if where else ''}, but it is "
-                    f"outside the strict contract: {other[0]}{more}",
+                    f"outside the strict contract: {other[0].message}{more}",
                     "rewrite the example in a form and with values the strict contract accepts",
                 ),
                 r.file,

@@ -7,10 +7,12 @@ from io import StringIO
 
 import pytest
 
-from sig2jsonschema._hazards import FORMS
+from sig2jsonschema._check import CHECK_CODES, all_codes
+from sig2jsonschema._diff import CHANGE_KINDS
+from sig2jsonschema._hazards import FORMS, RULES
 from sig2jsonschema.cli import run
 
-from .conftest import CONFORMANCE, MODELS
+from .conftest import CONFORMANCE, MODELS, ROOT
 from .test_check import clean_signatures, rejected_signatures
 
 
@@ -176,3 +178,53 @@ def test_diff_with_only_safe_or_behaviour_changes_exits_0(tmp_path):
     assert code == 0
     assert "SAFE      type-widened" in out
     assert "SAFE      column-added-optional" in out
+
+
+# --------------------------------------------------------------------------
+# docs/check.md stays true
+# --------------------------------------------------------------------------
+DOC = (ROOT / "docs" / "check.md").read_text(encoding="utf-8")
+
+
+def _table_rows() -> dict[str, list[str]]:
+    rows = {}
+    for line in DOC.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("| `") and len(cells) >= 2:
+            rows[cells[0].split("`")[1]] = cells[1:]
+    return rows
+
+
+def test_every_finding_code_is_documented_with_its_severity():
+    rows = _table_rows()
+    for code in all_codes():
+        assert code in rows, code
+    for code, (severity, _) in CHECK_CODES.items():
+        assert rows[code][0] == severity
+    for rule in RULES:
+        wanted = "error if required" if rule.severity == "required" else rule.severity
+        assert rows[rule.code][0] == wanted, rule.code
+
+
+def test_every_change_code_is_documented_with_its_kinds():
+    rows = _table_rows()
+    for code, kinds in CHANGE_KINDS.items():
+        assert tuple(rows[code][:2]) == kinds, code
+
+
+def test_the_pasted_report_is_what_the_command_prints(monkeypatch):
+    """The report in the docs is the real one (codes, fields and form lines)."""
+    monkeypatch.chdir(ROOT)
+    start = DOC.index("$ sig2jsonschema check fixtures/models/optional_columns_sklearn\n")
+    pasted = DOC[start:].split("\n", 1)[1].split("$ echo $?")[0]
+    code, out, _ = cli("check", "fixtures/models/optional_columns_sklearn")
+    assert code == 0
+
+    def skeleton(text: str) -> list[str]:
+        return [
+            line
+            for line in text.splitlines()
+            if line and not line.startswith("         ")  # message, fix and forms lines
+        ]
+
+    assert skeleton(pasted) == skeleton(out)
