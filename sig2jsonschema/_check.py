@@ -32,7 +32,7 @@ from . import _hazards
 from ._hazards import FORMS, FRAME_FORMS, Hazard, applicable_forms, form_verdicts
 from ._load import _parse_yaml, _read_text, load_signature, model_dir_of
 from ._types import Signature, TensorSpec, field_name
-from .exceptions import Sig2JsonSchemaError
+from .exceptions import Sig2JsonSchemaError, to_pointer
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -60,9 +60,6 @@ CHECK_CODES: dict[str, tuple[Severity, str]] = {
     "example-not-strict": ("warning", "MLflow accepts the example, outside the strict contract"),
     "example-unreadable": ("warning", "an example file cannot be read or turned into a body"),
 }
-
-#: The strict validator's keyword for a NaN/Infinity literal (reported as its own code).
-_KW_NONFINITE = "x-json-nonfinite"
 
 #: The two example files MLflow writes next to ``MLmodel``.
 INPUT_EXAMPLE = "input_example.json"
@@ -168,8 +165,8 @@ class ExampleReport:
     unwrapped: bool = False
     #: Strict-contract problems (empty when strict-valid).
     strict_problems: tuple[Problem, ...] = ()
-    #: How many NaN/Infinity literals the body holds.
-    nonfinite: int = 0
+    #: Where the body holds NaN/Infinity literals (RFC 6901 pointers).
+    nonfinite_at: tuple[str, ...] = ()
     #: Set when the example could not be read or built.
     unreadable: str | None = None
 
@@ -177,6 +174,11 @@ class ExampleReport:
     def accepted(self) -> bool:
         """Whether MLflow serves the example (HTTP 200)."""
         return self.status == 200
+
+    @property
+    def nonfinite(self) -> int:
+        """How many NaN/Infinity literals the body holds."""
+        return len(self.nonfinite_at)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -193,6 +195,7 @@ class ExampleReport:
                 "valid": None if self.status is None else not self.strict_problems,
                 "problems": [p.to_dict() for p in self.strict_problems],
             },
+            "nonfinite_at": list(self.nonfinite_at),
             "unreadable": self.unreadable,
         }
 
@@ -489,20 +492,27 @@ def judge_examples(sig: Signature, model_dir: Path) -> list[ExampleReport]:
     return reports
 
 
-def _count_nonfinite(text: str) -> int:
-    """How many NaN/Infinity/-Infinity literals a JSON text holds (0 if not JSON)."""
-    count = 0
+class _NonFinite:
+    """Stands for a NaN/Infinity literal while its location is found."""
 
-    def hook(_token: str) -> float:
-        nonlocal count
-        count += 1
-        return 0.0
 
+def _nonfinite_pointers(text: str) -> tuple[str, ...]:
+    """RFC 6901 pointers of every NaN/Infinity/-Infinity literal in a JSON text."""
     try:
-        json.loads(text, parse_constant=hook)
+        value = json.loads(text, parse_constant=lambda _token: _NonFinite())
     except (ValueError, RecursionError):
-        return 0
-    return count
+        return ()
+    found: list[str] = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, _NonFinite):
+            found.append(to_pointer(path))
+        elif isinstance(node, dict):
+            stack.extend((v, (*path, k)) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, (*path, i)) for i, v in enumerate(node))
+    return tuple(sorted(found))
 
 
 def _judge(sig: Signature, file: str, origin: str, text: str) -> ExampleReport:
@@ -520,7 +530,7 @@ def _judge(sig: Signature, file: str, origin: str, text: str) -> ExampleReport:
         error_field="" if outcome.status == 200 else outcome.field,
         unwrapped=outcome.unwrapped,
         strict_problems=_strict_problems(sig, text, outcome),
-        nonfinite=_count_nonfinite(text),
+        nonfinite_at=_nonfinite_pointers(text),
     )
 
 
@@ -578,19 +588,19 @@ def _example_findings(reports: list[ExampleReport]) -> list[Finding]:
                 r.file,
             )
             continue
-        nan_at = {p.pointer for p in r.strict_problems if p.keyword == _KW_NONFINITE}
-        if r.nonfinite:
+        nan_at = set(r.nonfinite_at)
+        if nan_at:
             shown = sorted(nan_at)[:3]
-            where_nan = f" (at {', '.join(shown)}{', ...' if len(nan_at) > 3 else ''})"
             add(
                 Finding(
                     "warning",
                     "example-non-rfc-json",
                     "",
                     forms,
-                    f"the example holds {r.nonfinite} bare NaN/Infinity token(s)"
-                    f"{where_nan if nan_at else ''}: MLflow's server accepts them, but they "
-                    "are not RFC 8259 JSON and most clients outside Python cannot send them",
+                    f"the example holds {len(nan_at)} bare NaN/Infinity token(s) (at "
+                    f"{', '.join(shown)}{', ...' if len(nan_at) > 3 else ''}): MLflow's server "
+                    "accepts them, but they are not RFC 8259 JSON and most clients outside "
+                    "Python cannot send them",
                     "send null only where the strict contract allows it (optional double, float "
                     "and datetime columns); otherwise leave the column out of that request",
                 ),
