@@ -1,0 +1,507 @@
+"""`Validator`: would MLflow's scoring server serve this request body as intended?
+
+Two modes (``docs/validation.md``):
+
+* ``mlflow`` predicts MLflow 3.17.2's verdict exactly.  The verdict comes from
+  the emulator (`sig2jsonschema._emulate`); the exported ``mlflow``-mode JSON
+  Schema, run on the ``jsonschema`` library with our vocabulary keywords,
+  supplies pointer, keyword and expected words where it agrees, the
+  emulator's own outcome otherwise.  Lossy conversions on accepted bodies are
+  warnings.
+* ``strict`` (the default) is the contract of ``docs/strict-contract.md``,
+  judged for the form the body came in: RFC 8259 JSON, the strict schema, a
+  body form that works for the signature (`sig2jsonschema._hazards`), and the
+  emulator accepting with no warning (each ``mlflow``-mode warning is a strict
+  error at its pointer).
+
+Everything is compiled once, in ``__init__``: the schemas, their validators
+(the extended 2020-12 class of `sig2jsonschema._vocabulary` with the offline
+registry), the schema indexes that name fields, the form verdicts.  A
+`Validator` keeps no per-body state, so it may be shared between threads; it
+never mutates the signature or a body.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ._errors import DATA_KEYS, ErrorMapper, SchemaIndex, order
+from ._hazards import form_verdicts, has_one_row_column
+from ._load import load_signature
+from ._resources import registry
+from ._to_schema import to_jsonschema
+from ._types import Signature
+from ._validate_body import (
+    CSV_TYPE,
+    JSON_TYPE,
+    KW_CONTENT_TYPE,
+    PARQUET_TYPE,
+    decode_json,
+    nonfinite_errors,
+    parse_content_type,
+    top_level_error,
+)
+from ._vocabulary import validator_for
+from .coercion import ParsedRequest
+from .exceptions import to_pointer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from ._emulate_types import ConversionWarning, Outcome
+    from .exceptions import PayloadError
+    from .typing import Mode
+
+#: Keyword of the error for a body form that does not work for the signature (strict).
+KW_FORM = "x-mlflow-form"
+#: Keyword of an error only the emulated server detects (when it names no rule).
+KW_SERVER = "x-mlflow-server"
+
+_MODES = ("strict", "mlflow")
+_RAW = (str, bytes, bytearray, memoryview)
+
+
+@dataclass
+class _Check:
+    """What one validation found (internal; never shared between calls)."""
+
+    errors: list[PayloadError] = field(default_factory=list)
+    outcome: Outcome | None = None
+
+
+class Validator:
+    """Validate MLflow scoring-server request bodies against one signature.
+
+    Args:
+        signature: a `Signature`, or anything `load_signature` reads (an
+            MLmodel file, a model directory, a signature JSON file or dict).
+        mode: ``"strict"`` (default; the portable contract) or ``"mlflow"``
+            (MLflow 3.17.2's own verdict).
+        redact: withhold every payload value from messages (pointers, fields
+            and expected types only).
+
+    Raises:
+        ValueError: an unknown mode.
+        SignatureError: the signature cannot be read.
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(self, signature: Any, mode: Mode = "strict", redact: bool = False) -> None:
+        if mode not in _MODES:
+            msg = f"mode must be 'strict' or 'mlflow', got {mode!r}"
+            raise ValueError(msg)
+        sig = signature if isinstance(signature, Signature) else load_signature(signature)
+        self.signature: Signature = sig
+        self.mode: Mode = mode
+        self.redact = redact
+        #: The exported request schema this validator runs (do not modify).
+        self.schema: dict[str, Any] = to_jsonschema(sig, part="request", mode=mode)
+        self._validator = validator_for(self.schema)
+        self._mapper = ErrorMapper(SchemaIndex(self.schema, registry()), sig, redact=redact)
+        self._verdicts = form_verdicts(sig)
+        self._working = [f for f, v in self._verdicts.items() if v.works]
+        self._response: tuple[dict[str, Any], Any, ErrorMapper] | None = None
+        if sig.outputs is not None:
+            outputs = to_jsonschema(sig, part="outputs", mode=mode)
+            self._response = (
+                outputs,
+                validator_for(outputs),
+                ErrorMapper(
+                    SchemaIndex(outputs, registry()), sig, redact=redact, subject="outputs"
+                ),
+            )
+
+    def __repr__(self) -> str:
+        return f"Validator(<signature>, mode={self.mode!r}, redact={self.redact!r})"
+
+    # -- requests -----------------------------------------------------------------------
+
+    def iter_errors(self, body: Any, *, content_type: str = JSON_TYPE) -> Iterator[PayloadError]:
+        """Yield every `PayloadError` of ``body``, best first (a heuristic order).
+
+        ``body`` is the raw body (``bytes`` as received, or ``str`` sent as
+        UTF-8) or an already parsed JSON value; ``content_type`` the request's
+        ``Content-Type`` (``text/csv`` and ``application/vnd.apache.parquet``
+        bodies are read as MLflow reads them).
+        """
+        yield from self._check(body, content_type).errors
+
+    def validate(self, body: Any, *, content_type: str = JSON_TYPE) -> None:
+        """Raise the best `PayloadError` of ``body``, if any.
+
+        The best error is jsonschema's `best_match` (plus a deep match into the
+        body form that was sent) after the body-level checks: a heuristic,
+        which may change between versions.
+        """
+        errors = self._check(body, content_type).errors
+        if errors:
+            raise errors[0]
+
+    def is_valid(self, body: Any, *, content_type: str = JSON_TYPE) -> bool:
+        """Whether ``body`` is valid in this validator's mode."""
+        return not self._check(body, content_type).errors
+
+    def parse(self, body: Any, *, content_type: str = JSON_TYPE) -> ParsedRequest:
+        """Validate ``body`` (raising as `validate` does) and return what ``predict`` gets.
+
+        Raises:
+            PayloadError: the body is invalid in this mode.
+        """
+        check = self._check(body, content_type)
+        if check.errors:
+            raise check.errors[0]
+        outcome = check.outcome
+        assert outcome is not None
+        return ParsedRequest(
+            inputs=outcome.received,
+            params=outcome.params,
+            warnings=tuple(outcome.warnings) if self.mode == "mlflow" else (),
+            form=outcome.form,
+            unwrapped=outcome.unwrapped,
+        )
+
+    def warnings(
+        self, body: Any, *, content_type: str = JSON_TYPE
+    ) -> tuple[ConversionWarning, ...]:
+        """The lossy conversions MLflow makes on ``body`` (none when MLflow rejects it)."""
+        outcome = self._emulate(body, content_type)
+        return tuple(outcome.warnings) if outcome.status == 200 else ()
+
+    # -- responses ----------------------------------------------------------------------
+
+    def validate_response(self, body: Any, *, unwrapped: bool | None = None) -> None:
+        """Check a scoring-server response against the signature's outputs.
+
+        ``body`` is ``{"predictions": ...}`` (raw JSON text/bytes or parsed),
+        or, for unified-LLM requests, the unwrapped predictions.  With
+        ``unwrapped=None`` an object holding ``predictions`` is taken as
+        wrapped, and any other object too unless the outputs are an object.
+
+        Raises:
+            PayloadError: the best error, with pointers into the response body.
+        """
+        for error in self.iter_response_errors(body, unwrapped=unwrapped):
+            raise error
+
+    def iter_response_errors(
+        self, body: Any, *, unwrapped: bool | None = None
+    ) -> Iterator[PayloadError]:
+        """Yield every `PayloadError` of a response body (see `validate_response`)."""
+        if isinstance(body, _RAW):
+            raw = bytes(body) if not isinstance(body, str) else body
+            decoded = decode_json(raw, strict=False, redact=self.redact)
+            if decoded.fatal is not None:
+                yield decoded.fatal
+                return
+            value = decoded.value
+        else:
+            value = body
+        if self._response is None:
+            return
+        schema, validator, mapper = self._response
+        wrapped = isinstance(value, dict) and "predictions" in value
+        if unwrapped is None:
+            unwrapped = not wrapped and not (
+                isinstance(value, dict) and schema.get("type") != "object"
+            )
+        prefix: list[str | int] = []
+        predictions = value
+        if not unwrapped:
+            if not wrapped:
+                yield mapper.make(
+                    pointer="",
+                    keyword="required",
+                    expected="an object with a 'predictions' member",
+                    got="an object without it" if isinstance(value, dict) else "another value",
+                )
+                return
+            predictions, prefix = value["predictions"], ["predictions"]
+        for error in order(list(validator.iter_errors(predictions))):
+            for mapped in mapper.map(error, predictions):
+                mapped.pointer = to_pointer(prefix) + mapped.pointer
+                yield mapped
+
+    # -- the pipeline -------------------------------------------------------------------
+
+    def _emulate(self, body: Any, content_type: str | None) -> Outcome:
+        from ._emulate import emulate
+
+        return emulate(self.signature, body, content_type=content_type)
+
+    def _check(self, body: Any, content_type: str | None) -> _Check:
+        check = _Check()
+        header = parse_content_type(content_type)
+        if header.refusal:
+            status = 500 if content_type is None else 415
+            check.errors.append(
+                self._mapper.make(
+                    pointer="",
+                    keyword=KW_CONTENT_TYPE,
+                    expected=f"a Content-Type MLflow serves: {header.refusal}",
+                    got=repr(content_type),
+                    status=status,
+                    error_code="BAD_REQUEST" if status == 415 else "INTERNAL_ERROR",
+                )
+            )
+            return check
+        if header.mime in {CSV_TYPE, PARQUET_TYPE}:
+            return self._check_table(body, content_type, check)
+        strict = self.mode == "strict"
+        if isinstance(body, _RAW):
+            decoded = decode_json(
+                bytes(body) if not isinstance(body, str) else body,
+                strict=strict,
+                redact=self.redact,
+            )
+            if decoded.fatal is not None:
+                check.outcome = self._emulate(body, content_type)
+                check.errors.append(_with_status(decoded.fatal, check.outcome))
+                return check
+            value = decoded.value
+            check.errors.extend(decoded.problems)
+        else:
+            value = body
+            if strict:
+                check.errors.extend(nonfinite_errors(value, redact=self.redact))
+        outcome = check.outcome = self._emulate(body, content_type)
+        shape_error = top_level_error(value, redact=self.redact)
+        if shape_error is not None:
+            check.errors.append(_with_status(shape_error, outcome))
+            return check
+        if strict and not self._working:
+            check.errors.append(self._no_form_error(outcome))
+            return check
+        schema_errors = self._schema_errors(value, outcome)
+        if self.mode == "mlflow":
+            return self._mlflow_verdict(check, outcome, schema_errors)
+        form_error = self._form_error(outcome)
+        if form_error is not None:
+            check.errors.append(form_error)
+            # The envelope errors the schema raises for a form it does not list
+            # (no such key, an unknown member) say the same thing less well.
+            schema_errors = [
+                e for e in schema_errors if e.pointer not in {"", form_error.pointer}
+            ]
+        check.errors.extend(_with_status(e, outcome) for e in schema_errors)
+        if outcome.status != 200:
+            if not check.errors:
+                check.errors.append(self._server_error(outcome))
+            return check
+        taken = {e.pointer for e in check.errors}
+        check.errors.extend(e for e in self._warning_errors(outcome) if e.pointer not in taken)
+        return check
+
+    def _mlflow_verdict(
+        self, check: _Check, outcome: Outcome, schema_errors: list[PayloadError]
+    ) -> _Check:
+        """mlflow mode: the emulator decides; the schema words the errors it agrees on."""
+        if outcome.status == 200:
+            # Accepted by MLflow: a schema error here would be the schema being
+            # stricter than MLflow, never a reason to refuse (docs/validation.md).
+            check.errors.clear()
+            return check
+        related = [e for e in schema_errors if _related(e.pointer, outcome.pointer)]
+        others = [e for e in schema_errors if e not in related]
+        check.errors.extend(_with_status(e, outcome) for e in related)
+        if not related:
+            check.errors.append(self._server_error(outcome))
+        check.errors.extend(_with_status(e, outcome) for e in others)
+        return check
+
+    def _check_table(self, body: Any, content_type: str | None, check: _Check) -> _Check:
+        """CSV and Parquet: MLflow reads them with pandas; the emulator judges."""
+        if isinstance(body, str):
+            body = body.encode("utf-8", "surrogatepass")
+        outcome = check.outcome = self._emulate(body, content_type)
+        if outcome.status != 200:
+            check.errors.append(self._server_error(outcome))
+        elif self.mode == "strict":
+            check.errors.extend(self._warning_errors(outcome))
+        return check
+
+    def _schema_errors(self, value: Any, outcome: Outcome) -> list[PayloadError]:
+        """The schema's errors, best first, mapped; one per (pointer, rule, words)."""
+        found = list(self._validator.iter_errors(value))
+        out: list[PayloadError] = []
+        seen: set[tuple[str, str, str]] = set()
+        for error in order(found, outcome.form or _envelope_of(value)):
+            for mapped in self._mapper.map(error, value):
+                key = (mapped.pointer, mapped.keyword, mapped.expected)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(mapped)
+        return out
+
+    def _status_of(self, outcome: Outcome) -> tuple[int, str]:
+        """The status/code to report: MLflow's when it rejects, else 400 (strict only)."""
+        if outcome.status != 200:
+            return outcome.status, outcome.error_code or "INTERNAL_ERROR"
+        return 400, "BAD_REQUEST"
+
+    def _form_error(self, outcome: Outcome) -> PayloadError | None:
+        """Strict: the body's form must be one that works for this signature."""
+        form = outcome.form
+        if form is None or form == "inputs/raw":
+            return None
+        status, code = self._status_of(outcome)
+        working = ", ".join(self._working)
+        if form in DATA_KEYS:
+            # The server stopped before telling the shape apart: judge the key.
+            if any(f.split("/")[0] == form for f in self._working):
+                return None
+            return self._mapper.make(
+                pointer=f"/{form}",
+                keyword=KW_FORM,
+                expected=f"a body form that works for this signature ({working})",
+                got=f"the {form} key, which no working form uses",
+                status=status,
+                error_code=code,
+            )
+        if form.endswith("/row") and not has_one_row_column(self.signature):
+            # An all-scalar inputs object is one row for MLflow (spec 3.4.1); for a
+            # signature without array/object columns that is the columnar form with
+            # every column broadcast from one value.
+            form = form.replace("/row", "/columnar")
+        verdict = self._verdicts.get(form)
+        if verdict is None or verdict.works:
+            return None
+        return self._mapper.make(
+            pointer="" if form == "llm" else f"/{form.split('/')[0]}",
+            keyword=KW_FORM,
+            expected=f"a body form that works for this signature ({working})",
+            got=f"the {form} form",
+            hint=verdict.why,
+            status=status,
+            error_code=code,
+        )
+
+    def _no_form_error(self, outcome: Outcome) -> PayloadError:
+        """Strict, for a signature no body form works for: every body is refused."""
+        reasons = sorted({v.why for v in self._verdicts.values() if "does not fit" not in v.why})
+        status, code = self._status_of(outcome)
+        return self._mapper.make(
+            pointer="",
+            keyword=KW_FORM,
+            expected="a signature with a body form that works in strict mode (none works for "
+            "this one; mode='mlflow' gives MLflow's own verdict)",
+            got="a body",
+            hint="; ".join(reasons),
+            status=status,
+            error_code=code,
+        )
+
+    def _server_error(self, outcome: Outcome) -> PayloadError:
+        """The emulated server's rejection, as a `PayloadError`.
+
+        The emulator's message is split into "expected" and "got" where it has
+        that shape; redacted, only words derived from the rule remain (the
+        emulator's text quotes the payload).
+        """
+        keyword = outcome.keyword or KW_SERVER
+        expected, got, hint = _split_message(outcome.message or "")
+        generic = _SERVER_WORDS.get(keyword, f"a body MLflow's server accepts (rule {keyword})")
+        type_words = self._mapper.details.get(outcome.field or "", "").split(",")[0]
+        if keyword == "type" and type_words:
+            generic = f"a value MLflow can convert to {type_words}"
+        if self.redact:
+            expected, got, hint = generic, "", ""
+        elif not expected:
+            expected = generic
+        error = self._mapper.make(
+            pointer=outcome.pointer or "",
+            keyword=keyword,
+            expected=expected,
+            got=got,
+            hint=hint,
+            field=outcome.field or "",
+            status=outcome.status,
+            error_code=outcome.error_code or "INTERNAL_ERROR",
+        )
+        error.error_class = outcome.error_class  # type: ignore[attr-defined]
+        return error
+
+    def _warning_errors(self, outcome: Outcome) -> list[PayloadError]:
+        """Strict: every conversion MLflow would warn about is an error at its pointer."""
+        return [
+            self._mapper.make(
+                pointer=w.pointer,
+                keyword=w.code if w.code.startswith("x-") else f"x-mlflow-{w.code}",
+                expected="a value MLflow delivers unchanged (it would "
+                + w.code.replace("-", " ")
+                + ")",
+                got=f"{w.sent} (received as {w.received})",
+                field=w.field,
+                hint="" if self.redact else w.message,
+            )
+            for w in outcome.warnings
+        ]
+
+
+#: Payload-free words for the emulator's rules (the emulator's own text quotes the body).
+_SERVER_WORDS = {
+    "x-mlflow-envelope": "a body in a form this signature takes (exactly one envelope key)",
+    "x-mlflow-dataframe": "a dataframe_split/dataframe_records value pandas can build a frame from",
+    "x-mlflow-nested": "a value MLflow's nested-type enforcement accepts for this field",
+    "type": "a value MLflow can convert to the field's type",
+    "x-mlflow-shape": "values that stack into the signature's shape (columns of equal length, "
+    "rectangular tensors of the declared dimensions)",
+    "required": "every required input",
+    "x-mlflow-count": "as many inputs as the signature declares",
+    "x-mlflow-content-type": "a Content-Type MLflow serves",
+    "x-mlflow-json": "well-formed JSON",
+    "x-mlflow-depth": "JSON nested less deeply",
+    "x-mlflow-csv": "CSV that pandas reads with the signature's column types (integer text in "
+    "long/integer columns, no empty cell there, one cell per header)",
+    "x-mlflow-parquet": "a Parquet file pandas can read",
+}
+
+_EXPECTED_RE = re.compile(r"\bexpected\b\s*(?P<expected>.*?)(?:,\s*got\s+(?P<got>.*))?$", re.DOTALL)
+_FIELD_RE = re.compile(r"(inputs|params|outputs)\[.*\]")
+
+
+def _split_message(message: str) -> tuple[str, str, str]:
+    """(expected, got, hint) of an emulator message such as ``F: expected X, got Y``."""
+    match = _EXPECTED_RE.search(message)
+    if match is None or not match.group("expected"):
+        return "", "", message
+    expected = match.group("expected").strip()
+    got = (match.group("got") or "").strip()
+    head = message[: match.start()].strip().rstrip(":").strip()
+    hint = head if head and not _FIELD_RE.fullmatch(head) else ""
+    if ";" in got:
+        got, _, rest = got.partition(";")
+        hint = "; ".join(p for p in (hint, rest.strip()) if p)
+    return expected, got.strip(), hint
+
+
+def _with_status(error: PayloadError, outcome: Outcome | None) -> PayloadError:
+    """Give a body or schema error the status/code the (emulated) server answers with."""
+    if outcome is None or outcome.status == 200:
+        return error
+    error.status = outcome.status
+    error.error_code = outcome.error_code or "INTERNAL_ERROR"
+    error.error_class = outcome.error_class  # type: ignore[attr-defined]
+    return error
+
+
+def _envelope_of(value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return None
+    if any(k in value for k in ("messages", "prompt", "input")):
+        return "llm"
+    keys = [k for k in DATA_KEYS if k in value]
+    return keys[0] if len(keys) == 1 else None
+
+
+def _related(pointer: str, server_pointer: str) -> bool:
+    """Whether two body places are the same, or one contains the other."""
+    if not server_pointer:
+        return True
+    a, b = pointer + "/", server_pointer + "/"
+    return a.startswith(b) or b.startswith(a)
+
+
+__all__ = ["KW_FORM", "KW_SERVER", "Validator"]
