@@ -321,81 +321,46 @@ def _diff_columns(
 #: Nested scalar types no JSON value reaches predict as (spec 3.5.1).
 _NESTED_UNUSABLE = (DataType.integer, DataType.float, DataType.datetime)
 
-#: (old, new) top-level scalar changes that are not `type-changed`.
+_T = DataType
+_WIDE, _RELAX, _NARROW, _SAME = "type-widened", "type-relaxed", "type-narrowed", "type-equivalent"
+_INT32 = "only integer tokens within int32 are valid"
+
+#: (old, new) top-level scalar changes that are not `type-changed` (strict contract).
 _TOP_LEVEL: dict[tuple[DataType, DataType], tuple[str, str]] = {
-    (DataType.integer, DataType.long): ("type-widened", "the same integers arrive as int64"),
-    (DataType.integer, DataType.double): ("type-widened", "the same numbers arrive as float64"),
-    (DataType.long, DataType.double): (
-        "type-widened",
-        "the same numbers arrive as float64 (integers beyond 2**53 round)",
-    ),
-    (DataType.integer, DataType.float): (
-        "type-relaxed",
-        "integers now arrive rounded to float32",
-    ),
-    (DataType.long, DataType.float): ("type-relaxed", "integers now arrive rounded to float32"),
-    (DataType.float, DataType.double): (
-        "type-relaxed",
-        "numbers arrive as float64 instead of being rounded to float32",
-    ),
-    (DataType.long, DataType.integer): (
-        "type-narrowed",
-        "integers outside the int32 range are no longer valid",
-    ),
-    (DataType.double, DataType.float): (
-        "type-narrowed",
-        "numbers outside the float32 range are no longer valid, the rest arrive rounded",
-    ),
-    (DataType.double, DataType.long): (
-        "type-narrowed",
-        "numbers with a fraction or exponent are no longer valid",
-    ),
-    (DataType.double, DataType.integer): (
-        "type-narrowed",
-        "only integer tokens within int32 are valid",
-    ),
-    (DataType.float, DataType.long): ("type-narrowed", "only integer tokens are valid"),
-    (DataType.float, DataType.integer): (
-        "type-narrowed",
-        "only integer tokens within int32 are valid",
-    ),
-    (DataType.string, DataType.binary): (
-        "type-narrowed",
-        "only base64 text is valid, and it arrives decoded as bytes",
-    ),
-    (DataType.string, DataType.datetime): ("type-narrowed", "only ISO 8601 text is valid"),
-    (DataType.binary, DataType.string): (
-        "type-relaxed",
-        "the base64 text arrives as text instead of decoded bytes",
-    ),
-    (DataType.datetime, DataType.string): (
-        "type-relaxed",
-        "the ISO text arrives as text instead of datetime64",
-    ),
+    (_T.integer, _T.long): (_WIDE, "the same integers arrive as int64"),
+    (_T.integer, _T.double): (_WIDE, "the same numbers arrive as float64"),
+    (_T.long, _T.double): (_WIDE, "the same numbers arrive as float64 (beyond 2**53 rounded)"),
+    (_T.integer, _T.float): (_RELAX, "integers now arrive rounded to float32"),
+    (_T.long, _T.float): (_RELAX, "integers now arrive rounded to float32"),
+    (_T.float, _T.double): (_RELAX, "numbers arrive as float64, no longer rounded to float32"),
+    (_T.long, _T.integer): (_NARROW, "integers outside the int32 range are no longer valid"),
+    (_T.double, _T.float): (_NARROW, "numbers beyond the float32 range are no longer valid"),
+    (_T.double, _T.long): (_NARROW, "numbers with a fraction or exponent are no longer valid"),
+    (_T.double, _T.integer): (_NARROW, _INT32),
+    (_T.float, _T.long): (_NARROW, "only integer tokens are valid"),
+    (_T.float, _T.integer): (_NARROW, _INT32),
+    (_T.string, _T.binary): (_NARROW, "only base64 text is valid, and it arrives as bytes"),
+    (_T.string, _T.datetime): (_NARROW, "only ISO 8601 text is valid"),
+    (_T.binary, _T.string): (_RELAX, "the base64 text arrives as text, not decoded bytes"),
+    (_T.datetime, _T.string): (_RELAX, "the ISO text arrives as text, not datetime64"),
 }
 
 #: Param scalars: no float32 rounding, no range check on integer (spec 3.9).
 _PARAMS: dict[tuple[DataType, DataType], tuple[str, str]] = {
-    (DataType.integer, DataType.long): ("type-widened", "the same integers are accepted"),
-    (DataType.long, DataType.integer): (
-        "type-narrowed",
-        "integers outside the int32 range are no longer valid",
-    ),
-    (DataType.float, DataType.double): ("type-equivalent", "both arrive as a Python float"),
-    (DataType.double, DataType.float): ("type-equivalent", "both arrive as a Python float"),
-    (DataType.integer, DataType.double): ("type-relaxed", "integers now arrive as floats"),
-    (DataType.integer, DataType.float): ("type-relaxed", "integers now arrive as floats"),
-    (DataType.long, DataType.double): ("type-relaxed", "integers now arrive as floats"),
-    (DataType.long, DataType.float): ("type-relaxed", "integers now arrive as floats"),
-    (DataType.double, DataType.long): ("type-narrowed", "only integer tokens are valid"),
-    (DataType.double, DataType.integer): ("type-narrowed", "only integer tokens are valid"),
-    (DataType.float, DataType.long): ("type-narrowed", "only integer tokens are valid"),
-    (DataType.float, DataType.integer): ("type-narrowed", "only integer tokens are valid"),
-    (DataType.string, DataType.datetime): ("type-narrowed", "only ISO 8601 text is valid"),
-    (DataType.datetime, DataType.string): (
-        "type-relaxed",
-        "the ISO text arrives as text instead of a date",
-    ),
+    (_T.integer, _T.long): (_WIDE, "the same integers are accepted"),
+    (_T.long, _T.integer): (_NARROW, "integers outside the int32 range are no longer valid"),
+    (_T.float, _T.double): (_SAME, "both arrive as a Python float"),
+    (_T.double, _T.float): (_SAME, "both arrive as a Python float"),
+    (_T.integer, _T.double): (_RELAX, "integers now arrive as floats"),
+    (_T.integer, _T.float): (_RELAX, "integers now arrive as floats"),
+    (_T.long, _T.double): (_RELAX, "integers now arrive as floats"),
+    (_T.long, _T.float): (_RELAX, "integers now arrive as floats"),
+    (_T.double, _T.long): (_NARROW, "only integer tokens are valid"),
+    (_T.double, _T.integer): (_NARROW, "only integer tokens are valid"),
+    (_T.float, _T.long): (_NARROW, "only integer tokens are valid"),
+    (_T.float, _T.integer): (_NARROW, "only integer tokens are valid"),
+    (_T.string, _T.datetime): (_NARROW, "only ISO 8601 text is valid"),
+    (_T.datetime, _T.string): (_RELAX, "the ISO text arrives as text instead of a date"),
 }
 
 

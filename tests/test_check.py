@@ -24,15 +24,8 @@ import pandas as pd
 import pytest
 
 from sig2jsonschema import load_signature
-from sig2jsonschema._check import (
-    CHECK_CODES,
-    ExampleError,
-    _example_info,
-    all_codes,
-    build_example_body,
-    check,
-    pending_hazards,
-)
+from sig2jsonschema._check import CHECK_CODES, all_codes, check, pending_hazards
+from sig2jsonschema._examples import ExampleError, build_example_body, example_info
 from sig2jsonschema._hazards import FORMS, LLM_KEYS, has_one_row_column, hazard_codes, hazards
 from sig2jsonschema._types import DataType, Signature
 
@@ -535,7 +528,7 @@ def _same_json(a: Any, b: Any) -> bool:
 @pytest.mark.parametrize("model", model_dirs(), ids=lambda p: p.name)
 def test_input_example_builds_the_body_mlflow_wrote(model):
     """Our reading of saved_input_example_info reproduces serving_input_example.json."""
-    info = _example_info(model)
+    info = example_info(model)
     example = json.loads((model / "input_example.json").read_text(encoding="utf-8"))
     serving = json.loads((model / "serving_input_example.json").read_text(encoding="utf-8"))
     assert _same_json(build_example_body(info, example), serving)

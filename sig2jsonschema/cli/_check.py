@@ -13,13 +13,14 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from .._check import CheckReport, ExampleReport, Finding, FormStatus, check
+from .._check import CheckReport, Finding, FormStatus, check
 from .._diff import Change, diff_signatures, has_breaking
 from ._common import EXIT_FAILED, EXIT_OK, add_source_argument, write_json, write_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from .._examples import ExampleReport
     from ._common import Streams
 
 _CHECK_EPILOG = """\
