@@ -386,7 +386,7 @@ RULES: tuple[Rule, ...] = (
         _nested_scalar(DataType.binary),
         _all,
         "{field} is a nested binary: MLflow never base64-decodes nested values, the model "
-        "receives the text as a str",
+        "receives the text itself (a str, or its ASCII bytes inside arrays)",
         "declare it as string, or decode base64 in the model",
     ),
     Rule(
