@@ -43,6 +43,8 @@ _PARTS = ("inputs", "outputs", "params")
 #: Deepest nesting of a signature document (MLflow's own signatures are a few
 #: levels deep; the bound keeps recursive checks far from Python's stack limit).
 MAX_SIGNATURE_DEPTH = 64
+# Python refuses to print integers of more than 4,300 digits; stay below that.
+_MAX_INT_BITS = 13_000
 _DATA_TYPES = [t.name for t in DataType]
 _META_VALIDATOR: Draft202012Validator | None = None
 
@@ -112,6 +114,8 @@ def _load_part(value: Any, part: str) -> Any:
             return json.loads(value)
         except ValueError as exc:
             raise _error(f"not valid JSON text ({exc})", (part,)) from None
+        except RecursionError:
+            raise _error(f"nested deeper than {MAX_SIGNATURE_DEPTH} levels", (part,)) from None
     return value
 
 
@@ -152,12 +156,15 @@ def parse_signature(data: Mapping[str, Any], *, from_type_hint: bool = False) ->
 
 
 def _check_depth(value: Any, part: str) -> None:
-    """Refuse documents nested deeper than `MAX_SIGNATURE_DEPTH`, without recursing."""
+    """Refuse documents nested deeper than `MAX_SIGNATURE_DEPTH`, or holding integers
+    too long to print, before anything recursive (or ``repr``) touches them."""
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, (part,))]
     while stack:
         node, path = stack.pop()
         if len(path) > MAX_SIGNATURE_DEPTH:
             raise _error(f"nested deeper than {MAX_SIGNATURE_DEPTH} levels", path[:8])
+        if isinstance(node, int) and node.bit_length() > _MAX_INT_BITS:
+            raise _error("integer too large (more than 4,000 digits)", path)
         if isinstance(node, dict):
             stack.extend((v, (*path, k)) for k, v in node.items())
         elif isinstance(node, list):
