@@ -334,8 +334,7 @@ def _example_findings(reports: list[ExampleReport]) -> list[Finding]:
                     "example-rejected",
                     r.error_field,
                     forms,
-                    f"MLflow's scoring server rejects the example ({r.status} {r.error_code}): "
-                    f"{r.error}",
+                    f"MLflow's scoring server rejects the example ({r.answer}): {r.error}",
                     "fix the example or the signature so that they agree",
                 ),
                 r.file,

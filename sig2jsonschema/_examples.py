@@ -86,6 +86,11 @@ class ExampleReport:
         return self.status == 200
 
     @property
+    def answer(self) -> str:
+        """The server's answer in short: ``400 BAD_REQUEST``, ``500`` (plain-text error)."""
+        return f"{self.status} {self.error_code}" if self.error_code else str(self.status)
+
+    @property
     def nonfinite(self) -> int:
         """How many NaN/Infinity literals the body holds."""
         return len(self.nonfinite_at)

@@ -183,7 +183,7 @@ def _example_line(e: ExampleReport) -> str:
         return f"not judged ({e.unreadable})"
     form = e.form or "unknown form"
     if not e.accepted:
-        return f"{form}, MLflow rejects it ({e.status} {e.error_code})"
+        return f"{form}, MLflow rejects it ({e.answer})"
     mlflow = "MLflow serves it" + (" unwrapped (no 'predictions' key)" if e.unwrapped else "")
     n = len(e.strict_problems)
     strict = "strict: valid" if not n else f"strict: {n} problem(s)"
