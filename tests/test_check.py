@@ -168,7 +168,22 @@ def _columns_unchanged(sig: Signature, body: dict[str, Any], got: dict[str, Any]
         types = [c.type for c in specs]
         expected = [[_canonical(t, v) for t, (_, v) in zip(types, r, strict=False)] for r in rows]
     dtypes_ok = all(d in _DTYPES.get(t, {d}) for t, d in zip(types, got["dtypes"], strict=True))
-    return dtypes_ok and got["values"] == expected
+    return dtypes_ok and _cells(got["values"]) == expected
+
+
+def _cells(v: Any) -> Any:
+    """Received cells as JSON values: an ndarray cell is its list of values.
+
+    Through inputs/instances MLflow hands array cells over as numpy arrays
+    (spec 6.4); the values are what counts, not the container.
+    """
+    if isinstance(v, dict) and set(v) == {"$ndarray"}:
+        return _cells(v["$ndarray"]["values"])
+    if isinstance(v, list):
+        return [_cells(x) for x in v]
+    if isinstance(v, dict) and not any(k.startswith("$") for k in v):
+        return {k: _cells(x) for k, x in v.items()}
+    return v
 
 
 def _untag(v: Any) -> Any:
@@ -362,6 +377,51 @@ def test_forms_mlflow_served_unchanged_are_reported_working(name):
         form = form_of(case, sig)
         if form in statuses and statuses[form].applicable:
             assert statuses[form].works, (form, statuses[form].why)
+
+
+#: Bodies MLflow alters that check does not flag yet, by name, with the reason.
+KNOWN_GAPS = {
+    ("m_any_required", "inputs_row"): (
+        "_hazards.py lacks a row: an any column given a JSON object outside a list in an "
+        "inputs/instances columnar object is read by pandas as a Series (its keys become the "
+        "row index, the model gets only the values); the strict validator accepts the body"
+    ),
+}
+
+
+def altered_cases() -> list[tuple[str, dict[str, Any]]]:
+    """Accepted RFC 8259 well-formed bodies whose values MLflow changed."""
+    return [
+        (name, c)
+        for name, cases in sorted(valid_shape().items())
+        for c in cases
+        if c["mlflow"]["status"] == 200
+        and c["strict_json"]
+        and not served_unchanged(signature(name), c)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "case"),
+    [
+        pytest.param(
+            name,
+            case,
+            id=f"{name}-{case['id']}",
+            marks=[pytest.mark.xfail(reason=KNOWN_GAPS[name, envelope(case)], strict=True)]
+            if (name, envelope(case)) in KNOWN_GAPS
+            else [],
+        )
+        for name, case in altered_cases()
+    ],
+)
+def test_forms_where_mlflow_alters_well_formed_bodies_are_errors(name, case):
+    sig = signature(name)
+    report = check(sig)
+    form = form_of(case, sig)
+    statuses = {s.form: s for s in report.forms}
+    assert not statuses[form].works, (form, case["body"][:80])
+    assert any(f.severity == "error" and form in f.forms for f in report.findings)
 
 
 # --------------------------------------------------------------------------
