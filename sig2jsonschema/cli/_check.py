@@ -165,15 +165,19 @@ def render_check_text(report: CheckReport) -> str:
 def _why(status: FormStatus, report: CheckReport) -> str:
     """A form's verdict in a few words: the codes that fail it, or its restrictions."""
     if not status.works:
+        by_code: dict[str, list[str]] = {}
+        for f in report.findings:
+            if (
+                f.severity == "error"
+                and status.form in f.forms
+                and f.example is None
+                and f.code != "no-working-form"
+            ):
+                by_code.setdefault(f.code, []).extend([f.field] if f.field else [])
         failing = [
-            f"{f.code} ({f.field})" if f.field else f.code
-            for f in report.findings
-            if f.severity == "error"
-            and status.form in f.forms
-            and f.example is None
-            and f.code != "no-working-form"
+            f"{code} ({', '.join(fields)})" if fields else code for code, fields in by_code.items()
         ]
-        return ", ".join(dict.fromkeys(failing)) or status.why
+        return ", ".join(failing) or status.why
     restrictions = [c for c in status.hazards if c]
     return f"(restrictions: {', '.join(restrictions)})" if restrictions else ""
 
