@@ -32,11 +32,21 @@ const logger = {
   error: (...args) => warnings.push(args.join(" ")),
 };
 
-// strict: true turns every doubtful construct into a compile error (unknown keywords and
-// formats, ignored tuple items, types that do not fit the keyword).  allowUnionTypes permits
-// `type: ["integer", "null"]`, which our exports use for nullable fields on purpose.
+// strict mode on: an unknown keyword or format is a compile error (strictSchema), so our
+// x-mlflow-* keywords must be declared (below) and a typo cannot pass silently.  Ajv's
+// style lints, which never change a verdict, are relaxed where our exports use a construct
+// on purpose:
+// * allowUnionTypes: `type: ["integer", "null"]` for nullable fields;
+// * strictRequired: `if: {required: ["dataframe_split"]}` dispatches on which envelope key is
+//   present; the property is declared by the parent schema, not by the `if` subschema;
+// * strictTypes: `then: {properties: {data: {items: ...}}}` refines a value whose type the
+//   sibling branch already checked, without repeating `type`;
+// * strictTuples: `if: {prefixItems: [{type: "array"}]}` looks at the first element only.
 const ajv = new Ajv2020({
   strict: true,
+  strictRequired: false,
+  strictTypes: false,
+  strictTuples: false,
   allowUnionTypes: true,
   allErrors: false,
   validateFormats: true,
