@@ -133,8 +133,8 @@ def to_jsonschema(
     if sig.from_type_hint and part in {"request", "inputs"}:
         root["x-mlflow-from-type-hint"] = True
     body_description = body.pop("description", None)
-    if body_description and "description" not in root:  # pragma: no cover - root has one
-        root["description"] = body_description
+    if body_description:
+        root["description"] += " " + body_description[0].upper() + body_description[1:] + "."
     root.update(body)
     if ctx.defs:
         root["$defs"] = dict(sorted(ctx.defs.items(), key=lambda kv: _def_order(kv[0])))
@@ -280,7 +280,7 @@ def _request(ctx: Ctx, defs: list[str]) -> JSON:
     else:
         for k in DATA_KEYS:
             if k not in keys:
-                props[k] = False
+                props[k] = _forbidden(f"{k} is refused for this signature (type hint: inputs only)")
     if keys:
         envelope.update(_exactly_one(keys, _preferred_key(ctx, keys)))
     hazard_notes = [
@@ -325,9 +325,19 @@ def _exactly_one(keys: list[str], preferred: str) -> JSON:
     """
     chain: JSON = {"required": [preferred]}
     for k in reversed(keys):
-        others = {o: False for o in DATA_KEYS if o != k}
+        others = {
+            o: _forbidden(f"only one data key per request, and {k} is present")
+            for o in DATA_KEYS
+            if o != k
+        }
         chain = {"if": {"required": [k]}, "then": {"properties": others}, "else": chain}
     return chain
+
+
+def _forbidden(why: str) -> JSON:
+    """A key that must be absent (``not: {}``, not ``false``: jsonschema reports errors of a
+    ``false`` subschema without their location)."""
+    return {"not": {}, "description": why}
 
 
 # --------------------------------------------------------------------------
