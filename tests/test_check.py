@@ -689,6 +689,16 @@ def test_an_unreadable_input_example_is_a_warning(tmp_path):
     assert by_file["serving_input_example.json"].accepted
 
 
+def test_an_unreadable_serving_example_is_a_warning(tmp_path):
+    model = _model_copy(tmp_path, "iris_sklearn_classifier")
+    (model / "serving_input_example.json").write_bytes(b"\xff\xfe{}")
+    report = check(model)
+    (finding,) = [f for f in report.findings if f.code == "example-unreadable"]
+    assert (finding.severity, finding.example) == ("warning", "serving_input_example.json")
+    assert "UTF-8" in finding.message
+    assert report.exit_code() == 0
+
+
 def test_a_model_without_example_files_has_no_examples(tmp_path):
     model = tmp_path / "m"
     model.mkdir()

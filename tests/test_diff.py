@@ -358,6 +358,22 @@ def test_output_type_narrowed_is_safe_and_widened_changes_behaviour():
     assert (c.change_code, c.kind) == ("type-widened", "behaviour")
 
 
+def test_outputs_declared_or_dropped():
+    c = only(diff_signatures(sig(BASE), sig(BASE, BASE)))
+    assert (c.change_code, c.kind, c.field) == ("schema-added", "safe", "outputs")
+    c = only(diff_signatures(sig(BASE, BASE), sig(BASE)))
+    assert (c.change_code, c.kind, c.field) == ("schema-removed", "behaviour", "outputs")
+
+
+def test_output_tensor_changes_are_seen_by_consumers():
+    old = sig(BASE, [tensor("int64", [-1])])
+    c = only(diff_signatures(old, sig(BASE, [tensor("float64", [-1])])))
+    assert (c.change_code, c.kind) == ("tensor-dtype-widened", "behaviour")
+    assert "responses" in c.message
+    c = only(diff_signatures(old, sig(BASE, [tensor("int64", [-1, -1])])))
+    assert (c.change_code, c.kind) == ("tensor-shape-changed", "breaking")
+
+
 def test_changes_come_inputs_then_params_then_outputs():
     old = sig(BASE, [col(None, "double")], P)
     new = sig(BASE[:1], [col(None, "string")], [param("k", "long", 9)])
