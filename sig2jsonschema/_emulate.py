@@ -181,10 +181,11 @@ def _serve(run: _Run, body: Any, content_type: str | None) -> tuple[Any, dict[st
         parsed = read_table(run.signature, body, media)
         run.form, run.parsed = parsed.form, parsed
         return _predict(run, parsed, None, params_pointer="/params", from_body=False)
+    depth: int | None = None
     if isinstance(body, (bytes, bytearray, memoryview)):
-        value, strict = decode_body(bytes(body))
+        value, strict, depth = decode_body(bytes(body))
     elif isinstance(body, str):
-        value, strict = decode_body(body.encode("utf-8", "surrogatepass"))
+        value, strict, depth = decode_body(body.encode("utf-8", "surrogatepass"))
     else:
         value, strict = body, False
     run.body = value
@@ -242,7 +243,7 @@ def _serve(run: _Run, body: Any, content_type: str | None) -> tuple[Any, dict[st
     elif key == "dataframe_records":
         parsed = parse_records(value[key], sig.inputs)
     else:
-        parsed = parse_tf(value[key], key, sig.inputs)
+        parsed = parse_tf(value[key], key, sig.inputs, depth)
     run.form, run.parsed = parsed.form, parsed
     return _predict(run, parsed, params, params_pointer="/params", from_body=True)
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from typing import Any
 
 import numpy as np
@@ -36,33 +35,35 @@ except ImportError:  # pragma: no cover - fall back to the stdlib parser only
 #: on MLflow 3.17.2 / CPython 3.11: 986 levels parse, 987 give a 500).
 JSON_DEPTH_LIMIT = 987
 
-#: orjson reads integers beyond 64 bits as floats; such bodies take the json path.
-_LONG_DIGITS = re.compile(rb"\d{19}")
+#: orjson refuses documents nested deeper than this.
+ORJSON_DEPTH = 1024
+#: Bodies shallower than this cannot reach MLflow's deepcopy limit (the parse stage's).
+SHALLOW_DEPTH = 495
 
-_OPEN = (ord("["), ord("{"))
-_CLOSE = (ord("]"), ord("}"))
 
+def decode_body(raw: bytes) -> tuple[Any, bool, int]:
+    """Parse a JSON body like the server.
 
-def decode_body(raw: bytes) -> tuple[Any, bool]:
-    """Parse a JSON body; return the value and whether it was plain RFC 8259 JSON.
+    Returns:
+        The value, whether it was plain RFC 8259 JSON, and an upper bound of
+        its container nesting depth.
 
     Raises:
         Rejection: 400 for bytes that are not text or not JSON, 500 where
             MLflow's own parser crashes.
     """
-    if (
-        orjson is not None
-        and not raw.startswith(b"\xef\xbb\xbf")
-        and _LONG_DIGITS.search(raw) is None
-    ):
-        try:
-            value = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            pass
-        else:
-            if _may_be_deep(raw, JSON_DEPTH_LIMIT) and nesting_depth(raw) >= JSON_DEPTH_LIMIT:
+    if orjson is not None and not raw.startswith(b"\xef\xbb\xbf") and not _long_digits(raw):
+        # orjson refuses more than ORJSON_DEPTH levels; wrapping the body in
+        # extra arrays turns that limit into the depth test we need, for free.
+        value, too_deep = _orjson_padded(raw, ORJSON_DEPTH - (SHALLOW_DEPTH - 1))
+        if value is not _FAILED:
+            return value, True, SHALLOW_DEPTH - 1
+        if too_deep:
+            value, too_deep = _orjson_padded(raw, ORJSON_DEPTH - (JSON_DEPTH_LIMIT - 1))
+            if value is not _FAILED:
+                return value, True, JSON_DEPTH_LIMIT - 1
+            if too_deep:
                 raise _too_deep()
-            return value, True
     try:
         text = raw.decode(json.detect_encoding(raw), "surrogatepass")
     except UnicodeDecodeError as exc:
@@ -70,7 +71,8 @@ def decode_body(raw: bytes) -> tuple[Any, bool]:
             f"the body is not valid text ({exc.reason} at byte {exc.start})",
             keyword="x-mlflow-json",
         ) from None
-    if _may_be_deep(raw, JSON_DEPTH_LIMIT) and nesting_depth(text) >= JSON_DEPTH_LIMIT:
+    depth = _depth_bound(raw)
+    if depth >= JSON_DEPTH_LIMIT:
         raise _too_deep()
     try:
         value = json.loads(text)
@@ -88,7 +90,38 @@ def decode_body(raw: bytes) -> tuple[Any, bool]:
             f"the body holds a number MLflow's JSON parser cannot read ({exc})",
             keyword="x-mlflow-json",
         ) from None
+    return value, False, depth
+
+
+_FAILED: Any = object()
+
+
+def _orjson_padded(raw: bytes, pad: int) -> tuple[Any, bool]:
+    """orjson's parse of ``raw`` inside ``pad`` arrays, unwrapped.
+
+    Returns:
+        The value (`_FAILED` if orjson refused the body) and whether the
+        refusal was orjson's depth limit.
+    """
+    try:
+        value = orjson.loads(b"[" * pad + raw + b"]" * pad)
+    except orjson.JSONDecodeError as exc:
+        return _FAILED, "depth limit" in str(exc)
+    for _ in range(pad):
+        # Anything but one element per added level: ``raw`` was not one JSON
+        # value (empty, or several values separated by commas).
+        if not isinstance(value, list) or len(value) != 1:
+            return _FAILED, False
+        value = value[0]
     return value, False
+
+
+_DIGITS = bytes(49 if 48 <= i <= 57 else 32 for i in range(256))
+
+
+def _long_digits(raw: bytes) -> bool:
+    """Whether a run of 19+ digits occurs (orjson reads such integers as floats)."""
+    return b"1" * 19 in raw.translate(_DIGITS)
 
 
 def _too_deep() -> Exception:
@@ -99,31 +132,48 @@ def _too_deep() -> Exception:
     )
 
 
-def _may_be_deep(raw: bytes, limit: int) -> bool:
-    """Cheap bound: fewer opening brackets than ``limit`` means shallower than it."""
-    return raw.count(b"[") + raw.count(b"{") >= limit
+#: Below this many opening brackets the count itself bounds the depth well enough.
+_CHEAP_BOUND = 400
+
+
+def _depth_bound(raw: bytes) -> int:
+    """An upper bound of the nesting depth: the bracket count, or the exact depth."""
+    opening = raw.count(b"[") + raw.count(b"{")
+    return opening if opening < _CHEAP_BOUND else nesting_depth(raw)
+
+
+_QUOTE, _BACKSLASH, _OPEN_CODE, _CLOSE_CODE = 1, 2, 3, 4
+_CODES = np.zeros(256, dtype=np.uint8)
+_CODES[ord('"')] = _QUOTE
+_CODES[ord("\\")] = _BACKSLASH
+_CODES[[ord("["), ord("{")]] = _OPEN_CODE
+_CODES[[ord("]"), ord("}")]] = _CLOSE_CODE
 
 
 def nesting_depth(text: bytes | str) -> int:
     """The deepest container nesting of a JSON text, brackets in strings ignored.
 
-    Vectorised with numpy: a quote is real when preceded by an even run of
-    backslashes; a bracket counts when an even number of real quotes precede it.
+    Vectorised with numpy over the few bytes that matter (quotes, backslashes,
+    brackets): a quote is real when preceded by an even run of backslashes; a
+    bracket counts when an even number of real quotes precede it.
     """
     raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    data = np.frombuffer(raw, dtype=np.uint8)
-    if data.size == 0:
+    codes = _CODES[np.frombuffer(raw, dtype=np.uint8)]
+    where = np.flatnonzero(codes)
+    kinds = codes[where]
+    if kinds.size == 0:
         return 0
-    backslash = data == ord("\\")
-    run = np.cumsum(backslash)
-    reset = np.maximum.accumulate(np.where(backslash, 0, run))
-    run_length = run - reset
-    preceding = np.concatenate(([0], run_length[:-1]))
-    quote = (data == ord('"')) & (preceding % 2 == 0)
+    backslash = kinds == _BACKSLASH
+    # Length of the run of adjacent backslashes ending at each position.
+    adjacent = np.concatenate(([False], np.diff(where) == 1))
+    continues = backslash & np.concatenate(([False], backslash[:-1])) & adjacent
+    count = np.cumsum(backslash)
+    starts = np.where(backslash & ~continues, count - 1, 0)
+    run = np.where(backslash, count - np.maximum.accumulate(starts), 0)
+    before = np.concatenate(([0], np.where(adjacent[1:], run[:-1], 0)))
+    quote = (kinds == _QUOTE) & (before % 2 == 0)
     inside = (np.cumsum(quote) - quote) % 2 == 1
-    step = np.zeros(data.size, dtype=np.int64)
-    step[np.isin(data, _OPEN) & ~inside & ~quote] = 1
-    step[np.isin(data, _CLOSE) & ~inside & ~quote] = -1
+    step = np.where(inside, 0, (kinds == _OPEN_CODE).astype(np.int64) - (kinds == _CLOSE_CODE))
     return int(np.cumsum(step).max(initial=0))
 
 
@@ -163,12 +213,51 @@ def find_non_finite(value: Any, limit: int = 50) -> list[tuple[tuple[str | int, 
 
 
 def render_json(value: Any, limit: int = 80) -> str:
-    """Render a JSON value as compact text (``NaN`` literals kept) for messages."""
-    try:
-        text = json.dumps(value, ensure_ascii=False, allow_nan=True, default=repr)
-    except (TypeError, ValueError, RecursionError):
-        text = repr(value)
+    """Render a JSON value as compact text (``NaN`` literals kept) for messages.
+
+    Only the first ``limit`` characters are built, and nesting deeper than a
+    few levels is elided, so huge or hostile values cost nothing.
+    """
+    parts: list[str] = []
+    _render(value, parts, limit + 1, 0)
+    text = "".join(parts)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _render(value: Any, out: list[str], budget: int, depth: int) -> int:
+    """Append the rendering of ``value``; return the budget left."""
+    if budget <= 0:
+        return budget
+    if isinstance(value, (list, tuple, dict)):
+        if depth >= 8:
+            text = "[...]" if not isinstance(value, dict) else "{...}"
+            out.append(text)
+            return budget - len(text)
+        is_dict = isinstance(value, dict)
+        out.append("{" if is_dict else "[")
+        budget -= 1
+        items: Any = value.items() if isinstance(value, dict) else enumerate(value)
+        for n, (key, item) in enumerate(items):
+            if budget <= 0:
+                return budget
+            if n:
+                out.append(", ")
+                budget -= 2
+            if is_dict:
+                key_text = json.dumps(str(key), ensure_ascii=False) + ": "
+                out.append(key_text)
+                budget -= len(key_text)
+            budget = _render(item, out, budget, depth + 1)
+        out.append("}" if is_dict else "]")
+        return budget - 1
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=True)
+    except (TypeError, ValueError):
+        text = repr(value)
+    if len(text) > budget:
+        text = text[:budget]
+    out.append(text)
+    return budget - len(text)
 
 
 __all__ = [

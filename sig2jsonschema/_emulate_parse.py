@@ -412,15 +412,20 @@ def _first_spec(schema: Schema | None) -> ColSpec | TensorSpec | None:
     return schema.specs[0] if schema is not None else None
 
 
-def parse_tf(value: Any, envelope: str, schema: Schema | None) -> Parsed:
+def parse_tf(
+    value: Any, envelope: str, schema: Schema | None, depth_bound: int | None = None
+) -> Parsed:
     """``inputs`` / ``instances``: numpy arrays value by value (spec 2.6, 2.7).
+
+    ``depth_bound`` bounds the nesting of the whole body (``None``: unknown),
+    which spares measuring the value for MLflow's deepcopy limit.
 
     Raises:
         Rejection: 400 ``BAD_REQUEST`` as MLflow answers.
     """
     if envelope == "instances" and isinstance(value, list) and value and isinstance(value[0], dict):
         return _parse_instance_records(value, schema)
-    parsed = _cast_schema_type(value, envelope, schema)
+    parsed = _cast_schema_type(value, envelope, schema, depth_bound)
     if envelope == "instances":
         _check_lengths(parsed, schema)
     return parsed
@@ -434,9 +439,14 @@ def _field_of(spec: ColSpec | TensorSpec | None, key: Any) -> str:
     return "inputs[0]" if key is None else f"inputs[{key!r}]"
 
 
-def _cast_schema_type(value: Any, envelope: str, schema: Schema | None) -> Parsed:
+def _cast_schema_type(
+    value: Any, envelope: str, schema: Schema | None, depth_bound: int | None
+) -> Parsed:
     root = "/" + envelope
-    if value_depth(value, DEEPCOPY_DEPTH_LIMIT) >= DEEPCOPY_DEPTH_LIMIT:
+    # The value's depth (leaves counted) is at most the body's container depth.
+    if (depth_bound is None or depth_bound >= DEEPCOPY_DEPTH_LIMIT) and value_depth(
+        value, DEEPCOPY_DEPTH_LIMIT
+    ) >= DEEPCOPY_DEPTH_LIMIT:
         raise bad_request(
             f"the {envelope} value nests too deeply: MLflow's deepcopy of it exceeds the "
             "recursion limit",
