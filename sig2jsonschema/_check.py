@@ -44,7 +44,7 @@ CHECK_CODES: dict[str, tuple[Severity, str]] = {
     "no-working-form": ("error", "no request body form reaches the model unchanged"),
     "tensor-frame-cells": (
         "error",
-        "a str/bytes/object tensor cannot travel as DataFrame list cells",
+        "a bytes/object tensor cannot travel as DataFrame list cells",
     ),
     "example-rejected": ("error", "MLflow's scoring server rejects the model's own example"),
     "example-non-rfc-json": (
@@ -256,12 +256,13 @@ def pending_hazards(sig: Signature) -> list[Hazard]:
     """Hazards the one table does not list yet.  MOVE TO ``_hazards.RULES``.
 
     ``tensor-frame-cells``: `_hazards.applicable_forms` drops the DataFrame
-    forms for str/bytes/object tensors, so the table reports nothing about
-    them, yet clients send them (MLflow documents ``dataframe_split`` for
-    tensors) and MLflow fails: a list cell of a bytes tensor raises
-    "encoding without a string argument" (corpus ``t_bytes_1d``), str/object
-    list cells are stringified (``t_object_1d``).  Only shapes a DataFrame
-    can carry (first dimension -1, no other -1) are concerned.
+    forms for bytes/object tensors, so the table reports nothing about them,
+    yet clients send them (MLflow documents ``dataframe_split`` for tensors)
+    and MLflow fails: a list cell of a bytes tensor raises "encoding without
+    a string argument" (corpus ``t_bytes_1d``), the non-string values in list
+    cells of an object tensor are stringified (``t_object_1d``: 1.5 arrives
+    as "1.5").  Only shapes a DataFrame can carry (first dimension -1, no
+    other -1) are concerned; str tensors are not (their cells stay strings).
     """
     if sig.inputs is None or not sig.inputs.is_tensor:
         return []
@@ -273,7 +274,7 @@ def pending_hazards(sig: Signature) -> list[Hazard]:
         return []
     out: list[Hazard] = []
     for i, spec in enumerate(specs):
-        if _tensor_kind(spec.dtype) not in {"U", "S", "O"}:
+        if _tensor_kind(spec.dtype) not in {"S", "O"}:
             continue
         name = field_name("inputs", spec, i)
         out.append(
@@ -284,7 +285,8 @@ def pending_hazards(sig: Signature) -> list[Hazard]:
                 FRAME_FORMS,
                 f"{name} is a {spec.dtype} tensor: dataframe_split/dataframe_records carry "
                 "each row as a list cell, and MLflow fails on list cells of bytes "
-                "('encoding without a string argument') and stringifies those of str/object",
+                "('encoding without a string argument') and stringifies the non-string "
+                "values in list cells of object tensors (1.5 arrives as '1.5')",
                 "send the tensor under inputs as a nested list",
             )
         )

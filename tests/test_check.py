@@ -508,7 +508,7 @@ HAZARD_CASES: dict[str, tuple[Signature, str]] = {
     "param-explicit-null": (_sig(_S, [{"name": "k", "default": 1, "type": "long"}]), "warning"),
     # check's own codes that a signature alone triggers
     "no-working-form": (_sig([_c("x", _arr("float"))]), "error"),
-    "tensor-frame-cells": (_sig([_t("str", [-1])]), "error"),
+    "tensor-frame-cells": (_sig([_t("bytes", [-1])]), "error"),
 }
 
 
@@ -532,6 +532,12 @@ def test_check_reports_the_code_with_its_severity_and_exit_code(code):
         assert report.exit_code("warning") == 1
         has_error = any(f.severity == "error" for f in report.findings)
         assert report.exit_code() == int(has_error)
+
+
+def test_str_tensors_travel_as_frame_cells():
+    report = check(_sig([_t("str", [-1])]))
+    assert "tensor-frame-cells" not in {f.code for f in report.findings}
+    assert report.exit_code() == 0
 
 
 def test_required_hazard_on_an_optional_field_is_a_warning():
