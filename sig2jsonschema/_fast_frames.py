@@ -1,0 +1,215 @@
+"""Fast path for column signatures: body forms in, the DataFrame ``predict`` gets out.
+
+MLflow builds a DataFrame from the whole envelope, casts every column with
+pandas, then reorders the columns to the signature.  For a body that follows
+the strict contract the result is fixed by the canonical decoding table, so
+this module goes straight there: it pulls each column out of the parsed tree
+in one C-level pass (``zip(*rows)`` for ``dataframe_split``,
+``map(itemgetter(name), records)`` for records), hands it to its column
+checker (`sig2jsonschema._fast_columns`, `sig2jsonschema._fast_nested`) and
+assembles the frame from the finished arrays, in signature order, with a
+``RangeIndex``, as MLflow's frame ends up.
+
+Envelope shapes the strict schema refuses (unknown or missing columns, rows
+of the wrong length, records with different keys, an ``index``) are never
+judged here: they make the fast path `Bail`, and the reference path explains
+them.  Bad *values* are reported as `BadRows`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
+
+from ._fast_base import BadRows, Bail
+from ._fast_columns import SCALAR_CHECKERS
+from ._fast_nested import ComplexColumn
+from ._types import Array, ColSpec, DataType, Object
+
+if TYPE_CHECKING:
+    from ._fast_base import Ctx
+    from ._fast_columns import ColumnChecker
+    from ._types import Schema
+
+#: Optional scalar columns whose ``null`` (or missing record key) means NaN/NaT.
+_NULLABLE = frozenset({DataType.double, DataType.float, DataType.datetime})
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """How one signature column is checked and built."""
+
+    name: str
+    required: bool
+    #: ``null`` is allowed and means NaN/NaT.
+    nullable: bool
+    check: ColumnChecker
+    #: Whether the ``inputs``/``instances`` path gives the same result (binary
+    #: is not base64-decoded there; nested arrays are wrapped differently).
+    tf_ok: bool
+
+
+def _column_plan(spec: ColSpec) -> ColumnPlan | None:
+    t = spec.type
+    if spec.name is None or not isinstance(spec.name, str):
+        return None
+    if isinstance(t, DataType):
+        return ColumnPlan(
+            name=spec.name,
+            required=spec.is_required,
+            nullable=not spec.is_required and t in _NULLABLE,
+            check=SCALAR_CHECKERS[t],
+            tf_ok=t is not DataType.binary,
+        )
+    if isinstance(t, (Array, Object)):
+        column = ComplexColumn(t)
+        if not column.supported:
+            return None
+        return ColumnPlan(
+            name=spec.name,
+            required=spec.is_required,
+            nullable=False,
+            check=column,
+            tf_ok=column.tf_ok,
+        )
+    return None
+
+
+class FramePlan:
+    """The compiled fast path of one named column signature."""
+
+    def __init__(self, columns: tuple[ColumnPlan, ...]) -> None:
+        self.columns = columns
+        self.by_name = {c.name: c for c in columns}
+        self.required = frozenset(c.name for c in columns if c.required)
+        self.order = {c.name: i for i, c in enumerate(columns)}
+        #: Whether every column can also come through ``inputs``.
+        self.tf_ok = all(c.tf_ok for c in columns)
+
+    def _names_ok(self, names: Any) -> bool:
+        """Known columns only, each once, every required one present."""
+        seen = set(names)
+        return len(seen) == len(names) and seen <= self.by_name.keys() and self.required <= seen
+
+    def _assemble(self, present: dict[str, Any], n: int, ctx: Ctx, index: Any = None) -> Any:
+        """Check every present column; build the frame in signature order."""
+        if not present:
+            raise Bail  # a frame of no columns: pandas' corner, the reference's call
+        arrays: dict[str, Any] = {}
+        bad: set[int] = set()
+        for column in self.columns:
+            values = present.get(column.name)
+            if values is None:
+                continue
+            try:
+                arrays[column.name] = column.check(values, column.nullable, ctx)
+            except BadRows as exc:
+                bad.update(exc.rows)
+                if ctx.census is not None:
+                    ctx.census.walk(list(values))
+        if bad:
+            raise BadRows(sorted(bad))
+        if not ctx.build:
+            return None
+        import pandas as pd
+
+        rows = pd.RangeIndex(n) if index is None else pd.Index(index)
+        return pd.DataFrame(arrays, index=rows, copy=False)
+
+    def split(self, value: Any, ctx: Ctx) -> Any:
+        """``{"columns": [...], "data": [[...], ...], "index"?: [int, ...]}``."""
+        if type(value) is not dict or not {"columns", "data"} <= value.keys() <= _SPLIT_KEYS:
+            raise Bail
+        columns, data = value["columns"], value["data"]
+        if type(columns) is not list or type(data) is not list or not data or not columns:
+            raise Bail
+        if set(map(type, columns)) != {str} or not self._names_ok(columns):
+            raise Bail
+        order = [self.order[c] for c in columns]
+        if order != sorted(order):
+            raise Bail  # the strict contract wants the signature's column order
+        if set(map(type, data)) != {list} or set(map(len, data)) != {len(columns)}:
+            raise Bail
+        index = _split_index(value.get("index"), len(data))
+        if ctx.census is not None:
+            ctx.census.add_keys(value)
+            ctx.census.add_strings(columns)
+        present = dict(zip(columns, zip(*data, strict=True), strict=True))
+        return self._assemble(present, len(data), ctx, index)
+
+    def _record_columns(self, value: Any, ctx: Ctx) -> dict[str, Any]:
+        """Columns of records that all have the same keys (else `Bail`)."""
+        if type(value) is not list or not value or set(map(type, value)) != {dict}:
+            raise Bail
+        keys = list(value[0])
+        if set(map(len, value)) != {len(keys)} or not self._names_ok(keys):
+            raise Bail
+        try:
+            present = {name: list(map(itemgetter(name), value)) for name in keys}
+        except KeyError:
+            raise Bail from None  # records with different keys
+        if ctx.census is not None:
+            ctx.census.members += len(value) * len(keys)
+            ctx.census.colons += len(value) * sum(k.count(":") for k in keys)
+        return present
+
+    def records(self, value: Any, ctx: Ctx) -> Any:
+        """``dataframe_records``: a non-empty list of records with the same keys."""
+        return self._assemble(self._record_columns(value, ctx), len(value), ctx)
+
+    def tf_records(self, value: Any, ctx: Ctx) -> Any:
+        """``inputs`` as records: numpy converts each value, then a frame is built."""
+        if not self.tf_ok:
+            raise Bail
+        ctx.tf = True
+        return self._assemble(self._record_columns(value, ctx), len(value), ctx)
+
+    def tf_columnar(self, value: Any, ctx: Ctx) -> Any:
+        """``inputs`` as columns: ``{"col": [v, ...], ...}``, all of one length."""
+        if not self.tf_ok or type(value) is not dict or not value:
+            raise Bail
+        if not self._names_ok(list(value)) or set(map(type, value.values())) != {list}:
+            raise Bail
+        lengths = set(map(len, value.values()))
+        if len(lengths) != 1 or 0 in lengths:
+            raise Bail
+        if ctx.census is not None:
+            ctx.census.add_keys(value)
+        ctx.tf = True
+        return self._assemble(dict(value), lengths.pop(), ctx)
+
+
+_SPLIT_KEYS = frozenset({"columns", "data", "index"})
+
+
+def _split_index(index: Any, n: int) -> Any:
+    """A ``dataframe_split`` index: integers, one per row (kept by MLflow's frame)."""
+    if index is None:
+        return None
+    if type(index) is not list or len(index) != n or set(map(type, index)) != {int}:
+        raise Bail
+    import numpy as np
+
+    try:
+        return np.array(index, dtype=np.int64)
+    except OverflowError:
+        raise Bail from None
+
+
+def compile_frame_plan(schema: Schema) -> FramePlan | None:
+    """The fast path of a named column signature (None: not covered)."""
+    if schema.is_tensor or not schema.has_names:
+        return None
+    plans = []
+    for spec in schema.columns:
+        plan = _column_plan(spec)
+        if plan is None:
+            return None
+        plans.append(plan)
+    if len({p.name for p in plans}) != len(plans):
+        return None
+    return FramePlan(tuple(plans))
+
+
+__all__ = ["ColumnPlan", "FramePlan", "compile_frame_plan"]
