@@ -8,8 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._check import CheckReport, check
+from ._dialects import export as export_schema
+from ._dialects import to_dialect
+from ._diff import Change, diff_signatures
+from ._from_schema import from_jsonschema
+from ._hazards import FormVerdict, Hazard, form_verdicts, hazards
 from ._load import load_signature
 from ._model import signature_to_dict, signature_to_mlmodel_yaml
+from ._to_schema import to_jsonschema
 from ._types import (
     AnyType,
     Array,
@@ -25,6 +32,8 @@ from ._types import (
     SparkMLVector,
     TensorSpec,
 )
+from ._validate import Validator
+from .coercion import ParsedRequest, coerce
 from .exceptions import (
     CoercionError,
     PayloadError,
@@ -37,13 +46,18 @@ from .exceptions import (
 __all__ = [
     "AnyType",
     "Array",
+    "Change",
+    "CheckReport",
     "CoercionError",
     "ColSpec",
     "DataType",
+    "FormVerdict",
+    "Hazard",
     "Map",
     "Object",
     "ParamSchema",
     "ParamSpec",
+    "ParsedRequest",
     "PayloadError",
     "Property",
     "Schema",
@@ -54,9 +68,19 @@ __all__ = [
     "SparkMLVector",
     "TensorSpec",
     "UnrepresentableSchema",
+    "Validator",
+    "check",
+    "coerce",
+    "diff_signatures",
+    "export_schema",
+    "form_verdicts",
+    "from_jsonschema",
+    "hazards",
     "load_signature",
     "signature_to_dict",
     "signature_to_mlmodel_yaml",
+    "to_dialect",
+    "to_jsonschema",
 ]
 
 
