@@ -21,6 +21,8 @@ registry holding the document and the shipped schemas, never the network.
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -199,7 +201,9 @@ class _Reader:
     # ------------------------------------------------------------------
     # Our own exports: read the annotations back
     # ------------------------------------------------------------------
-    def _annotated(self, node: Any, seen: set[int]) -> Iterator[Mapping[str, Any]]:
+    def _annotated(self, node: Any, seen: set[int], *, follow: bool) -> Iterator[Mapping[str, Any]]:
+        """Subschemas carrying our spec annotations; ``follow``: also through ``$ref``s
+        (needed when the target is a part of the document, e.g. an OpenAPI component)."""
         if isinstance(node, Mapping):
             if id(node) in seen:
                 return
@@ -207,19 +211,20 @@ class _Reader:
             if any(k in node for k in ("x-mlflow-column", "x-mlflow-tensor", "x-mlflow-param")):
                 yield node
             ref = node.get("$ref")
-            if isinstance(ref, str):
+            if follow and isinstance(ref, str):
                 with contextlib.suppress(PointerToNowhere, Unresolvable):
-                    yield from self._annotated(self.resolver.lookup(ref).contents, seen)
+                    target = self.resolver.lookup(ref).contents
+                    yield from self._annotated(target, seen, follow=follow)
             for value in node.values():
-                yield from self._annotated(value, seen)
+                yield from self._annotated(value, seen, follow=follow)
         elif isinstance(node, list):
             for value in node:
-                yield from self._annotated(value, seen)
+                yield from self._annotated(value, seen, follow=follow)
 
     def exact(self, target: Any, pointer: str) -> Signature | None:
         """The signature from our annotations, or None when the schema carries none."""
         parts: dict[str, dict[int, Any]] = {"inputs": {}, "outputs": {}, "params": {}}
-        for node in self._annotated(target, set()):
+        for node in self._annotated(target, set(), follow=bool(pointer)):
             field = str(node.get("x-mlflow-field", ""))
             part = field.split("[", 1)[0]
             index = node.get("x-mlflow-index")
@@ -238,7 +243,7 @@ class _Reader:
             name: [v for _, v in sorted(found.items())] or None for name, found in parts.items()
         }
         try:
-            return parse_signature(document, from_type_hint=flag)
+            return _parse(json.dumps(document, allow_nan=True), flag=flag)
         except SignatureError as exc:
             raise UnrepresentableSchema(
                 f"x-mlflow annotations do not form a valid signature: {exc}",
@@ -420,6 +425,12 @@ class _Reader:
             return Map(AnyType())
         values, _ = self.col_type(extra, _join(pointer, "additionalProperties"), active)
         return Map(values)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse(text: str, *, flag: bool) -> Signature:
+    """`parse_signature` of a serialized document, cached (signatures are frozen values)."""
+    return parse_signature(json.loads(text), from_type_hint=flag)
 
 
 #: Keywords that say nothing about a value's type (a schema of only these is ``{}``).

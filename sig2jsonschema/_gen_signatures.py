@@ -16,6 +16,7 @@ this strategy, so ``import sig2jsonschema`` never imports Hypothesis.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
@@ -61,17 +62,20 @@ _names = st.one_of(
 )
 
 
+@functools.cache
 def _col_type(depth: int, *, in_container: bool = False) -> st.SearchStrategy[JSON]:
-    """A column type dict; ``in_container``: a map value / object property (no sparkml)."""
-    scalars = st.sampled_from(DATA_TYPES).map(lambda t: {"type": t})
-    leaves = [scalars, st.just({"type": "any"})]
+    """A column type dict; ``in_container``: a map value / object property (no sparkml).
+
+    Cached: building strategies is costly for Hypothesis, drawing from one is cheap.
+    """
+    leaves = [{"type": t} for t in DATA_TYPES] + [{"type": "any"}]
     if not in_container:
-        leaves.append(st.just({"type": "sparkml_vector"}))
-    leaf = st.one_of(*leaves)
+        leaves.append({"type": "sparkml_vector"})
+    leaf = st.sampled_from(leaves)
     if depth <= 0:
         return leaf
-    inner = st.deferred(lambda: _col_type(depth - 1))
-    inner_contained = st.deferred(lambda: _col_type(depth - 1, in_container=True))
+    inner = _col_type(depth - 1)
+    inner_contained = _col_type(depth - 1, in_container=True)
     array = inner.map(lambda t: {"type": "array", "items": t})
     map_ = inner_contained.map(lambda t: {"type": "map", "values": t})
     obj = st.dictionaries(
@@ -93,24 +97,35 @@ def _object_dict(props: dict[str, tuple[JSON, bool | None]]) -> JSON:
     return {"type": "object", "properties": out}
 
 
+_COLUMN_TYPES = st.one_of(_col_type(0), _col_type(1), _col_type(2))
+_SHAPES = st.lists(st.sampled_from([-1, -1, 1, 2, 3]), min_size=0, max_size=4)
+
+
+_NAME_LISTS = {n: st.lists(_names, min_size=n, max_size=n, unique=True) for n in range(1, 5)}
+_NAMED_REQUIRED = st.sampled_from(["true", "false", "null", "absent"])
+_UNNAMED_SCALAR_REQUIRED = st.sampled_from(["true", "absent"])
+_REQUIRED_VALUE = {"true": True, "false": False, "null": None}
+_DTYPES = st.sampled_from(TENSOR_DTYPES)
+
+
 @st.composite
 def _column_schema(draw: st.DrawFn) -> list[JSON]:
     named = draw(st.booleans())
     n = draw(st.integers(1, 4))
-    names = draw(st.lists(_names, min_size=n, max_size=n, unique=True)) if named else [None] * n
+    names = draw(_NAME_LISTS[n]) if named else [None] * n
     out = []
     for name in names:
-        t = dict(draw(_col_type(draw(st.integers(0, 2)))))
+        t = dict(draw(_COLUMN_TYPES))
         if name is not None:
             t["name"] = name
-            choice = draw(st.sampled_from(["true", "false", "null", "absent"]))
+            choice = draw(_NAMED_REQUIRED)
+        elif t["type"] in DATA_TYPES:
+            # unnamed columns must be required: explicitly, or by MLflow's default
+            choice = draw(_UNNAMED_SCALAR_REQUIRED)
         else:
-            # unnamed columns must be required (explicitly, or by MLflow's default for scalars)
-            choice = (
-                "true" if t["type"] not in DATA_TYPES else draw(st.sampled_from(["true", "absent"]))
-            )
+            choice = "true"  # a complex column without `required` would be optional
         if choice != "absent":
-            t["required"] = {"true": True, "false": False, "null": None}[choice]
+            t["required"] = _REQUIRED_VALUE[choice]
         out.append(t)
     return out
 
@@ -119,13 +134,12 @@ def _column_schema(draw: st.DrawFn) -> list[JSON]:
 def _tensor_schema(draw: st.DrawFn) -> list[JSON]:
     named = draw(st.booleans())
     n = draw(st.integers(1, 3)) if named else 1
-    names = draw(st.lists(_names, min_size=n, max_size=n, unique=True)) if named else [None]
+    names = draw(_NAME_LISTS[n]) if named else [None]
     out = []
     for name in names:
-        shape = draw(st.lists(st.sampled_from([-1, -1, 1, 2, 3]), min_size=0, max_size=4))
         spec: JSON = {
             "type": "tensor",
-            "tensor-spec": {"dtype": draw(st.sampled_from(TENSOR_DTYPES)), "shape": shape},
+            "tensor-spec": {"dtype": draw(_DTYPES), "shape": draw(_SHAPES)},
         }
         if name is not None:
             spec = {"name": name, **spec}
@@ -133,8 +147,8 @@ def _tensor_schema(draw: st.DrawFn) -> list[JSON]:
     return out
 
 
-def _schema() -> st.SearchStrategy[list[JSON]]:
-    return st.one_of(_column_schema(), _tensor_schema())
+_SCHEMA = st.one_of(_column_schema(), _tensor_schema())
+_MAYBE_SCHEMA = st.one_of(st.none(), _SCHEMA)
 
 
 _SCALAR_DEFAULTS: dict[str, st.SearchStrategy[Any]] = {
@@ -161,15 +175,17 @@ _OBJECT_PARAM_PROPS: tuple[tuple[JSON, st.SearchStrategy[Any]], ...] = (
 )  # fmt: skip
 
 
-@st.composite
-def _param(draw: st.DrawFn, name: str) -> JSON:
-    kind = draw(st.sampled_from([*_SCALAR_DEFAULTS, "object"]))
+_OBJECT_PARAM_CHOICES = st.dictionaries(
+    _names, st.sampled_from(range(len(_OBJECT_PARAM_PROPS))), min_size=1, max_size=3
+)
+_SCALAR_OR_NONE = {k: st.one_of(v, st.none()) for k, v in _SCALAR_DEFAULTS.items()}
+_LIST_DEFAULTS = {k: st.lists(v, max_size=3) for k, v in _SCALAR_OR_NONE.items()}
+
+
+def _draw_param(draw: st.DrawFn, name: str) -> JSON:
+    kind = draw(_PARAM_KINDS)
     if kind == "object":
-        chosen = draw(
-            st.dictionaries(
-                _names, st.sampled_from(range(len(_OBJECT_PARAM_PROPS))), min_size=1, max_size=3
-            )
-        )
+        chosen = draw(_OBJECT_PARAM_CHOICES)
         props = {}
         default = {}
         for prop_name, index in chosen.items():
@@ -185,28 +201,34 @@ def _param(draw: st.DrawFn, name: str) -> JSON:
             "type": "object",
             "properties": props,
         }
-    values = _SCALAR_DEFAULTS[kind]
     if draw(st.booleans()):
-        listed = draw(st.lists(st.one_of(values, st.none()), max_size=3))
+        listed = draw(_LIST_DEFAULTS[kind])
         return {"name": name, "default": listed, "shape": [-1], "type": kind}
-    scalar = draw(st.one_of(values, st.none()))
+    scalar = draw(_SCALAR_OR_NONE[kind])
     return {"name": name, "default": scalar, "shape": None, "type": kind}
+
+
+_PARAM_NAMES = st.lists(_names, min_size=1, max_size=4, unique=True)
+_PARAM_KINDS = st.sampled_from([*_SCALAR_DEFAULTS, "object"])
 
 
 @st.composite
 def _params(draw: st.DrawFn) -> list[JSON]:
-    names = draw(st.lists(_names, min_size=1, max_size=4, unique=True))
-    return [draw(_param(n)) for n in names]
+    names = draw(_PARAM_NAMES)
+    return [_draw_param(draw, n) for n in names]
+
+
+_MAYBE_PARAMS = st.one_of(st.none(), _params())
 
 
 @st.composite
 def signature_dicts(draw: st.DrawFn) -> dict[str, list[JSON] | None]:
     """MLflow's serialized signature form (parts as lists) for a valid signature."""
-    inputs = draw(st.one_of(st.none(), _schema()))
-    outputs = draw(st.one_of(st.none(), _schema()))
-    params = draw(st.one_of(st.none(), _params()))
+    inputs = draw(_MAYBE_SCHEMA)
+    outputs = draw(_MAYBE_SCHEMA)
+    params = draw(_MAYBE_PARAMS)
     if inputs is None and outputs is None and params is None:
-        inputs = draw(_schema())
+        inputs = draw(_SCHEMA)
     return {"inputs": inputs, "outputs": outputs, "params": params}
 
 
