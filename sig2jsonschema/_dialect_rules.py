@@ -295,8 +295,8 @@ class Converter:
                 out["enum"] = [value]
         self._conditionals(out, flipped)
         self._one_of(out, flipped)
-        if not t.numeric_exclusive:
-            self._exclusive_bounds(out)
+        if t.exclusive != "number":
+            self._exclusive_bounds(out, t.exclusive)
         if not t.property_names and "propertyNames" in out:
             names = out.pop("propertyNames")
             if names not in (True, {}):
@@ -451,7 +451,7 @@ class Converter:
             self.lose(
                 f"{here}/prefixItems",
                 "prefixItems",
-                "OpenAPI 3.0 has no tuple arrays: elements are not checked against the "
+                f"{self.target.name} has no tuple arrays: elements are not checked against the "
                 "schema of their own position, only against what all positions share",
                 negated=negated,
             )
@@ -539,7 +539,7 @@ class Converter:
         )
 
     @staticmethod
-    def _exclusive_bounds(out: dict[str, Any]) -> None:
+    def _exclusive_bounds(out: dict[str, Any], spelling: str) -> None:
         for exclusive, inclusive, sign in (
             ("exclusiveMinimum", "minimum", 1),
             ("exclusiveMaximum", "maximum", -1),
@@ -549,10 +549,13 @@ class Converter:
                 continue
             del out[exclusive]
             limit = out.get(inclusive)
-            if limit is None or sign * bound >= sign * limit:
-                out[inclusive] = bound
+            if limit is not None and sign * bound < sign * limit:
+                continue  # the inclusive bound is the stricter one and implies the exclusive one
+            out[inclusive] = bound
+            if spelling == "boolean":
                 out[exclusive] = True
-            # else the inclusive bound is the stricter one and implies the exclusive one
+            else:  # x > b  <=>  x >= b and x != b (for numbers; others pass both)
+                _add_all(out, {"not": {"enum": [bound]}})
 
     def _pattern_properties(self, out: dict[str, Any], here: str, negated: bool) -> None:
         patterns: dict[str, Any] = out.pop("patternProperties")
@@ -574,7 +577,7 @@ class Converter:
         self.lose(
             f"{here}/patternProperties",
             "patternProperties",
-            "OpenAPI 3.0 has no patternProperties: properties outside 'properties' are "
+            f"{self.target.name} has no patternProperties: properties outside 'properties' are "
             f"not told apart by name ({', '.join(sorted(patterns))})",
             negated=negated,
         )
@@ -705,7 +708,10 @@ def convert(
     """Run a whole conversion (see `sig2jsonschema._dialects.to_dialect`)."""
     if dialect == "2020-12" and embed is None:
         return copy.deepcopy(schema), []
-    target = TARGETS["openapi-3.1" if dialect == "2020-12" else dialect]
+    # Inside an OpenAPI 3.1 document, draft-04 Schema Objects keep to what draft-04 and
+    # 2020-12 read alike (IBM DataPower reads them as draft-04, other tools as 2020-12).
+    name = {"2020-12": "openapi-3.1", "draft-04": "draft-04-in-3.1" if embed else "draft-04"}
+    target = TARGETS[name.get(dialect, dialect)]
     converter = Converter(schema, target, embed)
     out = _tidy(converter.node(schema, ""))
     if isinstance(out, dict) and target.schema_uri and embed is None:

@@ -95,7 +95,10 @@ class Target:
     items: Literal["prefix", "tuple", "single"]
     dependent: Literal["native", "dependencies", "anyOf"]
     unevaluated: bool
-    numeric_exclusive: bool
+    #: How ``exclusiveMinimum``/``exclusiveMaximum`` are spelled: a number (draft-06+), a
+    #: boolean beside ``minimum`` (draft-04, OpenAPI 3.0), or ``minimum`` plus
+    #: ``not: {enum: [bound]}`` (the spelling that means the same in draft-04 and 2020-12).
+    exclusive: Literal["number", "boolean", "not-enum"]
     type_arrays: bool
     pattern_properties: bool
     #: Whether ``type: integer`` accepts 1.0 (draft-04 says an integer has no fraction).
@@ -123,7 +126,7 @@ TARGETS: dict[str, Target] = {
         items="tuple",
         dependent="dependencies",
         unevaluated=False,
-        numeric_exclusive=True,
+        exclusive="number",
         type_arrays=True,
         pattern_properties=True,
         fraction_integers=True,
@@ -145,7 +148,7 @@ TARGETS: dict[str, Target] = {
         items="tuple",
         dependent="dependencies",
         unevaluated=False,
-        numeric_exclusive=False,
+        exclusive="boolean",
         type_arrays=True,
         pattern_properties=True,
         fraction_integers=False,
@@ -167,7 +170,7 @@ TARGETS: dict[str, Target] = {
         items="prefix",
         dependent="native",
         unevaluated=True,
-        numeric_exclusive=True,
+        exclusive="number",
         type_arrays=True,
         pattern_properties=True,
         fraction_integers=True,
@@ -189,13 +192,39 @@ TARGETS: dict[str, Target] = {
         items="single",
         dependent="anyOf",
         unevaluated=False,
-        numeric_exclusive=False,
+        exclusive="boolean",
         type_arrays=False,
         pattern_properties=False,
         fraction_integers=False,
         formats=None,
         inline_refs=True,
         openapi30=True,
+    ),
+    # Schema Objects of an OpenAPI 3.1 document for IBM DataPower API Gateway, which reads
+    # them as draft-04: only constructs that mean the same in draft-04 and in 2020-12 (the
+    # OpenAPI 3.1 default), so validators of either dialect agree.  Used by the OpenAPI
+    # builder only (definitions always become components there).
+    "draft-04-in-3.1": Target(
+        name="draft-04 (in OpenAPI 3.1)",
+        schema_uri=None,
+        id_keyword=None,
+        defs_keyword="definitions",
+        bool_schemas=False,
+        ref_siblings=False,
+        const=False,
+        conditionals=False,
+        contains=False,
+        min_max_contains=False,
+        property_names=False,
+        items="single",
+        dependent="anyOf",
+        unevaluated=False,
+        exclusive="not-enum",
+        type_arrays=True,
+        pattern_properties=True,
+        fraction_integers=False,
+        formats=FORMATS_DRAFT4,
+        inline_refs=False,
     ),
 }
 

@@ -28,6 +28,7 @@ from .exceptions import SourceError, UnrepresentableSchema, escape_pointer_token
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Mapping, Sequence
 
     from .cli._common import Streams
     from .typing import JSONObject, Mode, Part
@@ -215,12 +216,18 @@ def export(
     return to_dialect(schema, dialect)
 
 
-def summarize(losses: list[Loss], *, limit: int = 3) -> list[str]:
-    """A few human lines for stderr: the first ``limit`` losses and a count of the rest."""
-    lines = [
-        f"{loss['pointer'] or '/'} ({loss['keyword']}): {loss['consequence']}"
-        for loss in losses[:limit]
-    ]
+def summarize(losses: Sequence[Mapping[str, Any]], *, limit: int = 3) -> list[str]:
+    """A few human lines for stderr: the first ``limit`` losses and a count of the rest.
+
+    An entry with a ``schema`` key (an OpenAPI component name) is located as
+    ``schema#pointer``.
+    """
+    lines = []
+    for loss in losses[:limit]:
+        where = loss["pointer"] or "/"
+        if loss.get("schema"):
+            where = f"{loss['schema']}#{loss['pointer']}"
+        lines.append(f"{where} ({loss['keyword']}): {loss['consequence']}")
     if len(losses) > limit:
         lines.append(f"... and {len(losses) - limit} more")
     return lines
