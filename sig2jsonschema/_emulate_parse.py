@@ -54,6 +54,8 @@ class ColumnSource:
     sent: Any = None
     #: For records forms: the row objects, to tell a missing key from a null.
     records: list[Any] | None = None
+    #: The JSON value sent for row ``i`` (split/records), ``MISSING`` if absent.
+    value: Callable[[int], Any] | None = None
 
 
 @dataclass
@@ -134,6 +136,7 @@ def parse_split(value: Any, schema: Schema | None) -> Parsed:
             label,
             f"/dataframe_split/columns/{j}" if has_columns else "/dataframe_split/data",
             _split_cell(j),
+            value=_split_value(value["data"], j),
         )
     parsed = Parsed(frame, "dataframe_split", "dataframe_split", sources)
     if schema is not None:
@@ -143,6 +146,28 @@ def parse_split(value: Any, schema: Schema | None) -> Parsed:
 
 def _split_cell(j: int) -> Callable[[int], str]:
     return lambda i: f"/dataframe_split/data/{i}/{j}"
+
+
+#: What a record lacks (pandas fills NaN there).
+MISSING: Any = type("Missing", (), {"__repr__": lambda _: "(missing)"})()
+
+
+def _split_value(data: Any, j: int) -> Callable[[int], Any]:
+    def get(i: int) -> Any:
+        row = data[i] if isinstance(data, list) and i < len(data) else MISSING
+        if isinstance(row, list):
+            return row[j] if j < len(row) else MISSING
+        return row if j == 0 else MISSING
+
+    return get
+
+
+def _records_value(records: list[Any], key: Any) -> Callable[[int], Any]:
+    def get(i: int) -> Any:
+        record = records[i] if i < len(records) else MISSING
+        return record.get(key, MISSING) if isinstance(record, dict) else MISSING
+
+    return get
 
 
 def parse_records(value: Any, schema: Schema | None) -> Parsed:
@@ -169,7 +194,11 @@ def parse_records(value: Any, schema: Schema | None) -> Parsed:
     for label in frame.columns:
         token = label if isinstance(label, str) else str(label)
         sources[label] = ColumnSource(
-            label, f"/dataframe_records/0/{_escape(token)}", _records_cell(token), records=value
+            label,
+            f"/dataframe_records/0/{_escape(token)}",
+            _records_cell(token),
+            records=value,
+            value=_records_value(value, label),
         )
     parsed = Parsed(frame, "dataframe_records", "dataframe_records", sources)
     if schema is not None:
@@ -595,6 +624,7 @@ def _check_lengths(parsed: Parsed, schema: Schema | None) -> None:
 
 __all__ = [
     "DEEPCOPY_DEPTH_LIMIT",
+    "MISSING",
     "ENVELOPE_KEYS",
     "ColumnSource",
     "Parsed",

@@ -23,6 +23,7 @@ import pandas as pd
 from pandas.api.types import infer_dtype
 
 from ._emulate_json import render_json
+from ._emulate_parse import MISSING
 from ._emulate_types import ConversionWarning
 from ._types import AnyType, Array, ColSpec, DataType, Map, Object, SparkMLVector
 from .exceptions import to_pointer
@@ -34,8 +35,6 @@ if TYPE_CHECKING:
     from ._emulate_types import WarningSink
     from ._types import ColType, Signature
 
-#: A record that lacks the column's key (pandas fills NaN there).
-MISSING: Any = type("Missing", (), {"__repr__": lambda _: "(missing)"})()
 
 _FRAME_FORMS = {"dataframe_split", "dataframe_records", "csv", "parquet"}
 _NUMERIC = {DataType.integer, DataType.long, DataType.float, DataType.double}
@@ -181,7 +180,7 @@ def _columns(
             sent_json: Callable[[int], Any] = _series_value(sent)
         elif frame_path:
             sent = source.sent
-            sent_json = _body_value(body, pointer)
+            sent_json = source.value or _body_value(body, pointer)
         elif source.records is not None:
             key = label
             sent = [r.get(key, MISSING) if isinstance(r, dict) else MISSING for r in source.records]
@@ -311,8 +310,44 @@ def _candidates(column: _Column, kind: str) -> Iterable[int] | None:
     return np.flatnonzero(mask)
 
 
+def _uniform_code(column: _Column, kind: str) -> str | None:
+    """The code every row gets, when the sent kind alone decides it."""
+    target = column.col_type
+    if isinstance(column.sent, pd.Series) and column.sent.hasnans:
+        return None
+    if kind == "str":
+        if target in _NUMERIC:
+            return "string-parsed-as-number"
+        if target is DataType.boolean:
+            return "truthy-string"
+        if target is DataType.binary and not column.frame_path:
+            return "base64-not-decoded"
+        return None
+    if kind in {"int", "bool"}:
+        if kind == "int" and target is DataType.boolean:
+            return "truthy-number"
+        if target is DataType.datetime:
+            return "int-as-nanoseconds" if kind == "int" else "boolean-as-number"
+        if kind == "bool" and target in _NUMERIC:
+            return "boolean-as-number"
+        if target in _TEXT:
+            return "non-string-kept" if column.frame_path else "number-stringified"
+    return None
+
+
 def _scalar_column(column: _Column, sink: WarningSink) -> None:
     kind = _sent_kind(column.sent)
+    uniform = _uniform_code(column, kind)
+    if uniform is not None:
+        room = sink.room(column.field, uniform)
+        for i in range(min(room, column.rows)):
+            sink.add(
+                make_warning(
+                    column.pointer(i), column.field, uniform, column.sent_json(i), column.final[i]
+                )
+            )
+        sink.skip(column.field, uniform, max(0, column.rows - room))
+        return
     candidates = _candidates(column, kind)
     rows: Iterable[int] = range(column.rows) if candidates is None else candidates
     for i in rows:
