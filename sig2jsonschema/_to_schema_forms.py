@@ -201,14 +201,24 @@ def params_object(ctx: Ctx) -> JSON:
 # --------------------------------------------------------------------------
 # Column values per context
 # --------------------------------------------------------------------------
+def _annotations(spec: ColSpec | TensorSpec, index: int) -> JSON:
+    """What every variant of an input's schema carries, so each one maps back exactly."""
+    key = "x-mlflow-tensor" if isinstance(spec, TensorSpec) else "x-mlflow-column"
+    return {
+        "x-mlflow-field": field_name("inputs", spec, index),
+        key: spec_to_dict(spec),
+        "x-mlflow-index": index,
+    }
+
+
 def _tf_value(ctx: Ctx, i: int, spec: ColSpec, *, null_ok: bool) -> JSON:
     value = column_value(spec.type, spec.is_required, "tf", ctx.mode, null_ok=null_ok)
-    return {"x-mlflow-field": field_name("inputs", spec, i), **value}
+    return {**_annotations(spec, i), **value}
 
 
 def _llm_value(ctx: Ctx, i: int, spec: ColSpec) -> JSON:
     value = column_value(spec.type, spec.is_required, "nested", ctx.mode, null_ok=True)
-    return {"x-mlflow-field": field_name("inputs", spec, i), **value}
+    return {**_annotations(spec, i), **value}
 
 
 def _row_object(ctx: Ctx, values: dict[str, JSON]) -> JSON:
@@ -422,25 +432,22 @@ def llm_body(ctx: Ctx) -> JSON:
 # Tensor signature forms
 # --------------------------------------------------------------------------
 def _tensor_inline(ctx: Ctx, i: int, spec: TensorSpec, shape: tuple[int, ...]) -> JSON:
-    return {
-        "x-mlflow-field": field_name("inputs", spec, i),
-        **tensor_value(shape, tensor_leaf(spec.dtype, ctx.mode)),
-    }
+    return {**_annotations(spec, i), **tensor_value(shape, tensor_leaf(spec.dtype, ctx.mode))}
 
 
 def _tensor_cell(ctx: Ctx, i: int, spec: TensorSpec) -> JSON:
     """A dataframe cell of a tensor: a leaf for 1-D tensors, else a flat list of leaves."""
     leaf = tensor_leaf(spec.dtype, ctx.mode)
-    field_ = field_name("inputs", spec, i)
+    notes = _annotations(spec, i)
     if len(spec.shape) == 1:
         # A scalar cell, or a one-element list (the flat form of a 1-D sample).
         one: JSON = {"items": leaf}
         if ctx.strict:
             one.update(minItems=1, maxItems=1)
-        return {"x-mlflow-field": field_, "if": {"type": "array"}, "then": one, "else": leaf}
+        return {**notes, "if": {"type": "array"}, "then": one, "else": leaf}
     size = flat_size(spec.shape)
     return {
-        "x-mlflow-field": field_,
+        **notes,
         "type": "array",
         "items": leaf,
         "minItems": size,
