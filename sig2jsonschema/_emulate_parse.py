@@ -624,8 +624,8 @@ def _check_lengths(parsed: Parsed, schema: Schema | None) -> None:
 
 __all__ = [
     "DEEPCOPY_DEPTH_LIMIT",
-    "MISSING",
     "ENVELOPE_KEYS",
+    "MISSING",
     "ColumnSource",
     "Parsed",
     "cast_frame",
