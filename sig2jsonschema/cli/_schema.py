@@ -1,0 +1,162 @@
+"""``sig2jsonschema schema`` and ``sig2jsonschema signature``: the two directions.
+
+``schema`` exports a model's signature as JSON Schema 2020-12
+(`sig2jsonschema._to_schema.to_jsonschema`); ``signature`` reads a JSON Schema
+(or a component of an OpenAPI document) back into an MLflow signature
+(`sig2jsonschema._from_schema.from_jsonschema`).  Both print to stdout or
+``-o FILE``; bad input (an unreadable file, a schema MLflow cannot represent,
+a pointer to nowhere) is exit 2 with one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .._from_schema import from_jsonschema
+from .._load import load_signature
+from .._model import signature_to_dict, signature_to_mlmodel_yaml
+from .._to_schema import MODES, PARTS, to_jsonschema
+from ..exceptions import SourceError, UnrepresentableSchema
+from ._common import EXIT_OK, add_source_argument, write_json, write_text
+
+if TYPE_CHECKING:
+    from ._common import Streams
+
+#: The largest schema document read (OpenAPI documents of big services stay far below).
+MAX_SCHEMA_BYTES = 32 * 1024 * 1024
+
+_SCHEMA_EPILOG = """\
+parts:
+  request  the whole POST /invocations JSON body (default)
+  inputs   the value of the body's inputs key
+  outputs  the value of predictions in the response
+  params   the params object
+
+modes:
+  strict   only the body forms that reach the model unchanged, values typed
+           as tightly as JSON Schema allows (docs/strict-contract.md)
+  mlflow   what MLflow 3.17.2's server accepts, lossy casts included
+
+examples:
+  sig2jsonschema schema fixtures/models/iris_sklearn_classifier
+  sig2jsonschema schema path/to/MLmodel --part inputs --mode mlflow -o inputs.json
+
+exit codes: 0 success, 2 bad input.
+"""
+
+_SIGNATURE_EPILOG = """\
+SCHEMA is a JSON (or YAML) file: a schema exported by `sig2jsonschema schema`
+(read back exactly), a hand-written JSON Schema, a pydantic model's
+model_json_schema(), or an OpenAPI document with --pointer.
+
+examples:
+  sig2jsonschema signature request.schema.json
+  sig2jsonschema signature openapi.yaml --pointer /components/schemas/Customer
+  sig2jsonschema signature customer.schema.json --format mlmodel
+
+exit codes: 0 success, 2 bad input (unreadable file, bad pointer, or a schema
+with no MLflow equivalent: the message names the JSON pointer and keyword).
+"""
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``schema`` and ``signature`` commands."""
+    schema = subparsers.add_parser(
+        "schema",
+        help="export a model signature as JSON Schema 2020-12",
+        description="Export an MLflow model signature as a JSON Schema 2020-12 document.",
+        epilog=_SCHEMA_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_source_argument(schema)
+    schema.add_argument("--part", choices=PARTS, default="request", help="default: request")
+    schema.add_argument("--mode", choices=MODES, default="strict", help="default: strict")
+    schema.add_argument("-o", "--output-file", metavar="FILE", help="write here, not stdout")
+    schema.set_defaults(run=run_schema)
+
+    signature = subparsers.add_parser(
+        "signature",
+        help="read a JSON Schema back into an MLflow signature",
+        description="Map a JSON Schema (or an OpenAPI component) to the closest MLflow signature.",
+        epilog=_SIGNATURE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    signature.add_argument("schema", metavar="SCHEMA", help="a JSON or YAML schema file")
+    signature.add_argument(
+        "--pointer",
+        metavar="POINTER",
+        help="JSON pointer to the schema inside the document, e.g. /components/schemas/Name",
+    )
+    signature.add_argument(
+        "--format",
+        choices=("json", "mlmodel"),
+        default="json",
+        help="json: ModelSignature.to_dict() form (default); mlmodel: the MLmodel YAML block",
+    )
+    signature.add_argument("-o", "--output-file", metavar="FILE", help="write here, not stdout")
+    signature.set_defaults(run=run_signature)
+
+
+def export_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword options for `to_jsonschema` taken from the command line (a hook for new flags)."""
+    del args
+    return {}
+
+
+def run_schema(args: argparse.Namespace, streams: Streams) -> int:
+    """Print the exported schema."""
+    signature = load_signature(args.source)
+    document = to_jsonschema(signature, args.part, args.mode, **export_options(args))
+    write_json(document, streams, args.output_file)
+    return EXIT_OK
+
+
+def read_schema_file(path_text: str) -> Any:
+    """A JSON or YAML document from a file (YAML only for ``.yaml``/``.yml``)."""
+    path = Path(path_text)
+    try:
+        if path.stat().st_size > MAX_SCHEMA_BYTES:
+            raise SourceError(f"{path}: larger than {MAX_SCHEMA_BYTES} bytes")
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise SourceError(f"{path}: no such file or directory") from None
+    except IsADirectoryError:
+        raise SourceError(f"{path}: is a directory") from None
+    except PermissionError:
+        raise SourceError(f"{path}: permission denied") from None
+    except UnicodeDecodeError:
+        raise SourceError(f"{path}: not UTF-8 text") from None
+    if path.suffix in {".yaml", ".yml"}:
+        import yaml
+
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise SourceError(f"{path}: malformed YAML ({exc})") from None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise SourceError(f"{path}: malformed JSON ({exc})") from None
+    except RecursionError:
+        raise SourceError(f"{path}: JSON nested too deeply") from None
+
+
+def run_signature(args: argparse.Namespace, streams: Streams) -> int:
+    """Print the signature a schema describes."""
+    document = read_schema_file(args.schema)
+    if not isinstance(document, (dict, bool)):
+        raise UnrepresentableSchema(
+            f"a schema is a JSON object, got {type(document).__name__}", pointer=""
+        )
+    signature = from_jsonschema(document, pointer=args.pointer)
+    if args.format == "mlmodel":
+        write_text(signature_to_mlmodel_yaml(signature), streams, args.output_file)
+    else:
+        write_json(signature_to_dict(signature), streams, args.output_file)
+    return EXIT_OK
+
+
+__all__ = ["export_options", "read_schema_file", "register", "run_schema", "run_signature"]
