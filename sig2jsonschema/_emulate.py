@@ -20,15 +20,9 @@ import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ._emulate_frames import parse_records, parse_split
 from ._emulate_json import decode_body, find_non_finite, render_json
-from ._emulate_parse import (
-    ENVELOPE_KEYS,
-    ColumnSource,
-    Parsed,
-    parse_records,
-    parse_split,
-    parse_tf,
-)
+from ._emulate_parse import ENVELOPE_KEYS, ColumnSource, Parsed, parse_tf
 from ._emulate_types import (
     ConversionWarning,
     Outcome,

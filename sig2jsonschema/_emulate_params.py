@@ -147,7 +147,7 @@ def enforce_params(
             )
         try:
             kept[spec.name] = _check(spec, value)
-        except ValueError as exc:
+        except Exception as exc:  # noqa: BLE001 - MLflow reports any failure as a bad param
             failures.append((spec.name, str(exc)))
     if failures:
         name, problem = failures[0]
