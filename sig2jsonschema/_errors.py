@@ -560,7 +560,7 @@ class ErrorMapper:
             return self._alternatives(error)
         if keyword == "not":
             if value == {} and "description" in schema:
-                return f"no value at all: {schema['description']}"
+                return f"nothing here: {schema['description']}"
             return str(schema.get("description", "a value the schema excludes"))
         if keyword.startswith("x-"):
             return _vocabulary_words(error)

@@ -32,7 +32,7 @@ from ._hazards import form_verdicts, has_one_row_column
 from ._load import load_signature
 from ._resources import registry
 from ._to_schema import to_jsonschema
-from ._types import Signature
+from ._types import DataType, Signature, field_name
 from ._validate_body import (
     CSV_TYPE,
     JSON_TYPE,
@@ -282,9 +282,7 @@ class Validator:
             check.errors.append(form_error)
             # The envelope errors the schema raises for a form it does not list
             # (no such key, an unknown member) say the same thing less well.
-            schema_errors = [
-                e for e in schema_errors if e.pointer not in {"", form_error.pointer}
-            ]
+            schema_errors = [e for e in schema_errors if e.pointer not in {"", form_error.pointer}]
         check.errors.extend(_with_status(e, outcome) for e in schema_errors)
         if outcome.status != 200:
             if not check.errors:
@@ -319,8 +317,58 @@ class Validator:
         if outcome.status != 200:
             check.errors.append(self._server_error(outcome))
         elif self.mode == "strict":
-            check.errors.extend(self._warning_errors(outcome))
+            check.errors.extend(self._table_errors(outcome))
+            taken = {e.pointer for e in check.errors}
+            check.errors.extend(e for e in self._warning_errors(outcome) if e.pointer not in taken)
         return check
+
+    def _table_errors(self, outcome: Outcome) -> list[PayloadError]:
+        """Strict rules for CSV/Parquet bodies MLflow accepts.
+
+        Binary columns are never base64-decoded from a table (spec 2.8), and a
+        string cell pandas reads as missing (an empty cell, ``NA``, ``null``...)
+        reaches the model as NaN, not as its text.  Pointers into a table are
+        ``/<data row>/<column label>``.
+        """
+        inputs = self.signature.inputs
+        if inputs is None or inputs.is_tensor:
+            return []
+        import pandas as pd
+
+        frame = outcome.received
+        out: list[PayloadError] = []
+        for i, col in enumerate(inputs.columns):
+            name = field_name("inputs", col, i)
+            if col.type is DataType.binary:
+                out.append(
+                    self._mapper.make(
+                        pointer="",
+                        keyword=KW_FORM,
+                        expected="a body form that decodes binary columns (dataframe_split "
+                        "or dataframe_records)",
+                        got="a table, whose binary cells reach the model as text",
+                        field=name,
+                    )
+                )
+            elif col.type is DataType.string and isinstance(frame, pd.DataFrame):
+                label: Any = col.name if col.name is not None else frame.columns[i]
+                if label not in frame.columns:
+                    continue
+                values = frame[label]
+                for row in range(len(values)):
+                    cell = values.iloc[row]
+                    if not isinstance(cell, str):
+                        out.append(
+                            self._mapper.make(
+                                pointer=to_pointer([row, str(label)]),
+                                keyword="x-mlflow-table-missing",
+                                expected="text (pandas reads an empty cell, NA, null, NaN, "
+                                "None... as a missing value: the model gets NaN)",
+                                got="a cell read as missing",
+                                field=name,
+                            )
+                        )
+        return out
 
     def _schema_errors(self, value: Any, outcome: Outcome) -> list[PayloadError]:
         """The schema's errors, best first, mapped; one per (pointer, rule, words)."""
