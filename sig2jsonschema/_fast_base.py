@@ -54,18 +54,29 @@ class Census:
     members: int = 0
     #: ``:`` characters inside strings (keys and values) seen.
     colons: int = 0
+    #: ``r`` / ``s`` letters in strings and literals seen (lean mode only: see
+    #: `Ctx.lean`); ``true`` holds one ``r``, ``false`` one ``s``.
+    r: int = 0
+    s: int = 0
+
+    def add_letters(self, text: str) -> None:
+        """Count the ``r``/``s`` letters of a text (keys and string values)."""
+        self.r += text.count("r")
+        self.s += text.count("s")
 
     def add_keys(self, keys: Any) -> None:
-        """Count one object's members and the colons in their names."""
+        """Count one object's members and the colons (and letters) in their names."""
         for key in keys:
             self.members += 1
             if ":" in key:
                 self.colons += key.count(":")
+            self.add_letters(key)
 
     def add_strings(self, values: Any) -> None:
-        """Count the colons of string values (non-strings are ignored)."""
-        text = "".join(v for v in values if type(v) is str)
+        """Count the colons and letters of string values (all must be ``str``)."""
+        text = "".join(values)
         self.colons += text.count(":")
+        self.add_letters(text)
 
     def walk(self, value: Any) -> None:
         """Count everything in an arbitrary JSON value (slow; for small or rare parts)."""
@@ -80,6 +91,11 @@ class Census:
                 stack.extend(node)
             elif kind is str:
                 self.colons += node.count(":")
+                self.add_letters(node)
+            elif node is True:
+                self.r += 1
+            elif node is False:
+                self.s += 1
 
 
 @dataclass
@@ -95,6 +111,11 @@ class Ctx:
     build: bool
     #: The values come through ``inputs``/``instances`` (numpy per value), not a frame.
     tf: bool = False
+    #: Lean mode: numeric and boolean columns are checked by numpy's dtype
+    #: inference alone, which cannot see a ``true`` among numbers; the letter
+    #: census (`Census.r`/`Census.s` against the raw text) proves there is
+    #: none.  Only for texts without escapes (an escape could spell a letter).
+    lean: bool = False
 
 
 def type_bad_rows(values: Any, allowed: frozenset[type] | set[type]) -> list[int]:

@@ -56,11 +56,48 @@ def _bad_where(mask: np.ndarray[Any, Any]) -> BadRows:
     return BadRows([int(i) for i in np.flatnonzero(mask)])
 
 
+_I8 = np.dtype(np.int64)
+_F8 = np.dtype(np.float64)
+_B1 = np.dtype(bool)
+
+
+def _inferred(
+    values: Sequence[Any], ctx: Ctx, dtypes: tuple[np.dtype[Any], ...]
+) -> np.ndarray[Any, Any] | None:
+    """numpy's own reading of the values, in lean mode, if it gives one of ``dtypes``.
+
+    One C pass does the type check and the conversion: a string, ``null``,
+    container or huge integer gives another dtype (then the caller takes the
+    exact path, which also finds the bad rows).  A ``true`` among numbers
+    reads as ``1``: the letter census catches it (see `Ctx.lean`).
+    """
+    if not ctx.lean:
+        return None
+    try:
+        arr = np.array(values)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    if arr.ndim != 1 or arr.dtype not in dtypes:
+        return None
+    return arr
+
+
 def _floats(values: Sequence[Any], nullable: bool, ctx: Ctx) -> tuple[np.ndarray[Any, Any], bool]:
     """A float64 array of JSON numbers (``null`` -> NaN when ``nullable``).
 
     Returns the array and whether integer tokens were among the values.
     """
+    nulls = values.count(None) if nullable and ctx.lean else 0
+    numbers = [v for v in values if v is not None] if nulls else values
+    inferred = _inferred(numbers, ctx, (_F8, _I8))
+    if inferred is not None:
+        # numpy reads None as NaN only with an explicit dtype (which would also
+        # read "1.5" as 1.5): the inference above proved the rest are numbers.
+        out = np.array(values, dtype=np.float64) if nulls else inferred.astype(np.float64)
+        if (np.abs(out) >= _BIG).any():
+            raise Bail
+        # Integer tokens may be among them: exact below 2**53 anyway.
+        return out, inferred.dtype.kind == "i" or bool((np.abs(out) > _EXACT_INT).any())
     types = check_types(values, _NUMBER_OR_NULL if nullable else _NUMBER)
     arr = np.array(values, dtype=np.float64)
     if (np.abs(arr) >= _BIG).any():
@@ -95,7 +132,10 @@ def float_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
     return arr.astype(np.float32) if ctx.build else None
 
 
-def _int64(values: Sequence[Any]) -> np.ndarray[Any, Any]:
+def _int64(values: Sequence[Any], ctx: Ctx) -> np.ndarray[Any, Any]:
+    arr = _inferred(values, ctx, (_I8,))
+    if arr is not None:
+        return arr
     check_types(values, _INT)
     try:
         return np.array(values, dtype=np.int64)
@@ -105,14 +145,14 @@ def _int64(values: Sequence[Any]) -> np.ndarray[Any, Any]:
 
 def long_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
     """``long``: an integer token within int64 -> ``int64`` (never null)."""
-    del nullable, ctx
-    return _int64(values)
+    del nullable
+    return _int64(values, ctx)
 
 
 def integer_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
     """``integer``: an integer token within int32 -> ``int32`` (never null)."""
     del nullable
-    arr = _int64(values)
+    arr = _int64(values, ctx)
     out = (arr < -(2**31)) | (arr > 2**31 - 1)
     if out.any():
         raise _bad_where(out)
@@ -122,19 +162,32 @@ def integer_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
 def boolean_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
     """``boolean``: ``true``/``false`` -> ``bool`` (never null)."""
     del nullable
-    check_types(values, _BOOL)
-    return np.array(values, dtype=bool) if ctx.build else None
+    arr = _inferred(values, ctx, (_B1,))
+    if arr is None:
+        check_types(values, _BOOL)
+        arr = np.array(values, dtype=bool)
+    if ctx.census is not None:
+        trues = int(np.count_nonzero(arr))
+        ctx.census.r += trues
+        ctx.census.s += len(arr) - trues
+    return arr
 
 
 def string_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
     """``string``: a string -> pandas' text column (never null)."""
     del nullable
-    check_types(values, _STR)
-    joined = "".join(values)
+    try:
+        joined = "".join(values)  # also the type check: only str joins
+    except TypeError:
+        check_types(values, _STR)
+        raise Bail from None  # pragma: no cover - check_types raised
+    if not ctx.trusted:
+        check_types(values, _STR)  # str subclasses join too
     if "\x00" in joined:
         raise Bail  # numpy's text arrays drop trailing NULs: the path decides the value
     if ctx.census is not None:
         ctx.census.colons += joined.count(":")
+        ctx.census.add_letters(joined)
     return text_array(values) if ctx.build else None
 
 
@@ -206,19 +259,21 @@ _NS_PER_DAY = 86_400 * _NS_PER_S
 _YEARS = (1678, 2261)
 
 
-def _parse_datetimes(texts: list[str]) -> np.ndarray[Any, Any]:
+def _parse_datetimes(texts: Sequence[Any]) -> np.ndarray[Any, Any]:
     """Nanoseconds since the epoch of same-format naive ISO 8601 texts, vectorized.
 
     Raises:
         _Slow: the texts do not all share one valid strict format.
         Bail: a year outside what ``datetime64[ns]`` holds.
     """
+    if type(texts[0]) is not str:
+        raise _Slow
     n, width = len(texts), len(texts[0])
     if width not in _DT_LENGTHS:
         raise _Slow
     try:
         raw = "".join(texts).encode("ascii")
-    except UnicodeEncodeError:
+    except (UnicodeEncodeError, TypeError):
         raise _Slow from None
     if len(raw) != n * width:
         raise _Slow
@@ -238,34 +293,50 @@ def _parse_datetimes(texts: list[str]) -> np.ndarray[Any, Any]:
     if (digits > 9).any():
         raise _Slow
     d = digits.astype(np.int64)
-    year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
-    month = d[:, 4] * 10 + d[:, 5]
-    day = d[:, 6] * 10 + d[:, 7]
+    year = d[:, 0:4] @ _PLACES4
+    month = d[:, 4:6] @ _PLACES2
+    day = d[:, 6:8] @ _PLACES2
     if not (((month >= 1) & (month <= 12)).all() and (day >= 1).all()):
         raise _Slow
     if int(year.min()) < _YEARS[0] or int(year.max()) > _YEARS[1]:
         raise Bail
-    months = (year - 1970) * 12 + (month - 1)
-    start = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    end = (months + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    days = start + day - 1
-    if (days >= end).any():
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    if (day > _MONTH_DAYS[month - 1] + ((month == 2) & leap)).any():
         raise _Slow
-    ns = days * _NS_PER_DAY
+    ns = _days_from_civil(year, month, day) * _NS_PER_DAY
     if width >= 19:
-        hour = d[:, 8] * 10 + d[:, 9]
-        minute = d[:, 10] * 10 + d[:, 11]
-        second = d[:, 12] * 10 + d[:, 13]
+        hms = d[:, 8:14]
+        hour, minute, second = (
+            hms[:, 0:2] @ _PLACES2,
+            hms[:, 2:4] @ _PLACES2,
+            hms[:, 4:6] @ _PLACES2,
+        )
         if (hour > 23).any() or (minute > 59).any() or (second > 59).any():
             raise _Slow
         ns += (hour * 3600 + minute * 60 + second) * _NS_PER_S
     if width > 19:
         places = width - 20
-        fraction = np.zeros(n, dtype=np.int64)
-        for k in range(places):
-            fraction = fraction * 10 + d[:, 14 + k]
+        fraction = d[:, 14 : 14 + places] @ (10 ** np.arange(places - 1, -1, -1, dtype=np.int64))
         ns += fraction * 10 ** (9 - places)
-    return ns
+    return np.asarray(ns, dtype=np.int64)
+
+
+_PLACES4 = np.array([1000, 100, 10, 1], dtype=np.int64)
+_PLACES2 = np.array([10, 1], dtype=np.int64)
+_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
+def _days_from_civil(
+    year: np.ndarray[Any, Any], month: np.ndarray[Any, Any], day: np.ndarray[Any, Any]
+) -> np.ndarray[Any, Any]:
+    """Days since 1970-01-01 of proleptic Gregorian dates (H. Hinnant's algorithm)."""
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    days: np.ndarray[Any, Any] = era * 146_097 + doe - 719_468
+    return days
 
 
 _DATETIME = re.compile(DATETIME_PATTERN)
@@ -298,19 +369,25 @@ def _datetime_bad_rows(texts: list[str], rows: list[int]) -> BadRows:
 
 
 def datetime_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
-    """``datetime``: one naive ISO 8601 format per column -> ``datetime64[ns]``."""
-    types = check_types(values, _STR_OR_NULL if nullable else _STR)
-    if NoneType in types:
+    """``datetime``: one naive ISO 8601 format per column -> ``datetime64[ns]``.
+
+    Joining the texts is the type check (only ``str`` joins), so the common
+    case never looks at the values one by one.
+    """
+    if not ctx.trusted:
+        check_types(values, _STR_OR_NULL if nullable else _STR)
+    rows: list[int] = []
+    texts: Sequence[Any] = values
+    if nullable and values.count(None):
         rows = [i for i, v in enumerate(values) if v is not None]
         texts = [values[i] for i in rows]
         if not texts:
             raise Bail
-    else:
-        rows = []
-        texts = list(values)
     try:
         ns = _parse_datetimes(texts)
     except _Slow:
+        check_types(values, _STR_OR_NULL if nullable else _STR)
+        texts = list(texts)
         raise _datetime_bad_rows(texts, rows or list(range(len(texts)))) from None
     if ctx.census is not None and len(texts[0]) >= 19:
         ctx.census.colons += 2 * len(texts)
