@@ -29,6 +29,7 @@ from ._emulate_types import (
     Rejection,
     WarningSink,
     bad_request,
+    brief,
     invalid_parameter,
     server_crash,
 )
@@ -90,8 +91,7 @@ def emulate(
             return _rejected(
                 run,
                 Rejection(
-                    f"sig2jsonschema could not emulate this body ({type(exc).__name__}: {exc}); "
-                    "please report it",
+                    f"sig2jsonschema could not emulate this body ({brief(exc)}); please report it",
                     status=500,
                     error_code=None,
                     error_class=None,
@@ -115,11 +115,18 @@ def emulate(
 
 
 def _rejected(run: _Run, rejection: Rejection) -> Outcome:
+    message = rejection.message
+    if run.form == "llm" and isinstance(run.body, dict):
+        keys = [k for k in LLM_KEYS if k in run.body]
+        message += (
+            f" (the top-level key {keys[0]!r} makes MLflow read the whole body as unified-LLM "
+            "input, without an envelope)"
+        )
     return Outcome(
         status=rejection.status,
         error_code=rejection.error_code,
         error_class=rejection.error_class,
-        message=rejection.message,
+        message=message,
         pointer=rejection.pointer,
         field=rejection.field,
         keyword=rejection.keyword,

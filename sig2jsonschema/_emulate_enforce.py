@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._emulate_types import Rejection, enforcement_failed
+from ._emulate_types import Rejection, brief, enforcement_failed
 from ._nested import NestedValueError, enforce_series, enforce_value
 from ._types import Array, ColSpec, DataType, Object, SparkMLVector, TensorSpec
 from .exceptions import to_pointer
@@ -45,9 +45,9 @@ def enforce_input(parsed: Parsed, schema: Schema) -> tuple[Any, list[Any]]:
         raise
     except Exception as exc:  # noqa: BLE001 - MLflow wraps every enforcement failure
         raise enforcement_failed(
-            f"MLflow cannot use the parsed input: {type(exc).__name__}: {exc}",
+            f"MLflow cannot use the parsed input: {brief(exc)}",
             keyword="x-mlflow-enforce",
-            pointer="/" + parsed.envelope if parsed.envelope else "",
+            pointer=parsed.root,
         ) from None
 
 
@@ -78,7 +78,7 @@ def _enforce(parsed: Parsed, schema: Schema) -> tuple[Any, list[Any]]:
             raise enforcement_failed(
                 f"required input {missing[0]!r} is missing (missing: {_show(missing)}){note}",
                 keyword="required",
-                pointer="/" + parsed.envelope,
+                pointer=parsed.root,
                 field=_field(specs[index], index),
             )
     elif not schema.is_tensor:
@@ -88,7 +88,7 @@ def _enforce(parsed: Parsed, schema: Schema) -> tuple[Any, list[Any]]:
                 f"the signature declares {declared} unnamed inputs but the body gives "
                 f"{len(data.columns)}",
                 keyword="x-mlflow-count",
-                pointer="/" + parsed.envelope,
+                pointer=parsed.root,
             )
         extra = list(data.columns[declared:])
     if schema.is_tensor:
@@ -144,16 +144,16 @@ def _to_frame(parsed: Parsed, data: Any, schema: Schema) -> pd.DataFrame:
             return pd.DataFrame(data)
         except Exception as exc:  # noqa: BLE001 - MLflow reports every construction failure
             raise enforcement_failed(
-                f"the columns cannot form one table: {exc}",
+                f"the columns cannot form one table: {brief(exc)}",
                 keyword="x-mlflow-shape",
-                pointer="/" + parsed.envelope,
+                pointer=parsed.root,
             ) from None
     if isinstance(data, (list, np.ndarray)):
         return pd.DataFrame(data)
     raise enforcement_failed(
         f"a column signature needs a table, got {type(data).__name__}",
         keyword="type",
-        pointer="/" + parsed.envelope,
+        pointer=parsed.root,
     )
 
 

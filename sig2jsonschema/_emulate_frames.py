@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ._emulate_parse import MISSING, ColumnSource, Parsed, spec_kind, spec_names, spec_type
-from ._emulate_types import Rejection, bad_request
+from ._emulate_types import Rejection, bad_request, brief
 from ._nested import NestedValueError, enforce_array, enforce_map, enforce_object
 from ._params import json_kind
 from ._types import AnyType, Array, ColSpec, DataType, Map, Object, SparkMLVector, TensorSpec
@@ -59,7 +59,7 @@ def parse_split(value: Any, schema: Schema | None) -> Parsed:
         )
     except Exception as exc:  # noqa: BLE001 - MLflow turns every pandas failure into a 400
         raise bad_request(
-            f"dataframe_split is not a valid 'split' DataFrame: {exc}",
+            f"dataframe_split is not a valid 'split' DataFrame: {brief(exc)}",
             keyword="x-mlflow-dataframe",
             pointer="/dataframe_split/data",
         ) from None
@@ -116,7 +116,7 @@ def parse_records(value: Any, schema: Schema | None) -> Parsed:
         frame = pd.DataFrame(data=value)
     except Exception as exc:  # noqa: BLE001 - MLflow turns every pandas failure into a 400
         raise bad_request(
-            f"dataframe_records is not a valid 'records' DataFrame: {exc}",
+            f"dataframe_records is not a valid 'records' DataFrame: {brief(exc)}",
             keyword="x-mlflow-dataframe",
             pointer="/dataframe_records",
         ) from None
@@ -248,7 +248,7 @@ def _cast_failure(
     if row is not None:
         pointer = parsed.cell_pointer(label, row)
     return bad_request(
-        f"column {label!r} cannot be converted to {kind}: {type(exc).__name__}: {exc}",
+        f"column {label!r} cannot be converted to {kind}: {brief(exc)}",
         keyword="type",
         pointer=pointer,
         field=field_text,
@@ -278,20 +278,38 @@ def _first_bad_cell(parsed: Parsed, label: Any, spec: ColSpec | TensorSpec) -> s
 
 
 def _first_failing_row(parsed: Parsed, label: Any, spec: ColSpec | TensorSpec) -> int | None:
-    """The first row whose value alone fails the cast (heuristic, for the pointer)."""
+    """The first row at which the column's cast starts failing (for the pointer).
+
+    Bisects on prefixes of the column, so it costs about two casts of the
+    column whatever its length; a heuristic where the cast is not cell by cell
+    (datetime format inference looks at the first value).
+    """
     source = parsed.sources.get(label)
-    if source is None or source.sent is None or not isinstance(source.sent, pd.Series):
+    if source is None or not isinstance(source.sent, pd.Series) or source.sent.empty:
         return None
     from ._types import Schema
 
     single = Schema((spec,))  # type: ignore[arg-type]
-    for i in range(min(len(source.sent), 1000)):
-        one = pd.DataFrame({label: source.sent.iloc[i : i + 1].reset_index(drop=True)})
+    column = source.sent.reset_index(drop=True)
+
+    def fails(rows: int) -> bool:
+        prefix = pd.DataFrame({label: column.iloc[:rows]})
         try:
-            _cast_column(one, label, spec, single, required=spec.is_required)
-        except Exception:  # noqa: BLE001 - the first failing cell is the answer
-            return i
-    return None
+            _cast_column(prefix, label, spec, single, required=spec.is_required)
+        except Exception:  # noqa: BLE001 - any failure counts
+            return True
+        return False
+
+    if not fails(len(column)):
+        return None
+    low, high = 0, len(column)  # the prefix of `high` rows fails, of `low` rows passes
+    while high - low > 1:
+        middle = (low + high) // 2
+        if fails(middle):
+            high = middle
+        else:
+            low = middle
+    return high - 1
 
 
 __all__ = ["cast_frame", "parse_records", "parse_split"]

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ._emulate_types import bad_request, server_crash
+from ._emulate_types import bad_request, brief, server_crash
 
 try:  # pragma: no branch - orjson is a declared dependency
     import orjson
@@ -87,7 +87,7 @@ def decode_body(raw: bytes) -> tuple[Any, bool, int]:
         # int() refuses integer literals of more than 4300 digits; MLflow does
         # not catch this and the server answers 500.
         raise server_crash(
-            f"the body holds a number MLflow's JSON parser cannot read ({exc})",
+            f"the body holds a number MLflow's JSON parser cannot read ({brief(exc)})",
             keyword="x-mlflow-json",
         ) from None
     return value, False, depth

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._emulate_json import value_depth
-from ._emulate_types import bad_request
+from ._emulate_types import bad_request, brief
 from ._nested import NestedValueError, enforce_array, enforce_map, enforce_object
 from ._params import json_kind
 from ._types import Array, ColSpec, DataType, Map, Object, SparkMLVector, TensorSpec
@@ -67,11 +67,16 @@ class Parsed:
     envelope: str
     sources: dict[Any, ColumnSource] = field(default_factory=dict)
 
+    @property
+    def root(self) -> str:
+        """Pointer of the envelope value ("" for the LLM form: the whole body)."""
+        return "/" + self.envelope if self.envelope else ""
+
     def cell_pointer(self, label: Any, row: int) -> str:
         """Best-effort pointer to one value of a column."""
         source = self.sources.get(label)
         if source is None:
-            return "/" + self.envelope
+            return self.root
         if source.cell is None:
             return source.pointer
         return source.cell(row)
@@ -79,7 +84,7 @@ class Parsed:
     def column_pointer(self, label: Any) -> str:
         """Best-effort pointer to a column."""
         source = self.sources.get(label)
-        return source.pointer if source is not None else "/" + self.envelope
+        return source.pointer if source is not None else self.root
 
 
 #: What a record lacks (pandas fills NaN there).
@@ -89,7 +94,7 @@ MISSING: Any = type("Missing", (), {"__repr__": lambda _: "(missing)"})()
 def spec_kind(spec: ColSpec | TensorSpec) -> str:
     """The spec's type in words, for messages."""
     if isinstance(spec, TensorSpec):
-        return f"a {spec.dtype} tensor"
+        return f"a tensor of {spec.dtype}"
     return str(spec.type)
 
 
@@ -147,7 +152,7 @@ def _convert(value: Any, spec: ColSpec | TensorSpec | None, pointer: str, field_
     except Exception as exc:  # noqa: BLE001 - MLflow answers every conversion failure with 400
         kind = spec_kind(spec) if spec is not None else "an array"
         raise bad_request(
-            f"cannot convert to {kind}: {type(exc).__name__}: {exc}",
+            f"cannot convert to {kind}: {brief(exc)}",
             keyword="type",
             pointer=pointer,
             field=field_text,
@@ -291,7 +296,7 @@ def _parse_instance_records(value: list[Any], schema: Schema | None) -> Parsed:
             data[key] = np.array(converted)
         except Exception as exc:  # noqa: BLE001, PERF203 - MLflow answers every stacking failure with 400  # noqa: PERF203 - the failing element is the answer
             raise bad_request(
-                f"the values of {key!r} across rows cannot be stacked into one array: {exc}",
+                f"the values of {key!r} across rows cannot be stacked into one array: {brief(exc)}",
                 keyword="x-mlflow-shape",
                 pointer=f"/instances/0/{escape_pointer_token(key)}",
                 field=_field_of(names.get(key), key),

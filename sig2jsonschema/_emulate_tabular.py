@@ -13,7 +13,7 @@ import io
 from typing import TYPE_CHECKING, Any
 
 from ._emulate_parse import ColumnSource, Parsed
-from ._emulate_types import Rejection, bad_request
+from ._emulate_types import Rejection, bad_request, brief
 from ._nested import PANDAS_TYPES
 from ._types import ColSpec, DataType
 
@@ -54,7 +54,7 @@ def read_table(signature: Signature, body: Any, media_type: str) -> Parsed:
             frame = pd.read_parquet(io.BytesIO(raw))
         except Exception as exc:  # noqa: BLE001 - MLflow answers every read failure with 400
             raise bad_request(
-                f"the body is not a Parquet file pandas can read: {exc}",
+                f"the body is not a Parquet file pandas can read: {brief(exc)}",
                 keyword="x-mlflow-parquet",
             ) from None
         form = "parquet"
@@ -85,7 +85,7 @@ def _read_csv(signature: Signature, text: str) -> Any:
         raise
     except Exception as exc:  # noqa: BLE001 - MLflow answers every read failure with 400
         raise bad_request(
-            f"the CSV body cannot be read with the signature's column types: {exc}",
+            f"the CSV body cannot be read with the signature's column types: {brief(exc)}",
             keyword="x-mlflow-csv",
         ) from None
 

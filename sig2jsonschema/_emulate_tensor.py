@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._emulate_types import enforcement_failed
+from ._emulate_types import brief, enforcement_failed
 
 if TYPE_CHECKING:
     from ._emulate_parse import Parsed
@@ -89,7 +89,19 @@ def _reshape_column(series: pd.Series[Any], spec: TensorSpec, pointer: str) -> A
             field=_field(spec),
         )
     dtype = np.dtype(spec.dtype)
-    first = series[0]
+    try:
+        # MLflow reads the first cell by label 0, whatever the index.
+        first = series[0]
+        if isinstance(first, list) and first:
+            first[0]
+    except (KeyError, IndexError):
+        raise enforcement_failed(
+            "MLflow looks at the first cell (index label 0) to reshape tensor cells; there is "
+            "no such cell, or it is an empty list",
+            keyword="x-mlflow-shape",
+            pointer=pointer,
+            field=_field(spec),
+        ) from None
     if np.isscalar(first):
         if shape in {(-1,), (-1, 1)}:
             return check_tensor(np.array(series, dtype=dtype).reshape(shape), spec, pointer)
@@ -122,7 +134,7 @@ def _reshape_column(series: pd.Series[Any], spec: TensorSpec, pointer: str) -> A
 
 
 def _reshape_failure(spec: TensorSpec, pointer: str, exc: Exception | None) -> Exception:
-    why = f": {exc}" if exc is not None else ""
+    why = f": {brief(exc)}" if exc is not None else ""
     return enforcement_failed(
         f"the cells cannot be stacked into a {spec.dtype} tensor of shape "
         f"{_shape(spec.shape)} row by row{why}",
@@ -138,7 +150,7 @@ def enforce_tensors(parsed: Parsed, data: Any, schema: Schema) -> Any:
     Raises:
         Rejection: 400 ``SCHEMA_ENFORCEMENT_FAILED``.
     """
-    root = "/" + parsed.envelope
+    root = parsed.root
     specs = schema.tensors
     if schema.has_names:
         if isinstance(data, dict):

@@ -34,7 +34,7 @@ def tensor_warnings(
     del body
     if parsed.envelope not in {"inputs", "instances"}:
         return
-    root = "/" + parsed.envelope
+    root = parsed.root
     if not schema.has_names:
         source = parsed.sources.get(0)
         if source is None or not isinstance(received, np.ndarray):

@@ -105,6 +105,15 @@ class Rejection(Exception):
         self.field = field
 
 
+def brief(exc: BaseException, limit: int = 160) -> str:
+    """A library exception in one line: ``ValueError: invalid literal ...``."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else ""
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def bad_request(message: str, *, keyword: str, pointer: str = "", field: str = "") -> Rejection:
     """A parse-stage failure: MLflow answers 400 ``BAD_REQUEST``."""
     return Rejection(message, keyword=keyword, pointer=pointer, field=field)
@@ -180,6 +189,7 @@ __all__ = [
     "Rejection",
     "WarningSink",
     "bad_request",
+    "brief",
     "enforcement_failed",
     "invalid_parameter",
     "server_crash",
