@@ -69,6 +69,13 @@ def _add_any(out: dict[str, Any], alternatives: list[Any]) -> None:
         out["anyOf"] = alternatives
 
 
+def _both(first: Any, second: Any) -> dict[str, Any]:
+    """``allOf: [first, second]``, merged into ``second``'s own ``allOf`` when it is one."""
+    if isinstance(second, dict) and set(second) == {"allOf"}:
+        return {"allOf": [first, *second["allOf"]]}
+    return {"allOf": [first, second]}
+
+
 def _matches(pattern: str, name: str) -> bool:
     try:
         return re.search(pattern, name) is not None
@@ -523,7 +530,14 @@ class Converter:
         elif then is None:
             _add_any(out, [cond, other])
         else:
-            _add_any(out, [{"allOf": [cond, then]}, {"allOf": [{"not": negative}, other]}])
+            # An else-if chain (the request schemas dispatch on the envelope key this way)
+            # becomes one flat anyOf: not A and (B and Y or not B and Z) is
+            # (not A and B and Y) or (not A and not B and Z).
+            rest = other["anyOf"] if set(other) == {"anyOf"} else [other]
+            _add_any(
+                out,
+                [_both(cond, then), *(_both({"not": copy.deepcopy(negative)}, r) for r in rest)],
+            )
 
     def _one_of(self, out: dict[str, Any], flipped: dict[str, Any]) -> None:
         if "oneOf" not in out or _key(out["oneOf"]) == _key(flipped["oneOf"]):

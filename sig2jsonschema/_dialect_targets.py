@@ -79,6 +79,7 @@ LEGACY_ASSERTIONS = frozenset({"dependencies", "additionalItems"})
 class Target:
     """What a target dialect can express: one flag per 2020-12 feature that may be missing."""
 
+    #: How messages name the dialect.
     name: str
     schema_uri: str | None
     #: ``$id``, ``id`` (draft-04) or None (OpenAPI: identifiers belong to the document).
@@ -156,7 +157,7 @@ TARGETS: dict[str, Target] = {
         inline_refs=False,
     ),
     "openapi-3.1": Target(
-        name="openapi-3.1",
+        name="OpenAPI 3.1",
         schema_uri=None,
         id_keyword=None,
         defs_keyword="$defs",
@@ -178,7 +179,7 @@ TARGETS: dict[str, Target] = {
         inline_refs=True,
     ),
     "openapi-3.0": Target(
-        name="openapi-3.0",
+        name="OpenAPI 3.0",
         schema_uri=None,
         id_keyword=None,
         defs_keyword="$defs",

@@ -117,8 +117,11 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     for note in result.notes:
         streams.note(f"sig2jsonschema: {note}")
     if result.losses:
+        what = f"OpenAPI {args.oas_version}"
+        if args.schema_dialect == "draft-04":
+            what += " with draft-04 schemas"
         streams.note(
-            f"sig2jsonschema: OpenAPI {args.oas_version} cannot express everything; "
+            f"sig2jsonschema: {what} cannot express everything; "
             f"{len(result.losses)} constraint(s) dropped or weakened:"
         )
         for line in summarize(result.losses):
