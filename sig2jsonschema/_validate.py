@@ -69,6 +69,8 @@ class _Check:
 
     errors: list[PayloadError] = field(default_factory=list)
     outcome: Outcome | None = None
+    #: The fast path's answer, when it was certain the body is valid.
+    fast: Any = None
 
 
 class Validator:
@@ -103,6 +105,12 @@ class Validator:
         self._mapper = ErrorMapper(SchemaIndex(self.schema, registry()), sig, redact=redact)
         self._verdicts = form_verdicts(sig)
         self._working = [f for f, v in self._verdicts.items() if v.works]
+        #: strict mode's fast path (`sig2jsonschema._fast`), None when it has none.
+        self._fast: Any = None
+        if mode == "strict":
+            from ._fast import compile_fast_plan
+
+            self._fast = compile_fast_plan(sig, schema=self.schema)
         self._response: tuple[dict[str, Any], Any, ErrorMapper] | None = None
         if sig.outputs is not None:
             outputs = to_jsonschema(sig, part="outputs", mode=mode)
@@ -150,9 +158,12 @@ class Validator:
         Raises:
             PayloadError: the body is invalid in this mode.
         """
-        check = self._check(body, content_type)
+        check = self._check(body, content_type, build=True)
         if check.errors:
             raise check.errors[0]
+        if check.fast is not None:
+            parsed: ParsedRequest = check.fast.as_parsed_request()
+            return parsed
         outcome = check.outcome
         assert outcome is not None
         return ParsedRequest(
@@ -231,7 +242,29 @@ class Validator:
 
         return emulate(self.signature, body, content_type=content_type)
 
-    def _check(self, body: Any, content_type: str | None) -> _Check:
+    def _check(self, body: Any, content_type: str | None, *, build: bool = False) -> _Check:
+        """The fast path when it is certain, else the reference path (`_reference`).
+
+        The fast path (strict mode, JSON bodies) answers "valid" outright, or
+        names the rows holding every offending value: the reference path then
+        judges only those rows and the pointers are mapped back.
+        """
+        if self._fast is not None and _is_json(content_type):
+            from ._fast import FastFailure, FastResult
+
+            verdict = self._fast.check(body, build=build)
+            if isinstance(verdict, FastResult):
+                return _Check(fast=verdict)
+            if isinstance(verdict, FastFailure):
+                reduced = self._reference(verdict.body, content_type)
+                if reduced.errors:
+                    for error in reduced.errors:
+                        verdict.remap_error(error)
+                    return reduced
+        return self._reference(body, content_type)
+
+    def _reference(self, body: Any, content_type: str | None) -> _Check:
+        """Decoding, the emulator and the schema: exact, and explains every error."""
         check = _Check()
         header = parse_content_type(content_type)
         if header.refusal:
@@ -274,9 +307,14 @@ class Validator:
         if strict and not self._working:
             check.errors.append(self._no_form_error(outcome))
             return check
-        schema_errors = self._schema_errors(value, outcome)
         if self.mode == "mlflow":
-            return self._mlflow_verdict(check, outcome, schema_errors)
+            if outcome.status == 200:
+                # MLflow's verdict is the emulator's: the schema (which only
+                # approximates MLflow's casts) would only word errors.
+                check.errors.clear()
+                return check
+            return self._mlflow_verdict(check, outcome, self._schema_errors(value, outcome))
+        schema_errors = self._schema_errors(value, outcome)
         form_error = self._form_error(outcome)
         if form_error is not None:
             check.errors.append(form_error)
@@ -295,12 +333,7 @@ class Validator:
     def _mlflow_verdict(
         self, check: _Check, outcome: Outcome, schema_errors: list[PayloadError]
     ) -> _Check:
-        """mlflow mode: the emulator decides; the schema words the errors it agrees on."""
-        if outcome.status == 200:
-            # Accepted by MLflow: a schema error here would be the schema being
-            # stricter than MLflow, never a reason to refuse (docs/validation.md).
-            check.errors.clear()
-            return check
+        """mlflow mode, a rejected body: the schema words the errors it agrees on."""
         related = [e for e in schema_errors if _related(e.pointer, outcome.pointer)]
         others = [e for e in schema_errors if e not in related]
         check.errors.extend(_with_status(e, outcome) for e in related)
@@ -533,6 +566,12 @@ def _with_status(error: PayloadError, outcome: Outcome | None) -> PayloadError:
     error.error_code = outcome.error_code or "INTERNAL_ERROR"
     error.error_class = outcome.error_class  # type: ignore[attr-defined]
     return error
+
+
+def _is_json(content_type: str | None) -> bool:
+    """Whether MLflow reads the body as JSON (an accepted JSON content type)."""
+    header = parse_content_type(content_type)
+    return header.mime == JSON_TYPE and not header.refusal
 
 
 def _envelope_of(value: Any) -> str | None:
