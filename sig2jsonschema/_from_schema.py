@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 from referencing.exceptions import PointerToNowhere, Unresolvable
 from referencing.jsonschema import DRAFT202012, specification_with
 
-from ._model import parse_signature
+from ._limits import DEFAULT_LIMITS, Limits
+from ._model import MAX_SIGNATURE_DEPTH, parse_signature
 from ._resources import registry as shipped_registry
 from ._types import (
     AnyType,
@@ -94,6 +95,10 @@ _UNREPRESENTABLE = (
 )
 
 _BASE = "urn:sig2jsonschema:from-schema-document"
+_SPEC_KEYS = ("x-mlflow-column", "x-mlflow-tensor", "x-mlflow-param")
+#: Nesting a signature may hold below a column: MLflow's serialized form allows
+#: `MAX_SIGNATURE_DEPTH` levels, a column sits two deep and its "type" one more.
+_MAX_TYPE_LEVELS = MAX_SIGNATURE_DEPTH - 3
 
 
 def _join(pointer: str, *tokens: str | int) -> str:
@@ -140,8 +145,14 @@ def from_jsonschema(schema: Mapping[str, Any] | bool, *, pointer: str | None = N
 class _Reader:
     """Walks one document, resolving ``$ref`` offline."""
 
-    def __init__(self, document: Mapping[str, Any]) -> None:
+    def __init__(self, document: Mapping[str, Any], limits: Limits = DEFAULT_LIMITS) -> None:
         self.document = document
+        self.limits = limits
+        #: Subschemas left to visit (every $ref expansion counts): a budget against
+        #: $defs that reference each other exponentially.
+        self.budget = limits.max_schema_nodes
+        self._refs: dict[str, Any] = {}
+        self._mapped: dict[tuple[str, int], tuple[ColType, bool, int]] = {}
         uri = document.get("$id") if isinstance(document.get("$id"), str) else _BASE
         self.uri = str(uri)
         spec = DRAFT202012
@@ -168,14 +179,11 @@ class _Reader:
                 "the pointer leads nowhere in this document", pointer=pointer
             ) from None
 
-    def deref(
-        self, node: Any, pointer: str, active: tuple[str, ...]
-    ) -> tuple[Any, str, tuple[str, ...]]:
-        """Follow ``$ref`` chains; return the target, its pointer and the active ref stack."""
-        while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
-            ref = node["$ref"]
+    def _lookup(self, ref: str, pointer: str) -> Any:
+        """The target of ``ref`` (memoized: exponential ``$ref`` fan-out repeats lookups)."""
+        if ref not in self._refs:
             try:
-                resolved = self.resolver.lookup(ref)
+                self._refs[ref] = self.resolver.lookup(ref).contents
             except (PointerToNowhere, Unresolvable):
                 raise UnrepresentableSchema(
                     f"$ref {ref!r} cannot be resolved offline (remote references are never "
@@ -183,6 +191,15 @@ class _Reader:
                     pointer=pointer,
                     keyword="$ref",
                 ) from None
+        return self._refs[ref]
+
+    def deref(
+        self, node: Any, pointer: str, active: tuple[str, ...]
+    ) -> tuple[Any, str, tuple[str, ...]]:
+        """Follow ``$ref`` chains; return the target, its pointer and the active ref stack."""
+        while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+            ref = node["$ref"]
+            contents = self._lookup(ref, pointer)
             target_pointer = ref.partition("#")[2] if ref.startswith("#") else ref
             if target_pointer in active:
                 raise UnrepresentableSchema(
@@ -192,7 +209,7 @@ class _Reader:
                 )
             active = (*active, target_pointer)
             siblings = {k: v for k, v in node.items() if k != "$ref"}
-            node = resolved.contents
+            node = contents
             if siblings and isinstance(node, Mapping):
                 node = {**node, **siblings}
             pointer = target_pointer if ref.startswith("#") else pointer
@@ -201,30 +218,42 @@ class _Reader:
     # ------------------------------------------------------------------
     # Our own exports: read the annotations back
     # ------------------------------------------------------------------
-    def _annotated(self, node: Any, seen: set[int], *, follow: bool) -> Iterator[Mapping[str, Any]]:
-        """Subschemas carrying our spec annotations; ``follow``: also through ``$ref``s
-        (needed when the target is a part of the document, e.g. an OpenAPI component)."""
-        if isinstance(node, Mapping):
-            if id(node) in seen:
-                return
-            seen.add(id(node))
-            if any(k in node for k in ("x-mlflow-column", "x-mlflow-tensor", "x-mlflow-param")):
-                yield node
-            ref = node.get("$ref")
-            if follow and isinstance(ref, str):
-                with contextlib.suppress(PointerToNowhere, Unresolvable):
-                    target = self.resolver.lookup(ref).contents
-                    yield from self._annotated(target, seen, follow=follow)
-            for value in node.values():
-                yield from self._annotated(value, seen, follow=follow)
-        elif isinstance(node, list):
-            for value in node:
-                yield from self._annotated(value, seen, follow=follow)
+    def _annotated(self, root: Any, *, follow: bool) -> Iterator[Mapping[str, Any]]:
+        """Subschemas carrying our spec annotations, walked without recursion.
+
+        ``follow``: also through ``$ref``s (needed when the target is part of a
+        document, e.g. an OpenAPI component whose ``$defs`` moved elsewhere).
+        """
+        seen: set[int] = set()
+        stack = [root]
+        budget = self.limits.max_schema_nodes
+        while stack:
+            node = stack.pop()
+            if isinstance(node, Mapping):
+                if id(node) in seen:
+                    continue
+                seen.add(id(node))
+                budget -= 1
+                if budget < 0:
+                    raise UnrepresentableSchema(
+                        f"more than {self.limits.max_schema_nodes} subschemas",
+                        pointer="",
+                        keyword="$ref",
+                    )
+                if any(k in node for k in _SPEC_KEYS):
+                    yield node
+                ref = node.get("$ref")
+                if follow and isinstance(ref, str):
+                    with contextlib.suppress(PointerToNowhere, Unresolvable):
+                        stack.append(self.resolver.lookup(ref).contents)
+                stack.extend(reversed(list(node.values())))
+            elif isinstance(node, list):
+                stack.extend(reversed(node))
 
     def exact(self, target: Any, pointer: str) -> Signature | None:
         """The signature from our annotations, or None when the schema carries none."""
         parts: dict[str, dict[int, Any]] = {"inputs": {}, "outputs": {}, "params": {}}
-        for node in self._annotated(target, set(), follow=bool(pointer)):
+        for node in self._annotated(target, follow=bool(pointer)):
             field = str(node.get("x-mlflow-field", ""))
             part = field.split("[", 1)[0]
             index = node.get("x-mlflow-index")
@@ -256,12 +285,13 @@ class _Reader:
     # ------------------------------------------------------------------
     def structural(self, target: Any, pointer: str) -> Signature:
         """Columns from an object schema (or the records of an array schema)."""
+        _check_depth(target, pointer, self.limits.max_schema_depth)
         node, pointer, active = self.deref(target, pointer, ())
         if isinstance(node, Mapping) and self._is_records(node):
             node, pointer, active = self.deref(node["items"], _join(pointer, "items"), active)
         if isinstance(node, Mapping) and "properties" in node:
             return Signature(inputs=self._columns(node, pointer, active))
-        coltype, nullable = self.col_type(node, pointer, active)
+        coltype, nullable = self.col_type(node, pointer, active, 0)
         if nullable:
             raise UnrepresentableSchema(
                 "a single unnamed column cannot be optional in MLflow",
@@ -280,9 +310,9 @@ class _Reader:
         )
 
     def _columns(self, node: Mapping[str, Any], pointer: str, active: tuple[str, ...]) -> Schema:
-        self._check(node, pointer)
+        _check_keywords(node, pointer)
         props = node.get("properties") or {}
-        if not isinstance(props, Mapping) or not props:
+        if not props:
             raise UnrepresentableSchema(
                 "an object without properties has no columns", pointer=pointer, keyword="properties"
             )
@@ -290,22 +320,46 @@ class _Reader:
         specs = []
         for name, sub in props.items():
             sub_pointer = _join(pointer, "properties", name)
-            coltype, nullable = self.col_type(sub, sub_pointer, active)
-            is_required = name in required and not nullable
-            specs.append(ColSpec(coltype, str(name), is_required))
+            coltype, nullable = self.col_type(sub, sub_pointer, active, 0)
+            specs.append(ColSpec(coltype, str(name), required=name in required and not nullable))
         return Schema(tuple(specs))
 
-    def _check(self, node: Mapping[str, Any], pointer: str) -> None:
-        for keyword in _UNREPRESENTABLE:
-            if keyword in node:
-                raise UnrepresentableSchema(
-                    f"{keyword!r} has no MLflow signature equivalent",
-                    pointer=pointer,
-                    keyword=keyword,
-                )
+    def _spend(self, pointer: str, size: int = 1) -> None:
+        self.budget -= size
+        if self.budget < 0:
+            raise UnrepresentableSchema(
+                f"expands to more than {self.limits.max_schema_nodes} subschemas (following "
+                "every $ref); no signature MLflow loads is that large",
+                pointer=pointer,
+                keyword="$ref",
+            )
 
-    def col_type(self, sub: Any, pointer: str, active: tuple[str, ...]) -> tuple[ColType, bool]:
-        """The MLflow type of one subschema and whether it admits ``null``."""
+    def col_type(
+        self, sub: Any, pointer: str, active: tuple[str, ...], level: int
+    ) -> tuple[ColType, bool]:
+        """The MLflow type of one subschema and whether it admits ``null``.
+
+        ``level``: how deep the signature being built already is below the column.
+        A plain ``{"$ref": ...}`` is mapped once per level and reused, but its whole
+        size is charged to the budget each time, so fan-out stays bounded and fast.
+        """
+        key = None
+        if isinstance(sub, Mapping) and len(sub) == 1 and isinstance(sub.get("$ref"), str):
+            key = (sub["$ref"], level)
+            if key in self._mapped:
+                coltype, nullable, size = self._mapped[key]
+                self._spend(pointer, size)
+                return coltype, nullable
+        before = self.budget
+        result = self._col_type(sub, pointer, active, level)
+        if key is not None:
+            self._mapped[key] = (*result, before - self.budget)
+        return result
+
+    def _col_type(
+        self, sub: Any, pointer: str, active: tuple[str, ...], level: int
+    ) -> tuple[ColType, bool]:
+        self._spend(pointer)
         node, pointer, active = self.deref(sub, pointer, active)
         if node is True or (isinstance(node, Mapping) and not (node.keys() - _ANNOTATION_ONLY)):
             return AnyType(), True
@@ -313,8 +367,7 @@ class _Reader:
             raise UnrepresentableSchema(
                 "the false schema accepts nothing; MLflow has no such type", pointer=pointer
             )
-        self._check(node, pointer)
-        hinted = _hinted_type(node)
+        _check_keywords(node, pointer)
         nullable = bool(node.get("nullable", False))
         for keyword in ("anyOf", "oneOf"):
             if keyword in node:
@@ -331,7 +384,7 @@ class _Reader:
                     )
                 index = node[keyword].index(branches[0])
                 inner, inner_null = self.col_type(
-                    branches[0], _join(pointer, keyword, index), active
+                    branches[0], _join(pointer, keyword, index), active, level
                 )
                 return inner, True if len(node[keyword]) > 1 else inner_null
         if "allOf" in node:
@@ -342,11 +395,11 @@ class _Reader:
                     pointer=_join(pointer, "allOf"),
                     keyword="allOf",
                 )
-            inner, inner_null = self.col_type(parts[0], _join(pointer, "allOf", 0), active)
+            inner, inner_null = self.col_type(parts[0], _join(pointer, "allOf", 0), active, level)
             return inner, inner_null or nullable
         types = node.get("type")
         if types is None and ("enum" in node or "const" in node):
-            types = _enum_type(node, pointer)
+            types = _enum_type(node, pointer, self.limits.max_enum_values)
         if types is None:
             types = _implied_type(node)
         type_list = [types] if isinstance(types, str) else list(types or [])
@@ -361,13 +414,13 @@ class _Reader:
                 pointer=pointer,
                 keyword="type",
             )
-        kind = type_list[0]
-        if hinted is not None and isinstance(hinted, DataType):
+        hinted = _hinted_type(node)
+        if hinted is not None:
             return hinted, nullable
-        return self._typed(kind, node, pointer, active), nullable
+        return self._typed(type_list[0], node, pointer, active, level), nullable
 
     def _typed(
-        self, kind: str, node: Mapping[str, Any], pointer: str, active: tuple[str, ...]
+        self, kind: str, node: Mapping[str, Any], pointer: str, active: tuple[str, ...], level: int
     ) -> ColType:
         if kind == "integer":
             return DataType.long
@@ -383,6 +436,7 @@ class _Reader:
                 return DataType.binary
             return DataType.string
         if kind == "array":
+            _deeper(level + 1, pointer, "items")
             items = node.get("items", True)
             if isinstance(items, list):
                 raise UnrepresentableSchema(
@@ -390,18 +444,19 @@ class _Reader:
                     pointer=_join(pointer, "items"),
                     keyword="items",
                 )
-            inner, _ = self.col_type(items, _join(pointer, "items"), active)
+            inner, _ = self.col_type(items, _join(pointer, "items"), active, level + 1)
             return Array(inner)
         if kind == "object":
-            return self._object(node, pointer, active)
-        raise UnrepresentableSchema(
-            f"unknown type {kind!r}", pointer=pointer, keyword="type"
-        )  # pragma: no cover - meta-schema keeps types known
+            return self._object(node, pointer, active, level)
+        raise UnrepresentableSchema(f"unknown type {kind!r}", pointer=pointer, keyword="type")
 
-    def _object(self, node: Mapping[str, Any], pointer: str, active: tuple[str, ...]) -> ColType:
+    def _object(
+        self, node: Mapping[str, Any], pointer: str, active: tuple[str, ...], level: int
+    ) -> ColType:
         props = node.get("properties")
         extra = node.get("additionalProperties", True)
         if props:
+            _deeper(level + 2, pointer, "properties")
             if isinstance(extra, Mapping) and extra:
                 raise UnrepresentableSchema(
                     "an object with both properties and an additionalProperties schema has no "
@@ -412,7 +467,9 @@ class _Reader:
             required = set(node.get("required", []))
             found = []
             for name, sub in props.items():
-                inner, nullable = self.col_type(sub, _join(pointer, "properties", name), active)
+                inner, nullable = self.col_type(
+                    sub, _join(pointer, "properties", name), active, level + 2
+                )
                 found.append(Property(str(name), inner, name in required and not nullable))
             return Object(tuple(sorted(found, key=lambda p: p.name)))
         if extra is False:
@@ -423,8 +480,87 @@ class _Reader:
             )
         if extra is True or extra == {}:
             return Map(AnyType())
-        values, _ = self.col_type(extra, _join(pointer, "additionalProperties"), active)
+        _deeper(level + 1, pointer, "additionalProperties")
+        values, _ = self.col_type(extra, _join(pointer, "additionalProperties"), active, level + 1)
         return Map(values)
+
+
+def _deeper(level: int, pointer: str, keyword: str) -> None:
+    """Refuse a type nested deeper than any signature MLflow (and `parse_signature`) loads."""
+    if level > _MAX_TYPE_LEVELS:
+        raise UnrepresentableSchema(
+            f"nested deeper than a signature may be ({MAX_SIGNATURE_DEPTH} levels)",
+            pointer=pointer,
+            keyword=keyword,
+        )
+
+
+def _check_depth(root: Any, pointer: str, limit: int) -> None:
+    """Refuse a schema nested deeper than ``limit`` containers, without recursion."""
+    stack: list[tuple[Any, int, tuple[str | int, ...]]] = [(root, 1, ())]
+    while stack:
+        node, depth, path = stack.pop()
+        if depth > limit:
+            last = next((str(t) for t in reversed(path) if isinstance(t, str)), "")
+            raise UnrepresentableSchema(
+                f"nested deeper than {limit} levels",
+                pointer=_join(pointer, *path[:16]) + ("/..." if len(path) > 16 else ""),
+                keyword=last,
+            )
+        if isinstance(node, Mapping):
+            stack.extend((v, depth + 1, (*path, k)) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1, (*path, i)) for i, v in enumerate(node))
+
+
+#: keyword -> (accepted Python types, what the message says)
+_KEYWORD_SHAPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "type": ((str, list), "a type name or a list of them"),
+    "anyOf": ((list,), "a list of schemas"),
+    "oneOf": ((list,), "a list of schemas"),
+    "allOf": ((list,), "a list of schemas"),
+    "required": ((list,), "a list of property names"),
+    "properties": ((Mapping,), "an object of schemas"),
+    "items": ((Mapping, bool, list), "a schema"),
+    "additionalProperties": ((Mapping, bool), "a schema"),
+    "enum": ((list,), "a list"),
+    "nullable": ((bool,), "a boolean"),
+    "$ref": ((str,), "a URI reference"),
+}
+
+
+def _check_keywords(node: Mapping[str, Any], pointer: str) -> None:
+    """Refuse keywords MLflow cannot represent, and keyword values of the wrong shape."""
+    for keyword in _UNREPRESENTABLE:
+        if keyword in node:
+            raise UnrepresentableSchema(
+                f"{keyword!r} has no MLflow signature equivalent", pointer=pointer, keyword=keyword
+            )
+    for keyword, (kinds, words) in _KEYWORD_SHAPES.items():
+        if keyword not in node:
+            continue
+        value = node[keyword]
+        ok = isinstance(value, kinds)
+        if ok and keyword == "type":
+            ok = all(isinstance(t, str) for t in ([value] if isinstance(value, str) else value))
+        elif ok and keyword in {"anyOf", "oneOf", "allOf"}:
+            ok = bool(value) and all(isinstance(v, (Mapping, bool)) for v in value)
+        elif ok and keyword == "required":
+            ok = all(isinstance(v, str) for v in value)
+        elif ok and keyword == "properties":
+            ok = all(isinstance(v, (Mapping, bool)) for v in value.values())
+        if not ok:
+            raise UnrepresentableSchema(
+                f"not a JSON Schema: {keyword} must be {words}, got {_json_kind(value)}",
+                pointer=pointer,
+                keyword=keyword,
+            )
+
+
+def _json_kind(value: Any) -> str:
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}.get(
+        type(value), "null" if value is None else "a number"
+    )
 
 
 @functools.lru_cache(maxsize=256)
@@ -456,8 +592,14 @@ def _implied_type(node: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _enum_type(node: Mapping[str, Any], pointer: str) -> list[str]:
+def _enum_type(node: Mapping[str, Any], pointer: str, limit: int) -> list[str]:
     values = node.get("enum", [node.get("const")]) if "enum" in node else [node.get("const")]
+    if len(values) > limit:
+        raise UnrepresentableSchema(
+            f"an enum of more than {limit} members has no MLflow equivalent",
+            pointer=pointer,
+            keyword="enum",
+        )
     kinds = set()
     for v in values:
         if v is None:

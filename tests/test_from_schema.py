@@ -256,3 +256,56 @@ def test_tampered_annotations_are_refused_not_trusted():
     with pytest.raises(UnrepresentableSchema) as info:
         from_jsonschema(schema)
     assert info.value.keyword == "x-mlflow-column"
+
+
+# --------------------------------------------------------------------------
+# Hostile shapes: refused in bounded time, never a crash
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("schema", "pointer", "keyword"),
+    [
+        ({"type": 5}, "", "type"),
+        (obj(a={"anyOf": 3}), "/properties/a", "anyOf"),
+        ({"type": "object", "required": 5, "properties": {"a": {}}}, "", "required"),
+        (obj(a={"$ref": 5}), "/properties/a", "$ref"),
+        (obj(a={"type": "array", "items": 7}), "/properties/a", "items"),
+    ],
+)
+def test_keyword_values_of_the_wrong_shape_are_refused(schema, pointer, keyword):
+    with pytest.raises(UnrepresentableSchema) as info:
+        from_jsonschema(schema)
+    assert (info.value.pointer, info.value.keyword) == (pointer, keyword)
+
+
+def deep_arrays(levels):
+    node = {"type": "string"}
+    for _ in range(levels):
+        node = {"type": "array", "items": node}
+    return obj(a=node)
+
+
+def test_depth_is_bounded_before_anything_recursive():
+    with pytest.raises(UnrepresentableSchema, match="nested deeper"):
+        from_jsonschema(deep_arrays(10_000))
+    with pytest.raises(UnrepresentableSchema, match="deeper than a signature may be"):
+        from_jsonschema(deep_arrays(100))
+    assert from_jsonschema(deep_arrays(10)).inputs is not None
+
+
+def test_ref_fan_out_is_charged_in_full_but_mapped_once():
+    names = "abcdefghij"
+    defs = {"d0": {"type": "string"}}
+    for i in range(1, 9):
+        defs[f"d{i}"] = obj(**{k: {"$ref": f"#/$defs/d{i - 1}"} for k in names})
+    bomb = {"$defs": defs, **obj(x={"$ref": "#/$defs/d8"})}
+    with pytest.raises(UnrepresentableSchema) as info:
+        from_jsonschema(bomb)
+    assert info.value.keyword == "$ref"
+    small = {"$defs": defs, **obj(x={"$ref": "#/$defs/d3"})}
+    assert from_jsonschema(small).inputs is not None
+
+
+def test_enormous_enums_are_refused():
+    with pytest.raises(UnrepresentableSchema) as info:
+        from_jsonschema(obj(a={"enum": [str(i) for i in range(100_000)]}))
+    assert info.value.keyword == "enum"
