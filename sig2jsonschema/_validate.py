@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._errors import DATA_KEYS, ErrorMapper, SchemaIndex, order
 from ._hazards import form_verdicts, has_one_row_column
+from ._limits import DEFAULT_LIMITS, Limits, check_body_limits, check_value_limits
 from ._load import load_signature
 from ._resources import registry
 from ._to_schema import to_jsonschema
@@ -83,6 +84,8 @@ class Validator:
             (MLflow 3.17.2's own verdict).
         redact: withhold every payload value from messages (pointers, fields
             and expected types only).
+        limits: resource limits checked before anything parses a body (size,
+            nesting, number length, errors per body; ``docs/limits.md``).
 
     Raises:
         ValueError: an unknown mode.
@@ -91,7 +94,14 @@ class Validator:
     .. versionadded:: 0.1
     """
 
-    def __init__(self, signature: Any, mode: Mode = "strict", redact: bool = False) -> None:
+    def __init__(
+        self,
+        signature: Any,
+        mode: Mode = "strict",
+        redact: bool = False,
+        *,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
         if mode not in _MODES:
             msg = f"mode must be 'strict' or 'mlflow', got {mode!r}"
             raise ValueError(msg)
@@ -99,6 +109,8 @@ class Validator:
         self.signature: Signature = sig
         self.mode: Mode = mode
         self.redact = redact
+        #: The resource limits every body is checked against first (docs/limits.md).
+        self.limits = limits
         #: The exported request schema this validator runs (do not modify).
         self.schema: dict[str, Any] = to_jsonschema(sig, part="request", mode=mode)
         self._validator = validator_for(self.schema)
@@ -249,6 +261,25 @@ class Validator:
         names the rows holding every offending value: the reference path then
         judges only those rows and the pointers are mapped back.
         """
+        limit_error = self._limit_error(body, content_type)
+        if limit_error is not None:
+            return _Check(errors=[limit_error])
+        check = self._judge(body, content_type, build=build)
+        del check.errors[self.limits.max_errors :]
+        return check
+
+    def _limit_error(self, body: Any, content_type: str | None) -> PayloadError | None:
+        """A body over one of the limits, found without parsing it (docs/limits.md)."""
+        if not isinstance(body, _RAW):
+            return check_value_limits(body, self.limits, redact=self.redact)
+        if _is_json(content_type):
+            return check_body_limits(body, self.limits, redact=self.redact)
+        size = len(body.encode("utf-8", "surrogatepass")) if isinstance(body, str) else len(body)
+        if size > self.limits.max_body_bytes:  # tables: only the size applies
+            return check_body_limits(body, self.limits, redact=self.redact)
+        return None
+
+    def _judge(self, body: Any, content_type: str | None, *, build: bool) -> _Check:
         if self._fast is not None and _is_json(content_type):
             from ._fast import FastFailure, FastResult
 

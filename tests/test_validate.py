@@ -86,6 +86,19 @@ def test_schema_and_validator_are_compiled_once(monkeypatch: pytest.MonkeyPatch)
     assert calls == after_init
 
 
+def test_limits_are_checked_first_and_cap_the_errors() -> None:
+    from sig2jsonschema._limits import Limits
+
+    tight = Validator(MIXED, limits=Limits(max_body_bytes=100))
+    (error,) = list(tight.iter_errors(VALID))
+    assert (error.keyword, error.status) == ("x-limit-body-bytes", 413)
+    rows = ", ".join(['{"age": "x", "weight": 1.5, "is_member": true, "city": "a"}'] * 30)
+    body = '{"dataframe_records": [' + rows + "]}"
+    assert len(list(Validator(MIXED).iter_errors(body))) > 5
+    capped = Validator(MIXED, limits=Limits(max_errors=5))
+    assert len(list(capped.iter_errors(body))) == 5
+
+
 # -- the entry points agree --------------------------------------------------------------
 
 
