@@ -248,9 +248,11 @@ class Converter:
             elif key == "items" and isinstance(sub, list):
                 out[key] = [self.node(s, f"{here}/{i}", negated=negated) for i, s in enumerate(sub)]
             elif key in SCHEMA_KEYWORDS:
-                keeps_bool = key in {"additionalProperties", "additionalItems"} or (
-                    key == "items" and "prefixItems" in value
-                )
+                keeps_bool = key in {
+                    "additionalProperties",
+                    "additionalItems",
+                    "unevaluatedProperties",  # becomes additionalProperties
+                } or (key == "items" and "prefixItems" in value)
                 out[key] = self.node(sub, here, negated=negated, bool_ok=keeps_bool)
             elif key in MAP_KEYWORDS and isinstance(sub, dict):
                 out[key] = {

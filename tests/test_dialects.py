@@ -20,6 +20,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from hypothesis import given, note
+from hypothesis import strategies as st
 from jsonschema import Draft4Validator, Draft7Validator, Draft202012Validator
 from openapi_schema_validator import OAS30Validator, OAS31Validator
 
@@ -52,9 +54,7 @@ VALIDATORS: dict[str, Any] = {
 
 def validator(schema: Any, dialect: str) -> Any:
     cls = VALIDATORS[dialect]
-    if dialect.startswith("openapi"):
-        return cls(schema)
-    # Each draft's own format checker: it asserts only the formats that draft defines.
+    # Each dialect's own format checker: it asserts only the formats that dialect defines.
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
@@ -547,3 +547,119 @@ def test_apply_dialect_refuses_a_report_on_stdout() -> None:
     args = parser.parse_args(["--report", "-"])
     with pytest.raises(SourceError, match="--report"):
         apply_dialect({}, args, _streams())
+
+
+# -- property: soundness on random schemas ----------------------------------------------------
+
+LEAVES = [None, True, False, 0, 1, 2.5, -3, "", "a", "2024-01-02", "x_1"]
+
+
+def _instances() -> st.SearchStrategy[Any]:
+    return st.recursive(
+        st.sampled_from(LEAVES),
+        lambda inner: (
+            st.lists(inner, max_size=3)
+            | st.dictionaries(st.sampled_from(["a", "b", "x_1", "c"]), inner, max_size=3)
+        ),
+        max_leaves=6,
+    )
+
+
+def _schemas() -> st.SearchStrategy[Any]:
+    names = st.sampled_from(["a", "b", "x_1"])
+    leaf = st.one_of(
+        st.booleans(),
+        st.fixed_dictionaries(
+            {"type": st.sampled_from(["number", "string", "boolean", "null", "array", "object"])}
+        ),
+        st.fixed_dictionaries(
+            {
+                "type": st.lists(
+                    st.sampled_from(["number", "string", "null"]),
+                    min_size=1,
+                    max_size=2,
+                    unique=True,
+                )
+            }
+        ),
+        st.builds(lambda v: {"const": v}, st.sampled_from(LEAVES)),
+        st.builds(lambda m: {"exclusiveMinimum": m}, st.sampled_from([0, 1])),
+        st.builds(lambda n: {"format": n}, st.sampled_from(["date", "uuid"])),
+        st.builds(lambda r: {"required": r}, st.lists(names, max_size=2, unique=True)),
+        st.builds(
+            lambda r: {"dependentRequired": {"a": r}}, st.lists(names, max_size=2, unique=True)
+        ),
+    )
+
+    def extend(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+        return st.one_of(
+            st.builds(lambda s: {"not": s}, inner),
+            st.builds(lambda a, b: {"allOf": [a, b]}, inner, inner),
+            st.builds(lambda a, b: {"anyOf": [a, b]}, inner, inner),
+            st.builds(lambda a, b: {"oneOf": [a, b]}, inner, inner),
+            st.builds(lambda a, b, c: {"if": a, "then": b, "else": c}, inner, inner, inner),
+            st.builds(
+                lambda p, i: {"prefixItems": p, "items": i}, st.lists(inner, max_size=2), inner
+            ),
+            st.builds(lambda p: {"prefixItems": p}, st.lists(inner, min_size=1, max_size=2)),
+            st.builds(
+                lambda c, n: {"contains": c, "minContains": n}, inner, st.sampled_from([0, 1, 2])
+            ),
+            st.builds(
+                lambda c, n: {"contains": c, "maxContains": n}, inner, st.sampled_from([0, 1])
+            ),
+            st.builds(
+                lambda p, a: {"properties": p, "additionalProperties": a},
+                st.dictionaries(names, inner, max_size=2),
+                inner,
+            ),
+            st.builds(lambda p: {"patternProperties": {"^x_": p}}, inner),
+            st.builds(
+                lambda p, a: {"patternProperties": {"^x_": p}, "additionalProperties": a},
+                inner,
+                inner,
+            ),
+            st.builds(lambda p: {"propertyNames": p}, inner),
+            st.builds(lambda s: {"dependentSchemas": {"a": s}}, inner),
+            st.builds(
+                lambda a, b, u: {"anyOf": [a, b], "unevaluatedProperties": u}, inner, inner, inner
+            ),
+            st.builds(
+                lambda a, u: {"allOf": [a], "properties": {"b": True}, "unevaluatedProperties": u},
+                inner,
+                inner,
+            ),
+            st.builds(
+                lambda a, b, u: {"anyOf": [a, b], "unevaluatedItems": u}, inner, inner, inner
+            ),
+            st.builds(lambda c, u: {"contains": c, "unevaluatedItems": u}, inner, inner),
+        )
+
+    tree = st.recursive(leaf, extend, max_leaves=5)
+    # References, also from negated positions (a lossy definition is inlined narrowed there).
+    with_refs = st.builds(
+        lambda d, body: {
+            "$defs": {"d": d},
+            "anyOf": [{"allOf": [body, {"$ref": "#/$defs/d"}]}, {"not": {"$ref": "#/$defs/d"}}],
+        },
+        tree,
+        tree,
+    )
+    return st.one_of(tree, with_refs)
+
+
+@given(schema=_schemas(), instances=st.lists(_instances(), min_size=8, max_size=8))
+def test_every_conversion_accepts_what_the_original_accepts(
+    schema: Any, instances: list[Any]
+) -> None:
+    """Soundness on random schemas: weakening only ever widens, and no report means exact."""
+    note(f"schema: {json.dumps(schema)}")
+    before = verdicts(schema, "2020-12", instances)
+    for dialect in ("draft-07", "draft-04", "openapi-3.1", "openapi-3.0"):
+        out, losses = to_dialect(schema, dialect)  # type: ignore[arg-type]
+        note(f"{dialect}: {json.dumps(out)} {losses}")
+        after = verdicts(out, dialect, instances)
+        for instance, b, a in zip(instances, before, after, strict=True):
+            assert a or not b, f"{dialect} rejects {instance!r}"
+            if not losses:
+                assert a == b, f"{dialect} accepts {instance!r} and reports no loss"
