@@ -17,13 +17,18 @@ not depend on how deep our own caller's stack happens to be.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._emulate_types import bad_request, brief, server_crash
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 try:  # pragma: no branch - orjson is a declared dependency
     import orjson
@@ -71,11 +76,13 @@ def decode_body(raw: bytes) -> tuple[Any, bool, int]:
             f"the body is not valid text ({exc.reason} at byte {exc.start})",
             keyword="x-mlflow-json",
         ) from None
-    depth = _depth_bound(raw)
+    utf8 = text.encode("utf-8", "surrogatepass")
+    depth = _depth_bound(utf8)
     if depth >= JSON_DEPTH_LIMIT:
-        raise _too_deep()
+        _judge_deep_body(utf8)
     try:
-        value = json.loads(text)
+        with _recursion_room(depth):
+            value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise bad_request(
             f"the body is not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})",
@@ -124,6 +131,54 @@ def _long_digits(raw: bytes) -> bool:
     return b"1" * 19 in raw.translate(_DIGITS)
 
 
+def _judge_deep_body(utf8: bytes) -> None:
+    """A body nested past the server's limit: 500, unless a syntax error comes first.
+
+    ``json.loads`` reads left to right, so MLflow answers 400 when the text is
+    already invalid before the first point nested ``JSON_DEPTH_LIMIT`` deep.
+    That prefix is parsed here (under a raised recursion limit, since our own
+    stack may be deeper than the server's): failing only at its very end means
+    it is a valid beginning of JSON, and the server crashes on what follows.
+
+    Raises:
+        Rejection: always (400 or 500).
+    """
+    offset = first_offset_at_depth(utf8, JSON_DEPTH_LIMIT)
+    prefix = utf8[: offset + 1].decode("utf-8", "surrogatepass")
+    try:
+        with _recursion_room(JSON_DEPTH_LIMIT):
+            json.loads(prefix)
+    except json.JSONDecodeError as exc:
+        if exc.pos < len(prefix):
+            raise bad_request(
+                f"the body is not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})",
+                keyword="x-mlflow-json",
+            ) from None
+    except (ValueError, RecursionError):
+        pass
+    raise _too_deep()
+
+
+@contextlib.contextmanager
+def _recursion_room(depth: int) -> Iterator[None]:
+    """Room for ``json.loads`` to nest ``depth`` levels below our own (deeper) stack.
+
+    The server's parser runs near the bottom of a worker thread's stack; ours
+    may run under a test runner or a web framework.  The limit is raised only
+    for deep bodies (already checked to be under the server's limit) and only
+    for the duration of the parse.
+    """
+    if depth < 200:
+        yield
+        return
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit + 2 * depth)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(limit)
+
+
 def _too_deep() -> Exception:
     return server_crash(
         f"the body nests {JSON_DEPTH_LIMIT} or more arrays/objects; MLflow's JSON parser "
@@ -150,19 +205,18 @@ _CODES[[ord("["), ord("{")]] = _OPEN_CODE
 _CODES[[ord("]"), ord("}")]] = _CLOSE_CODE
 
 
-def nesting_depth(text: bytes | str) -> int:
-    """The deepest container nesting of a JSON text, brackets in strings ignored.
+def _depth_profile(raw: bytes) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Byte offsets of the structural characters, and the nesting depth after each.
 
     Vectorised with numpy over the few bytes that matter (quotes, backslashes,
     brackets): a quote is real when preceded by an even run of backslashes; a
     bracket counts when an even number of real quotes precede it.
     """
-    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     codes = _CODES[np.frombuffer(raw, dtype=np.uint8)]
     where = np.flatnonzero(codes)
     kinds = codes[where]
     if kinds.size == 0:
-        return 0
+        return where, np.zeros(0, dtype=np.int64)
     backslash = kinds == _BACKSLASH
     # Length of the run of adjacent backslashes ending at each position.
     adjacent = np.concatenate(([False], np.diff(where) == 1))
@@ -174,7 +228,20 @@ def nesting_depth(text: bytes | str) -> int:
     quote = (kinds == _QUOTE) & (before % 2 == 0)
     inside = (np.cumsum(quote) - quote) % 2 == 1
     step = np.where(inside, 0, (kinds == _OPEN_CODE).astype(np.int64) - (kinds == _CLOSE_CODE))
-    return int(np.cumsum(step).max(initial=0))
+    return where, np.cumsum(step)
+
+
+def nesting_depth(text: bytes | str) -> int:
+    """The deepest container nesting of a JSON text, brackets in strings ignored."""
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    return int(_depth_profile(raw)[1].max(initial=0))
+
+
+def first_offset_at_depth(raw: bytes, depth: int) -> int:
+    """The byte offset of the first opening bracket that reaches ``depth`` (-1: none)."""
+    where, depths = _depth_profile(raw)
+    reached = np.flatnonzero(depths >= depth)
+    return int(where[reached[0]]) if reached.size else -1
 
 
 def value_depth(value: Any, limit: int) -> int:

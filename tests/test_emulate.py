@@ -662,3 +662,20 @@ def test_object_properties_and_optional_objects() -> None:
     assert info.value.path == ("c",)
     with pytest.raises(ValueError):
         check_object_param(obj, {"b": "x"})
+
+
+def test_a_syntax_error_before_deep_nesting_is_a_bad_request() -> None:
+    deep = "[" * 2000 + "]" * 2000
+    rejected(run(MIXED, '{"a" 1, "zz": ' + deep + "}"), 400, "BAD_REQUEST", "x-mlflow-json")
+    rejected(run(MIXED, '{"a": NaN, "zz": ' + deep + "}"), 500, None, "x-mlflow-json")
+
+
+def test_deep_non_rfc_bodies_parse_below_the_limit_whatever_our_stack() -> None:
+    def nest(levels: int) -> Any:
+        if levels == 0:
+            return run(
+                MIXED, '{"inputs": {"n": [1]}, "zz": [NaN' + "," + "[" * 984 + "]" * 984 + "]}"
+            )
+        return nest(levels - 1)
+
+    assert nest(300).status == 200
