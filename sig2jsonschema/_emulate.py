@@ -72,6 +72,12 @@ def emulate(
     Returns:
         The `Outcome`; never raises, whatever the body.
 
+    Neither the signature nor the body is mutated.  numpy/pandas warnings are
+    silenced with ``warnings.catch_warnings`` (as the server merely logs them),
+    which, like the recursion limit briefly raised for very deep non-RFC
+    bodies, is process-wide state: do not rely on warning filters set in other
+    threads while ``emulate`` runs.
+
     .. versionadded:: 0.1
     """
     run = _Run(signature)
