@@ -36,9 +36,11 @@ from typing import TYPE_CHECKING, Any
 
 from ._fast_base import BadRows, Bail, Census, Ctx, gc_paused
 from ._fast_frames import FramePlan, compile_frame_plan
+from ._fast_limits import plan_depth, value_depth, within
 from ._fast_tensors import TensorPlan, compile_tensor_plan
 
 if TYPE_CHECKING:
+    from ._limits import Limits
     from ._types import Signature
     from .coercion import ParsedRequest
     from .exceptions import PayloadError
@@ -133,30 +135,51 @@ class FastPlan:
         #: The body forms the strict contract accepts for this signature.
         self.forms = forms
         self._params = ParamsPlan(signature, schema)
+        #: The deepest nesting of a body this plan accepts (for the limits).
+        self._depth = plan_depth(signature)
 
     def try_parse(self, body: Any) -> FastResult | None:
         """What ``predict`` receives, if ``body`` is certainly valid (else None)."""
         result = self.check(body)
         return result if isinstance(result, FastResult) else None
 
-    def check(self, body: Any, *, build: bool = True) -> FastResult | FastFailure | None:
+    def check(
+        self, body: Any, *, build: bool = True, limits: Limits | None = None
+    ) -> FastResult | FastFailure | None:
         """Judge ``body`` (raw JSON bytes/str, or a parsed value) if certain.
 
         Args:
             body: the request body as a server receives it, or parsed JSON.
             build: build what ``predict`` receives (False: validation only;
                 `FastResult.inputs` is then None).
+            limits: also vouch that a *raw* body is within these resource
+                limits (size, depth, number literal length; see
+                `sig2jsonschema._fast_limits`), so the caller may skip the
+                full limits scan when the answer is not None.  Parsed bodies
+                are not vouched for: check them with ``check_value_limits``.
         """
+        raw = isinstance(body, (bytes, bytearray, memoryview, str))
+        if raw and limits is not None:
+            text = body if isinstance(body, (bytes, str)) else bytes(body)
+            if not within(text, limits, self._depth):
+                return None
         with gc_paused():
             try:
                 try:
-                    return self._check(body, build, lean=True)
+                    result = self._check(body, build, lean=True)
                 except _Recount:
-                    return self._check(body, build, lean=False)
+                    result = self._check(body, build, lean=False)
             except Bail:
                 return None
             except Exception:  # noqa: BLE001 - never fail where the reference path would answer
                 return None
+        if (
+            isinstance(result, FastFailure)
+            and limits is not None
+            and value_depth(result.body) > limits.max_depth
+        ):
+            return None  # the offending rows nest deeper than the limit allows
+        return result
 
     # -- internals -------------------------------------------------------------
 
@@ -166,6 +189,10 @@ class FastPlan:
             import orjson
 
             raw = body if isinstance(body, (bytes, str)) else bytes(body)
+            if isinstance(raw, bytes) and self._frames is not None and self._frames.lean_ok:
+                chunked = self._chunked(raw, build, lean=lean)
+                if isinstance(chunked, (FastResult, FastFailure)):
+                    return chunked
             try:
                 value = orjson.loads(raw)
             except orjson.JSONDecodeError:
@@ -200,6 +227,60 @@ class FastPlan:
         if form not in self.forms:
             raise Bail
         params = self._params.check(value, ctx)
+        _census_ok(raw, ctx)
+        return FastResult(inputs if build else None, params, form)
+
+    def _chunked(self, raw: bytes, build: bool, *, lean: bool) -> Any:
+        """Plain-layout frame bodies, parsed slice by slice (`sig2jsonschema._fast_chunks`).
+
+        Returns `_NOT_CHUNKED` when the body does not have the plain layout
+        (or a slice does not parse on its own).
+        """
+        from ._fast_chunks import NoChunks, records_slices, split_slices
+
+        frames = self._frames
+        assert frames is not None
+        ctx = Ctx(trusted=True, census=Census(), build=build, lean=lean)
+        form = "dataframe_records"
+        slices = records_slices(raw, ctx)
+        if slices is None:
+            form = "dataframe_split"
+            slices = split_slices(raw, ctx)
+        if slices is None:
+            return _NOT_CHUNKED
+        if form not in self.forms:
+            raise Bail
+        names: list[Any] = []
+
+        def checked() -> Any:
+            for piece in slices:
+                if not names:
+                    names.extend(piece[0])
+                    if form == "dataframe_split":
+                        frames.check_split_columns(names)
+                    else:
+                        frames.check_record_keys(names)
+                yield piece
+
+        try:
+            inputs = frames.assemble_slices(checked(), ctx)
+        except NoChunks:
+            return _NOT_CHUNKED
+        except BadRows as exc:
+            values = exc.values or {}
+            cut = [values[i] for i in exc.rows]
+            if form == "dataframe_split":
+                rows: Any = [[row[c] for c in names] for row in cut]
+                body: dict[str, Any] = {form: {"columns": names, "data": rows}}
+            else:
+                rows = [{k: row[k] for k in names} for row in cut]
+                body = {form: rows}
+            if _holds_big_float(rows):
+                raise Bail from None
+            _census_ok(raw, ctx)
+            prefix = "/dataframe_split/data" if form == "dataframe_split" else "/dataframe_records"
+            return FastFailure(body, tuple(exc.rows), prefix)
+        params = self._params.check({}, ctx)
         _census_ok(raw, ctx)
         return FastResult(inputs if build else None, params, form)
 
@@ -285,6 +366,10 @@ def _escapes_colon(raw: bytes | str) -> bool:
     if isinstance(raw, bytes):
         return b"\\" in raw and (b"\\u003a" in raw or b"\\u003A" in raw)
     return "\\" in raw and ("\\u003a" in raw or "\\u003A" in raw)
+
+
+#: `FastPlan._chunked`'s "not the plain layout" answer.
+_NOT_CHUNKED = object()
 
 
 class _Recount(Exception):

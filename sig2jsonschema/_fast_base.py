@@ -41,9 +41,12 @@ class Bail(Exception):
 class BadRows(Exception):
     """These rows (0-based, sorted) hold a value the strict contract refuses."""
 
-    def __init__(self, rows: list[int]) -> None:
+    def __init__(self, rows: list[int], values: dict[int, dict[str, Any]] | None = None) -> None:
         super().__init__(rows)
         self.rows = rows
+        #: The offending rows' values by column, when the rows are not kept
+        #: anywhere else (slice-by-slice parsing).
+        self.values = values
 
 
 @dataclass

@@ -28,7 +28,10 @@ from ._fast_nested import ComplexColumn
 from ._types import Array, ColSpec, DataType, Object
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from ._fast_base import Ctx
+    from ._fast_chunks import Slice
     from ._fast_columns import ColumnChecker
     from ._types import Schema
 
@@ -48,6 +51,8 @@ class ColumnPlan:
     #: Whether the ``inputs``/``instances`` path gives the same result (binary
     #: is not base64-decoded there; nested arrays are wrapped differently).
     tf_ok: bool
+    #: A datetime column (one text format for the whole column).
+    datetime: bool = False
 
 
 def _column_plan(spec: ColSpec) -> ColumnPlan | None:
@@ -61,6 +66,7 @@ def _column_plan(spec: ColSpec) -> ColumnPlan | None:
             nullable=not spec.is_required and t in _NULLABLE,
             check=SCALAR_CHECKERS[t],
             tf_ok=t is not DataType.binary,
+            datetime=t is DataType.datetime,
         )
     if isinstance(t, (Array, Object)):
         column = ComplexColumn(t)
@@ -126,11 +132,7 @@ class FramePlan:
         columns, data = value["columns"], value["data"]
         if type(columns) is not list or type(data) is not list or not data or not columns:
             raise Bail
-        if set(map(type, columns)) != {str} or not self._names_ok(columns):
-            raise Bail
-        order = [self.order[c] for c in columns]
-        if order != sorted(order):
-            raise Bail  # the strict contract wants the signature's column order
+        self.check_split_columns(columns)
         if set(map(type, data)) != {list} or set(map(len, data)) != {len(columns)}:
             raise Bail
         index = _split_index(value.get("index"), len(data))
@@ -139,6 +141,62 @@ class FramePlan:
             ctx.census.add_strings(columns)
         present = dict(zip(columns, zip(*data, strict=True), strict=True))
         return self._assemble(present, len(data), ctx, index)
+
+    def check_split_columns(self, columns: list[Any]) -> None:
+        """Known, distinct column names in signature order, every required one.
+
+        Raises:
+            Bail: anything else (the strict schema explains it).
+        """
+        if set(map(type, columns)) != {str} or not self._names_ok(columns):
+            raise Bail
+        order = [self.order[c] for c in columns]
+        if order != sorted(order):
+            raise Bail  # the strict contract wants the signature's column order
+
+    def check_record_keys(self, keys: list[Any]) -> None:
+        """Known, distinct record keys, every required one (else `Bail`)."""
+        if not self._names_ok(keys):
+            raise Bail
+
+    def assemble_slices(self, slices: Iterable[Slice], ctx: Ctx) -> Any:
+        """Like `_assemble`, one slice of rows at a time, while the slice is in cache.
+
+        The columns' arrays are built per slice and joined at the end; a
+        slice's Python values are dropped as soon as it is converted.  The
+        offending rows' values travel with `BadRows` (nothing else keeps them).
+        """
+        parts: dict[str, list[Any]] = {}
+        widths: dict[str, int] = {}
+        bad: dict[int, dict[str, Any]] = {}
+        offset = 0
+        for _, present, n in slices:
+            for column in self.columns:
+                values = present.get(column.name)
+                if values is None:
+                    continue
+                if column.datetime:
+                    _same_width(values, column.name, widths)
+                try:
+                    out = column.check(values, column.nullable, ctx)
+                except BadRows as exc:
+                    if ctx.census is not None:
+                        ctx.census.walk(list(values))
+                    for row in exc.rows:
+                        bad[offset + row] = {k: v[row] for k, v in present.items()}
+                    continue
+                parts.setdefault(column.name, []).append(out)
+            offset += n
+        if bad:
+            raise BadRows(sorted(bad), bad)
+        if not offset or not parts:
+            raise Bail
+        if not ctx.build:
+            return None
+        import pandas as pd
+
+        arrays = {name: _concat(chunks) for name, chunks in parts.items()}
+        return pd.DataFrame(arrays, index=pd.RangeIndex(offset), copy=False)
 
     def _record_columns(self, value: Any, ctx: Ctx) -> dict[str, Any]:
         """Columns of records that all have the same keys (else `Bail`)."""
@@ -196,6 +254,26 @@ class FramePlan:
 
 
 _SPLIT_KEYS = frozenset({"columns", "data", "index"})
+
+
+def _same_width(values: list[Any], name: str, widths: dict[str, int]) -> None:
+    """Slices of one datetime column share one text format (length decides it)."""
+    first = next((v for v in values if v is not None), None)
+    if type(first) is not str:
+        return
+    if widths.setdefault(name, len(first)) != len(first):
+        raise Bail  # formats differ between slices: a column-wide rule
+
+
+def _concat(chunks: list[Any]) -> Any:
+    """One column from its per-slice arrays."""
+    if len(chunks) == 1:
+        return chunks[0]
+    import numpy as np
+
+    if isinstance(chunks[0], np.ndarray):
+        return np.concatenate(chunks)
+    return type(chunks[0])._concat_same_type(chunks)  # noqa: SLF001 - pandas' documented EA hook
 
 
 def _split_index(index: Any, n: int) -> Any:

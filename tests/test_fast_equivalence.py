@@ -202,9 +202,17 @@ def _raw(body: Any) -> bytes:
 
 
 WORKLOADS = [("w1", "split", 200), ("w1", "records", 200), ("w2", "inputs", 20)]
-#: W3's records leave ``temperature`` out of 30% of the records; the strict
-#: schema's x-mlflow-same-keys refuses that (see docs/performance.md).
+#: W3's records leave ``temperature`` out of 30% of the records, which the
+#: strict contract refuses (records carry the same keys); ``null_filled``
+#: sends ``"temperature": null`` instead (the same NaN for the model).
 W3 = [("w3", "records", 60), ("w3", "inputs", 60)]
+
+
+def null_filled(body: Any) -> Any:
+    """A W3 body whose records all carry ``temperature`` (``null`` where absent)."""
+    for record in next(iter(body.values())):
+        record.setdefault("temperature", None)
+    return body
 
 
 @pytest.mark.parametrize(("name", "form", "n"), WORKLOADS + W3)
@@ -214,6 +222,24 @@ def test_workload_bodies_agree_with_the_reference_path(name: str, form: str, n: 
     assert found is None
     if (name, form, n) in WORKLOADS:
         assert said == "result"
+
+
+@pytest.mark.parametrize("form", ["records", "inputs"])
+def test_null_filled_w3_bodies_take_the_fast_path(form: str) -> None:
+    body = _raw(null_filled(workloads.make_body("w3", form, 60)))
+    assert compare("w3", body) == ("result", None)
+
+
+def test_a_bad_message_is_reported_from_its_record_alone() -> None:
+    for change in ({"role": 3}, {"extra": "x"}, {"content": None}):
+        body = null_filled(workloads.make_body("w3", "records", 40))
+        body["dataframe_records"][17]["messages"][0].update(change)
+        said, found = compare("w3", _raw(body))
+        assert found is None
+        assert said in {"failure", "none"}
+    body = null_filled(workloads.make_body("w3", "records", 40))
+    body["dataframe_records"][17]["messages"][0]["role"] = 3
+    assert compare("w3", _raw(body))[0] == "failure"
 
 
 def test_workload_bodies_parse_the_same_when_passed_parsed() -> None:
@@ -333,3 +359,35 @@ def test_generated_bodies_agree_with_the_reference_path(name: str) -> None:
 
 def test_every_corpus_signature_is_read() -> None:
     assert len(SIGNATURES) == 26
+
+
+# --------------------------------------------------------------------------
+# Resource limits: the fast path vouches only for bodies certainly within them
+# --------------------------------------------------------------------------
+def test_limits_are_vouched_for_only_when_certain() -> None:
+    from sig2jsonschema._limits import DEFAULT_LIMITS, check_body_limits
+
+    body = workloads.make_body("w1", "split", 50)
+    body["dataframe_split"]["data"][0][0] = 0.5
+    raw = _raw(body)
+    assert isinstance(plan("w1").check(raw, limits=DEFAULT_LIMITS), FastResult)
+    assert check_body_limits(raw, DEFAULT_LIMITS) is None
+    tight = DEFAULT_LIMITS.replace(max_number_digits=12)
+    long_float = raw.replace(b'"data":[[0.5,', b'"data":[[0.5' + b"0" * 40 + b"1,", 1)
+    assert long_float != raw
+    assert isinstance(plan("w1").check(long_float), FastResult)
+    assert check_body_limits(long_float, tight) is not None
+    assert plan("w1").check(long_float, limits=tight) is None
+    assert plan("w1").check(raw, limits=DEFAULT_LIMITS.replace(max_body_bytes=100)) is None
+    assert plan("w1").check(raw, limits=DEFAULT_LIMITS.replace(max_depth=3)) is None
+
+
+def test_a_deep_bad_cell_is_left_to_the_limits_scan() -> None:
+    from sig2jsonschema._limits import DEFAULT_LIMITS
+
+    deep: Any = 1.0
+    for _ in range(10):
+        deep = [deep]
+    body = _raw(_w1_with("split", 7, "d1", deep))
+    assert isinstance(plan("w1").check(body), FastFailure)
+    assert plan("w1").check(body, limits=DEFAULT_LIMITS.replace(max_depth=8)) is None
