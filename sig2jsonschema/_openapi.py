@@ -22,6 +22,7 @@ import csv
 import io
 import json
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -222,7 +223,10 @@ def model_spec(source: Any, *, name: str | None = None, mode: Mode = "strict") -
     sig = load_signature(source)
     model_dir = model_dir_of(source)
     examples, csv_example = _examples(model_dir)
-    title = name or (model_dir.name if model_dir else Path(str(source)).stem)
+    if name or model_dir:
+        title = name or (model_dir.name if model_dir else "signature")
+    else:
+        title = Path(source).stem if isinstance(source, (str, os.PathLike)) else "signature"
     csv_text = _csv_description(sig)
     return ModelSpec(
         name=name,

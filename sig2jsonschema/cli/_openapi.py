@@ -65,15 +65,28 @@ def register(subparsers: Any) -> None:
         help="also serve SOURCE under /NAME/invocations (repeatable: one document for a "
         "gateway in front of several models)",
     )
-    parser.add_argument("--version", dest="oas_version", choices=("3.1", "3.0"), default="3.1")
+    parser.add_argument(
+        "--version",
+        dest="oas_version",
+        choices=("3.1", "3.0"),
+        default="3.1",
+        help="OpenAPI version (default: 3.1; 3.0 down-converts the schemas and reports losses)",
+    )
     parser.add_argument(
         "--schema-dialect",
         choices=("2020-12", "draft-04"),
         default="2020-12",
         help="JSON Schema dialect of a 3.1 document's schemas (draft-04: IBM DataPower)",
     )
-    parser.add_argument("--mode", choices=("strict", "mlflow"), default="strict")
-    parser.add_argument("--format", choices=("json", "yaml"), default="json")
+    parser.add_argument(
+        "--mode",
+        choices=("strict", "mlflow"),
+        default="strict",
+        help="request schemas for the strict contract (default) or for MLflow's own verdicts",
+    )
+    parser.add_argument(
+        "--format", choices=("json", "yaml"), default="json", help="output format (default: json)"
+    )
     parser.add_argument("--title", help="info.title of the document")
     parser.add_argument(
         "--server", action="append", default=[], metavar="URL", help="a server URL (repeatable)"
