@@ -107,6 +107,14 @@ class Limits:
     #: signature bound, since every signature level becomes two schema levels
     #: (``items``/``properties`` plus the subschema).
     max_schema_depth: int = 128
+    #: Most subschemas ``from_jsonschema`` may visit, counting every ``$ref``
+    #: expansion.  Without a budget, ``$defs`` that each reference the previous
+    #: one ten times expand exponentially (a "billion laughs" of references).
+    #: The widest real signatures have tens of thousands of columns, and
+    #: `parse_signature` already spends about a millisecond per column, so a
+    #: schema expanding past 100,000 nodes is not a signature anyone serves;
+    #: the budget caps the work at a few seconds.
+    max_schema_nodes: int = 100_000
     #: Most members of one ``enum`` read from a JSON Schema.  A signature has
     #: no enums; one only appears as ``const``-like narrowing that
     #: ``from_jsonschema`` must refuse, so reading 10,000 members to say so is
