@@ -73,24 +73,25 @@ def _json_text(value: Any) -> str:
         return repr(value)
 
 
-def parse_datetime_text(text: str) -> _dt.date | _dt.datetime:
-    """Parse a datetime param the way MLflow does (``np.datetime64(text)``).
+def parse_datetime_text(text: str) -> _dt.date | _dt.datetime | None:
+    """Parse a datetime param the way MLflow does (``np.datetime64(text).item()``).
 
-    Offsets are converted to UTC and dropped; a date-only text stays a date.
+    Offsets are converted to UTC and dropped; a date-only text stays a date;
+    ``"NaT"`` and ``""`` give ``None``.
+
+    Raises:
+        ValueError: numpy cannot parse the text, or its precision is finer than a
+            microsecond (``.item()`` then gives an integer, which MLflow refuses).
     """
     with warnings.catch_warnings():
         # numpy deprecates offsets in datetime64 text but still converts them
         # to UTC, which is exactly what MLflow relies on.
         warnings.simplefilter("ignore")
-        value = np.datetime64(text)
-    unit = np.datetime_data(value.dtype)[0]
-    if unit in {"Y", "M", "W", "D"}:
-        as_date = value.astype("datetime64[D]").item()
-        assert isinstance(as_date, _dt.date)
-        return as_date
-    as_dt = value.astype("datetime64[us]").item()
-    assert isinstance(as_dt, _dt.datetime)
-    return as_dt
+        value = np.datetime64(text).item()
+    if value is None or isinstance(value, _dt.date):
+        return value
+    msg = f"{text!r} is more precise than a microsecond"
+    raise ValueError(msg)
 
 
 def check_scalar(dtype: DataType, value: Any) -> bool | int | float | str | _dt.date | None:

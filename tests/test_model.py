@@ -287,3 +287,35 @@ def test_nested_types_are_read_exactly():
         }
     )
     assert str(sig.inputs.specs[0].type) == "Map(str -> Array(double))"
+
+
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("2024-01-02", "2024-01-02"),
+        ("NaT", None),
+        ("", None),
+        ("2024-01-02T03:04:05.5", "2024-01-02T03:04:05.500000"),
+    ],
+)
+def test_datetime_param_defaults_follow_numpy_item(text, stored):
+    sig = load_signature(
+        {"params": [{"name": "w", "default": text, "shape": None, "type": "datetime"}]}
+    )
+    assert sig.params.params[0].default == stored
+
+
+def test_datetime_param_default_finer_than_microseconds_is_refused():
+    with pytest.raises(SignatureError, match=r"params\[0\]\.default"):
+        load_signature(
+            {
+                "params": [
+                    {
+                        "name": "w",
+                        "default": "2024-01-02T03:04:05.123456789",
+                        "shape": None,
+                        "type": "datetime",
+                    }
+                ]
+            }
+        )
