@@ -1,0 +1,208 @@
+"""``sample`` and ``fuzz``: generated request bodies, printed or sent to a server.
+
+``sample SOURCE`` prints ``-n`` bodies as JSON lines (``--invalid``: labelled
+near misses); the same ``--seed`` prints the same lines.  ``fuzz SOURCE
+--url URL`` posts valid bodies and near misses to a running scoring server
+and reports findings (`sig2jsonschema._fuzz`).  Hypothesis is imported only
+when one of these commands runs.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from ..exceptions import Sig2JsonSchemaError
+from ._common import EXIT_FAILED, EXIT_OK, Streams, add_source_argument
+
+if TYPE_CHECKING:
+    import argparse
+
+    from .._fuzz import Case
+
+
+class UsageError(Sig2JsonSchemaError):
+    """A bad option value (exit 2)."""
+
+
+class NoBodyForm(Exception):
+    """No body can be generated for the signature (exit 1; the message names the hazard)."""
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``sample`` and ``fuzz`` commands."""
+    sample = subparsers.add_parser(
+        "sample",
+        help="print generated request bodies (JSON lines)",
+        description=(
+            "Print N request bodies that MLflow's scoring server serves unchanged, one "
+            "compact JSON per line, in a body form that works for the signature. The same "
+            "--seed prints the same lines. With --invalid, print labelled near misses "
+            '({"rule": ..., "body": ...}) instead.'
+        ),
+    )
+    add_source_argument(sample)
+    _common_options(sample)
+    sample.add_argument(
+        "--envelope",
+        metavar="NAME",
+        help="a body form (dataframe_split, inputs/records, ...) or a top-level key (inputs)",
+    )
+    sample.add_argument(
+        "--invalid", action="store_true", help="print near misses labelled with the rule broken"
+    )
+    sample.set_defaults(run=run_sample)
+
+    fuzz = subparsers.add_parser(
+        "fuzz",
+        help="send generated bodies to a running scoring server and report findings",
+        description=(
+            "POST strictly valid bodies and near misses to URL (and nothing else) and "
+            "report: valid bodies rejected, 5xx answers, timeouts, and verdicts that differ "
+            "from MLflow 3.17.2's. Each finding is shrunk by re-posting smaller bodies and "
+            "comes with a curl reproducer. Exit 1 when there are findings."
+        ),
+    )
+    add_source_argument(fuzz)
+    _common_options(fuzz)
+    fuzz.add_argument("--url", required=True, help="the scoring server's /invocations URL")
+    fuzz.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="an extra request header (repeatable)",
+    )
+    fuzz.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
+    fuzz.add_argument("--concurrency", type=int, default=4, help="requests in flight")
+    fuzz.add_argument("--shrink-budget", type=int, default=200, help="re-posts allowed per finding")
+    fuzz.add_argument("--output", choices=("text", "json"), default="text")
+    fuzz.set_defaults(run=run_fuzz)
+
+
+def _common_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-n", type=int, default=10, help="how many bodies (default 10)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+
+def _signature(args: argparse.Namespace) -> Any:
+    from .._load import load_signature
+
+    return load_signature(args.source)
+
+
+def _draw(strategy: Any, n: int, seed: int) -> list[Any]:
+    from hypothesis.errors import InvalidArgument
+
+    from .._strategies_draw import draw_examples
+
+    try:
+        return draw_examples(strategy, n, seed)
+    except InvalidArgument as exc:
+        raise NoBodyForm(str(exc)) from None
+
+
+def run_sample(args: argparse.Namespace, streams: Streams) -> int:
+    """Print generated bodies (or near misses) as JSON lines."""
+    from .. import strategies
+
+    sig = _signature(args)
+    if args.n < 0:
+        raise UsageError("-n must be 0 or more")
+    _check_envelope(args.envelope)
+    strategy = (
+        strategies.invalid_requests(sig, args.envelope)
+        if args.invalid
+        else strategies.requests(sig, args.envelope)
+    )
+    try:
+        examples = _draw(strategy, args.n, args.seed)
+    except NoBodyForm as exc:
+        streams.error(str(exc))
+        return EXIT_FAILED
+    for example in examples:
+        document = example.to_dict() if args.invalid else example
+        line = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        streams.stdout.write(line + "\n")
+    return EXIT_OK
+
+
+def _check_envelope(envelope: str | None) -> None:
+    from .._hazards import FORM_KEY, FORMS
+
+    if envelope is not None and envelope not in FORMS and envelope not in FORM_KEY.values():
+        known = ", ".join(FORMS)
+        raise UsageError(f"unknown envelope {envelope!r}; expected a key or one of {known}")
+
+
+def _headers(raw: list[str]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for item in raw:
+        name, sep, value = item.partition(":")
+        if not sep or not name.strip():
+            raise UsageError(f"--header must look like 'Name: value', got {item!r}")
+        headers[name.strip()] = value.strip()
+    return headers
+
+
+def _cases(sig: Any, n: int, seed: int) -> list[Case]:
+    """``n`` valid bodies and ``n // 2`` near misses, deterministic for ``seed``."""
+    from .. import strategies
+    from .._fuzz import Case
+    from .._validate import Validator
+
+    validator = Validator(sig)
+    cases = [
+        Case(body, validator.parse(body).form or "")
+        for body in _draw(strategies.requests(sig), n, seed)
+    ]
+    misses = _draw(strategies.invalid_requests(sig), n // 2, seed)
+    cases += [Case(m.body, m.form, m.rule, m.why) for m in misses]
+    return cases
+
+
+def run_fuzz(args: argparse.Namespace, streams: Streams) -> int:
+    """Fuzz a running server; exit 1 when there are findings."""
+    from .._fuzz import Client, Fuzzer, render_text
+
+    sig = _signature(args)
+    headers = _headers(args.header)
+    try:
+        client = Client(args.url, headers, args.timeout)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        cases = _cases(sig, max(args.n, 1), args.seed)
+    except NoBodyForm as exc:
+        streams.error(str(exc))
+        return EXIT_FAILED
+    progress = _progress(streams) if streams.is_terminal else None
+    fuzzer = Fuzzer(
+        sig,
+        client,
+        concurrency=args.concurrency,
+        shrink_budget=args.shrink_budget,
+        progress=progress,
+    )
+    report = fuzzer.run(cases)
+    if progress is not None:
+        streams.stderr.write("\n")
+    if report.sent and report.statuses.get(0) == report.sent:
+        first = next((f.response.error for f in report.findings), "no answer")
+        raise UsageError(f"cannot reach {args.url}: {first}")
+    if args.output == "json":
+        streams.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        streams.stdout.write(render_text(report))
+    return EXIT_FAILED if report.findings else EXIT_OK
+
+
+def _progress(streams: Streams) -> Any:
+    def show(done: int, total: int) -> None:
+        streams.stderr.write(f"\rfuzz: {done}/{total} requests")
+        streams.stderr.flush()
+
+    return show
+
+
+__all__ = ["register", "run_fuzz", "run_sample"]
