@@ -9,22 +9,22 @@ express (exactly, when an exact rewrite exists: ``if/then/else`` becomes ``anyOf
 lists in a *loss report* whatever it had to drop or weaken.  The report is empty exactly when
 the result accepts the same instances as the input.
 
-The converter is generic over any 2020-12 schema; the rules for each keyword are in
-`_rules` (the keyword-by-keyword rewrites) and this module holds the public API, the
-targets' feature table, references and the CLI hooks.
+The converter is generic over any 2020-12 schema.  This module holds the public API, the
+keyword classification and the CLI hooks; `_dialect_targets` says what each target lacks,
+`_dialect_rules` walks the tree (references, polarity), `_dialect_keywords` rewrites one
+keyword at a time and `_dialect_unevaluated` analyses what ``unevaluated*`` depends on.
 
 .. versionadded:: 0.1
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, get_args
 
-from .exceptions import SourceError, UnrepresentableSchema, escape_pointer_token
+from .exceptions import SourceError, escape_pointer_token
 
 if TYPE_CHECKING:
     import argparse
@@ -278,11 +278,6 @@ def apply_dialect(
     return converted
 
 
-def deepcopy_json(value: Any) -> Any:
-    """A deep copy of a JSON value (kept separate so tests can assert inputs stay intact)."""
-    return copy.deepcopy(value)
-
-
 __all__ = [
     "DIALECTS",
     "EXTENSION_MAP_KEYWORDS",
@@ -290,7 +285,6 @@ __all__ = [
     "Dialect",
     "Effect",
     "Loss",
-    "UnrepresentableSchema",
     "add_dialect_arguments",
     "apply_dialect",
     "child_schemas",
