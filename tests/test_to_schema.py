@@ -6,10 +6,12 @@ import json
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import best_match
 
 from sig2jsonschema import load_signature
+from sig2jsonschema._gen_signatures import signatures
 from sig2jsonschema._model import parse_signature
 from sig2jsonschema._resources import load_schema, registry
 from sig2jsonschema._to_schema import MLFLOW_VERSION, to_jsonschema
@@ -29,7 +31,32 @@ from .conftest import MODELS, corpus_signature_paths, model_dirs
 SOURCES = [*corpus_signature_paths(), *model_dirs()]
 PARTS = ("request", "inputs", "outputs", "params")
 MODES = ("strict", "mlflow")
-VOCABULARY = Draft202012Validator(load_schema("mlflow-vocabulary.schema.json"), registry=registry())
+VOCABULARY_DOCUMENT = load_schema("mlflow-vocabulary.schema.json")
+VOCABULARY = Draft202012Validator(VOCABULARY_DOCUMENT, registry=registry())
+#: One validator per documented keyword (the whole meta-schema is slow on big exports).
+VOCABULARY_KEYWORDS = {
+    name: Draft202012Validator(
+        {"$schema": VOCABULARY_DOCUMENT["$schema"], **sub, "$defs": {}}
+        if "$dynamicRef" not in json.dumps(sub)
+        else {"type": "object"}
+    )
+    for name, sub in VOCABULARY_DOCUMENT["properties"].items()
+}
+
+
+def x_keywords(node):
+    """Every (keyword, value) of our vocabulary used anywhere in a schema."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for k, v in item.items():
+                if k.startswith("x-mlflow-"):
+                    yield k, v
+                if not k.startswith("x-mlflow-") or k == "x-mlflow-columns":
+                    stack.append(v)
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def sig(inputs=None, params=None):
@@ -81,10 +108,21 @@ def test_every_export_is_a_self_contained_2020_12_schema(source, part, mode):
     assert schema["x-mlflow-version"] == MLFLOW_VERSION == "3.17.2"
     assert all(r.startswith("#/$defs/") for r in refs(schema))
     # our x- keywords are the documented ones, with documented values
-    assert not list(VOCABULARY.iter_errors(schema))
+    for name, value in x_keywords(schema):
+        assert name in VOCABULARY_KEYWORDS, name
+        assert VOCABULARY_KEYWORDS[name].is_valid(value), (name, value)
     # format assertion cannot break anything: no export relies on `format`
     assert not list(keywords(schema, "format"))
     json.dumps(schema, allow_nan=False)  # RFC 8259 JSON
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_exports_validate_against_the_vocabulary_meta_schema(mode):
+    """The meta-schema (2020-12 + our keywords, recursively via $dynamicRef) accepts exports."""
+    schema = to_jsonschema(load_signature(MODELS / "chat_messages_pyfunc"), "request", mode)
+    assert not list(VOCABULARY.iter_errors(schema))
+    bad = {**schema, "properties": {"x": {"x-mlflow-token": "float"}}}
+    assert not VOCABULARY.is_valid(bad)
 
 
 def test_ids_are_stable_and_distinct_per_signature_part_and_mode():
@@ -407,3 +445,15 @@ def test_every_column_param_and_tensor_schema_names_its_field():
     assert FormatChecker() is not None
     validator = Draft202012Validator(strict_schema, format_checker=FormatChecker())
     assert validator.is_valid(records())
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(signatures())
+def test_exports_of_generated_signatures_are_valid_schemas(signature):
+    for part in PARTS:
+        for mode in MODES:
+            schema = to_jsonschema(signature, part, mode)
+            Draft202012Validator.check_schema(schema)
+            assert all(r.startswith("#/$defs/") for r in refs(schema))
+            for name, value in x_keywords(schema):
+                assert VOCABULARY_KEYWORDS[name].is_valid(value), (name, value)
