@@ -54,6 +54,26 @@ def median_time(fn: Any, repeat: int) -> float:
     return statistics.median(samples)
 
 
+def interleaved(fns: dict[str, Any], repeat: int) -> dict[str, float]:
+    """Median seconds of each function, sampled round-robin (one warm-up each).
+
+    Alternating the contenders sample by sample keeps a shared machine's load
+    swings from favouring whichever ran in a quiet moment.
+    """
+    for fn in fns.values():
+        fn()
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            gc.collect()
+            gc.freeze()
+            start = time.perf_counter()
+            fn()
+            samples[name].append(time.perf_counter() - start)
+            gc.unfreeze()
+    return {name: statistics.median(found) for name, found in samples.items()}
+
+
 def _status() -> dict[str, int]:
     """VmRSS and VmHWM of this process, in bytes."""
     out = {}
@@ -168,14 +188,25 @@ def install_hook() -> bool:
     return True
 
 
-def _ours_setup(signature_path: str) -> Any:
+def make_validator(signature_path: str) -> Any:
+    """The public `Validator`, with room for the 100,000-row bodies (> 16 MiB)."""
+    import inspect
+
     from sig2jsonschema import _validate
     from sig2jsonschema._load import load_signature
 
     install_hook()
+    sig = load_signature(signature_path)
+    if "limits" in inspect.signature(_validate.Validator).parameters:
+        from sig2jsonschema._limits import DEFAULT_LIMITS
 
-    validator = _validate.Validator(load_signature(signature_path))
-    return validator.parse
+        limits = DEFAULT_LIMITS.replace(max_body_bytes=256 * 2**20)
+        return _validate.Validator(sig, limits=limits)
+    return _validate.Validator(sig)
+
+
+def _ours_setup(signature_path: str) -> Any:
+    return make_validator(signature_path).parse
 
 
 def child_main(args: list[str]) -> None:
@@ -183,10 +214,20 @@ def child_main(args: list[str]) -> None:
     what, who, signature_path, body_path = args[:4]
     handle = (_mlflow_setup if who == "mlflow" else _ours_setup)(signature_path)
     if what == "time":
+        import orjson
+
         with Path(body_path).open("rb") as f:
             body = f.read()
         repeat = int(args[4])
-        print(json.dumps({"median_s": median_time(lambda: handle(body), repeat)}))
+        validator = make_validator(signature_path)
+        fns = {
+            "mlflow": lambda: handle(body),
+            "orjson": lambda: orjson.loads(body),
+            "validate": lambda: validator.is_valid(body),
+        }
+        if validator.is_valid(body):
+            fns["parse"] = lambda: validator.parse(body)
+        print(json.dumps(interleaved(fns, repeat)))
         return
     if len(args) > 4:
         # Warm up on a small body of the same workload: first calls import
@@ -289,12 +330,10 @@ def _path_of(validator: Any, body: bytes) -> str:
 def bench_times(data: Path, cases: list[tuple[str, str, int]], repeat: int, mlflow: bool) -> None:
     import orjson
 
-    from sig2jsonschema._load import load_signature
-    from sig2jsonschema._validate import Validator
-
     print()
     print("Times: medians in ms; 'vs MLflow' = MLflow / ours (higher is better);")
-    print("'vs orjson' = ours / orjson.loads (lower is better).")
+    print("'vs orjson' = ours / orjson.loads (lower is better).  With MLflow installed,")
+    print("parse, validate, MLflow and orjson are sampled round-robin in one subprocess.")
     head = (
         f"{'workload':<26}{'path':>10}{'parse':>10}{'validate':>10}{'MLflow':>10}"
         f"{'orjson':>10}{'parse vs MLflow':>17}{'validate vs orjson':>20}"
@@ -302,6 +341,7 @@ def bench_times(data: Path, cases: list[tuple[str, str, int]], repeat: int, mlfl
     print(head)
     print("-" * len(head))
     validators: dict[str, Any] = {}
+    breakdown: list[tuple[str, Any, bytes, float]] = []
     rows = [(wl, form, n, "") for wl, form, n in cases]
     for wl, form, n in cases:
         if wl == "w3":
@@ -311,7 +351,7 @@ def bench_times(data: Path, cases: list[tuple[str, str, int]], repeat: int, mlfl
         body_path = data / f"{wl}_{form}_{n}{variant}.json"
         body = body_path.read_bytes()
         if wl not in validators:
-            validators[wl] = Validator(load_signature(str(sig_path)))
+            validators[wl] = make_validator(str(sig_path))
         v = validators[wl]
         path = _path_of(v, body)
         reps = repeat if path == "fast" else 1
@@ -327,12 +367,43 @@ def bench_times(data: Path, cases: list[tuple[str, str, int]], repeat: int, mlfl
         floor = median_time(lambda body=body: orjson.loads(body), repeat)
         theirs = None
         if mlflow:
+            # MLflow, orjson and ours again, interleaved sample by sample in
+            # one process: the ratios come from the same moments of load.
             found = _child("time", "mlflow", str(sig_path), str(body_path), str(repeat))
-            theirs = found["median_s"] if found else None
+            if found:
+                theirs = found["mlflow"]
+                floor, validate = found["orjson"], found["validate"]
+                parse = found.get("parse", parse)
         print(
             f"{wl + ' ' + form + ' ' + str(n) + variant:<26}{path:>10}{_ms(parse):>10}{_ms(validate):>10}"
             f"{_ms(theirs):>10}{_ms(floor):>10}{_ratio(theirs, parse):>17}"
             f"{_ratio(validate, floor):>20}"
+        )
+        breakdown.append((f"{wl} {form} {n}{variant}", v, body, floor))
+    _breakdown(breakdown, repeat)
+
+
+def _breakdown(rows: list[tuple[str, Any, bytes, float]], repeat: int) -> None:
+    """Where validate's time goes: the limits scan vs the fast path itself."""
+    from sig2jsonschema._limits import check_body_limits
+
+    print()
+    print("Breakdown of 'validate' (ms): the Validator's resource-limits scan")
+    print("(check_body_limits) and the fast path alone (FastPlan.check, build=False,")
+    print("vouching for the same limits itself); ratios to orjson.loads.")
+    for label, v, body, floor in rows:
+        fast = getattr(v, "_fast", None)
+        if fast is None:
+            continue
+        limits = getattr(v, "limits", None)
+        scan = median_time(lambda body=body, lim=limits: check_body_limits(body, lim), repeat)
+        own = median_time(
+            lambda body=body, lim=limits, fast=fast: fast.check(body, build=False, limits=lim),
+            repeat,
+        )
+        print(
+            f"  {label:<26} limits scan {_ms(scan)} ({_ratio(scan, floor)})   "
+            f"fast path {_ms(own)} ({_ratio(own, floor)})"
         )
 
 
@@ -350,12 +421,9 @@ def bench_build(data: Path, repeat: int) -> None:
 def bench_bad_cell(data: Path, workloads: Any, repeat: int) -> None:
     import orjson
 
-    from sig2jsonschema._load import load_signature
-    from sig2jsonschema._validate import Validator
-
     print()
     print('One bad cell in 10,000 rows (row 5000, column l2 := "oops"): time to the errors')
-    v = Validator(load_signature(str(data / "w1.signature.json")))
+    v = make_validator(str(data / "w1.signature.json"))
     for form in ("split", "records"):
         body = workloads.make_body("w1", form, 10_000)
         good = orjson.dumps(body)
