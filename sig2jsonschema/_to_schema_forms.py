@@ -17,7 +17,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._hazards import has_one_row_column
+from ._hazards import RULES, has_one_row_column, hazards
 from ._model import param_to_dict, spec_to_dict
 from ._to_schema_values import (
     DATETIME_PATTERN,
@@ -48,6 +48,9 @@ from ._types import (
 
 JSON = dict[str, Any]
 
+#: Codes whose severity depends on whether the field must be sent (see `Ctx.forbidden`).
+_REQUIRED_CODES = frozenset(r.code for r in RULES if r.severity == "required")
+
 #: Above this many optional columns, strict ``dataframe_split`` stops listing every
 #: allowed column subsequence and asks for all columns in signature order.
 MAX_SPLIT_SUBSETS = 64
@@ -60,6 +63,7 @@ class Ctx:
     sig: Signature
     mode: Mode
     defs: dict[str, JSON] = field(default_factory=dict)
+    _forbidden: dict[str, dict[int, str]] | None = None
 
     @property
     def strict(self) -> bool:
@@ -76,6 +80,27 @@ class Ctx:
     @property
     def named(self) -> bool:
         return self.sig.inputs is not None and self.sig.inputs.has_names
+
+    def forbidden(self, form: str) -> dict[int, str]:
+        """Optional columns a strict body must leave out in ``form``, with the reason.
+
+        A hazard row that is an error for a required column is a warning for an
+        optional one, because the column can be left out: the strict schema then
+        forbids it in the forms the hazard names.
+        """
+        if not self.strict:
+            return {}
+        if self._forbidden is None:
+            by_field = {field_name("inputs", c, i): i for i, c in enumerate(self.columns)}
+            found: dict[str, dict[int, str]] = {}
+            for h in hazards(self.sig):
+                index = by_field.get(h.field)
+                if index is None or h.severity != "warning" or h.code not in _REQUIRED_CODES:
+                    continue
+                for f in h.forms:
+                    found.setdefault(f, {}).setdefault(index, h.message)
+            self._forbidden = found
+        return self._forbidden.get(form, {})
 
 
 def ref(name: str) -> JSON:
@@ -211,12 +236,23 @@ def _annotations(spec: ColSpec | TensorSpec, index: int) -> JSON:
     }
 
 
-def _tf_value(ctx: Ctx, i: int, spec: ColSpec, *, null_ok: bool) -> JSON:
+def _left_out(spec: ColSpec, i: int, why: str) -> JSON:
+    """An optional column that must be absent in this form (`Ctx.forbidden`)."""
+    return {**_annotations(spec, i), "not": {}, "description": f"leave it out here: {why}"}
+
+
+def _tf_value(ctx: Ctx, i: int, spec: ColSpec, form: str, *, null_ok: bool) -> JSON:
+    why = ctx.forbidden(form).get(i)
+    if why is not None:
+        return _left_out(spec, i, why)
     value = column_value(spec.type, spec.is_required, "tf", ctx.mode, null_ok=null_ok)
     return {**_annotations(spec, i), **value}
 
 
 def _llm_value(ctx: Ctx, i: int, spec: ColSpec) -> JSON:
+    why = ctx.forbidden("llm").get(i)
+    if why is not None:
+        return _left_out(spec, i, why)
     value = column_value(spec.type, spec.is_required, "nested", ctx.mode, null_ok=True)
     return {**_annotations(spec, i), **value}
 
@@ -357,8 +393,12 @@ def _tf_null_ok(ctx: Ctx, key: str) -> bool:
 def tf_columnar(ctx: Ctx, key: str) -> JSON:
     """``{"col": [v, ...], ...}`` (no array/object column: the object is columnar)."""
     values: JSON = {}
+    form = f"{key}/columnar"
     for i, c in enumerate(ctx.columns):
-        one = _tf_value(ctx, i, c, null_ok=_tf_null_ok(ctx, key))
+        one = _tf_value(ctx, i, c, form, null_ok=_tf_null_ok(ctx, key))
+        if "not" in one and i in ctx.forbidden(form):
+            values[str(c.name)] = one
+            continue
         column: JSON = {"type": "array", "items": one}
         if ctx.strict:
             column["minItems"] = 1
@@ -374,10 +414,11 @@ def tf_columnar(ctx: Ctx, key: str) -> JSON:
     return out
 
 
-def tf_row(ctx: Ctx, key: str) -> JSON:
+def tf_row(ctx: Ctx, key: str, form: str | None = None) -> JSON:
     """``{"col": v, ...}``: one row (the signature has an array/object column)."""
+    form = form or f"{key}/row"
     values = {
-        str(c.name): _tf_value(ctx, i, c, null_ok=_tf_null_ok(ctx, key))
+        str(c.name): _tf_value(ctx, i, c, form, null_ok=_tf_null_ok(ctx, key))
         for i, c in enumerate(ctx.columns)
     }
     return _row_object(ctx, values)
@@ -385,25 +426,28 @@ def tf_row(ctx: Ctx, key: str) -> JSON:
 
 def tf_records(ctx: Ctx, key: str) -> JSON:
     """``[{"col": v, ...}, ...]`` under ``inputs``/``instances``."""
-    return _records(ctx, tf_row(ctx, key), key)
+    return _records(ctx, tf_row(ctx, key, f"{key}/records"), key)
 
 
 def tf_list(ctx: Ctx, key: str) -> JSON:
     """``[v, ...]`` for one column, or ``[[v1, v2], ...]`` rows for unnamed columns."""
     cols = ctx.columns
+    form = f"{key}/list"
     if not ctx.strict and ctx.named and is_one_row(ctx):
         # One named array/object column: MLflow re-keys the list as that column's
         # single value, so the whole list is one cell.
-        return _tf_value(ctx, 0, cols[0], null_ok=True)
+        return _tf_value(ctx, 0, cols[0], form, null_ok=True)
     if len(cols) == 1:
-        item = _tf_value(ctx, 0, cols[0], null_ok=_tf_null_ok(ctx, key))
+        item = _tf_value(ctx, 0, cols[0], form, null_ok=_tf_null_ok(ctx, key))
         if not ctx.strict and not ctx.named:
             # Rows given as one-element lists are read as a one-column frame.
             item = {"if": {"type": "array"}, "then": {"items": item}, "else": item}
     else:
         item = {"type": "array", "minItems": len(cols)}
         if ctx.strict:
-            item["prefixItems"] = [_tf_value(ctx, i, c, null_ok=True) for i, c in enumerate(cols)]
+            item["prefixItems"] = [
+                _tf_value(ctx, i, c, form, null_ok=True) for i, c in enumerate(cols)
+            ]
             item["maxItems"] = len(cols)
     out: JSON = {"type": "array", "items": item}
     if ctx.strict:

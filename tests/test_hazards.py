@@ -90,6 +90,10 @@ EXAMPLES = {
         sig([*BASE, col("map", "m", values={"type": "long"})]),
         sig([*BASE, col("array", "m", items={"type": "long"})]),
     ),
+    "any-column-columnar": (
+        sig([*BASE, col("any", "p")]),
+        sig([*BASE, col("array", "p", items={"type": "long"})]),
+    ),
     "complex-column-instances-records": (
         sig([*BASE, col("object", "o", properties=OBJ["properties"])]),
         sig([*BASE, col("map", "o", values={"type": "long"})]),

@@ -457,3 +457,20 @@ def test_exports_of_generated_signatures_are_valid_schemas(signature):
             assert all(r.startswith("#/$defs/") for r in refs(schema))
             for name, value in x_keywords(schema):
                 assert VOCABULARY_KEYWORDS[name].is_valid(value), (name, value)
+
+
+def test_optional_columns_a_form_breaks_must_be_left_out_in_that_form():
+    s = sig(
+        [
+            {"type": "long", "name": "a"},
+            {"type": "binary", "name": "b", "required": False},
+            {"type": "any", "name": "z", "required": False},
+        ]
+    )
+    v = strict(s)
+    assert v.is_valid({"inputs": {"a": [1]}})
+    error = best_match(v.iter_errors({"inputs": {"a": [1], "b": ["aGk="]}}))
+    assert list(error.absolute_path) == ["inputs", "b"]
+    assert not v.is_valid({"inputs": {"a": [1], "z": [{"k": 1}]}})  # any: columnar is ambiguous
+    assert v.is_valid({"inputs": [{"a": 1, "z": {"k": 1}}]})  # ...records are not
+    assert v.is_valid({"dataframe_records": [{"a": 1, "b": "aGk=", "z": [1]}]})
