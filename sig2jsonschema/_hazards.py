@@ -8,9 +8,11 @@ body to ``predict`` unchanged (`form_verdicts`), and what goes wrong where
 (`hazards`).  The strict export, the strategies and ``sig2jsonschema check``
 all read it, so there is no second copy of this knowledge.
 
-The knowledge is data: `RULES` is a tuple of rows (code, severity, site kind,
-predicate, affected forms, message, fix).  `walk` lists every *site* of a
-signature (a column, a nested position, a tensor, a param, or the whole
+The knowledge is data: `RULES` (in `sig2jsonschema._hazard_rules`) is a
+tuple of rows (code, severity, site kind, predicate, affected forms, message,
+fix); `sig2jsonschema._hazard_sites` names the forms and decides which apply.
+This module evaluates the table and re-exports both.  `walk` lists every
+*site* of a signature (a column, a nested position, a tensor, a param, or the whole
 signature); each rule's predicate is asked about each site.  Severity
 ``"error"`` means the affected forms cannot carry a strict body that reaches
 the model unchanged; ``"warning"`` means they can, with the restriction the
