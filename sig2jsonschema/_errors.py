@@ -105,6 +105,14 @@ VOCABULARY_WORDS: dict[str, str] = {
 }
 
 
+def annotate(error: PayloadError, **data: Any) -> PayloadError:
+    """Attach data `PayloadError` has no field for yet (``line``, ``column``,
+    ``field_detail``, ``error_class``); works the same once it has them."""
+    for name, value in data.items():
+        object.__setattr__(error, name, value)
+    return error
+
+
 def field_details(signature: Signature) -> dict[str, str]:
     """``{"inputs['age']": "long, required", ...}`` for every top-level spec."""
     out: dict[str, str] = {}
@@ -322,8 +330,7 @@ class ErrorMapper:
         )
         detail = self.details.get(field)
         if detail:
-            # NB: PayloadError has no such field yet; kept as data until it does.
-            error.field_detail = detail  # type: ignore[attr-defined]
+            annotate(error, field_detail=detail)
         return error
 
     def field_of(self, error: ValidationError) -> str:
@@ -692,6 +699,7 @@ __all__ = [
     "VOCABULARY_WORDS",
     "ErrorMapper",
     "SchemaIndex",
+    "annotate",
     "deep_relevance",
     "field_details",
     "find_best_deep_match",

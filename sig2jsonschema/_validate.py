@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._errors import DATA_KEYS, ErrorMapper, SchemaIndex, order
+from ._errors import DATA_KEYS, ErrorMapper, SchemaIndex, annotate, order
 from ._hazards import form_verdicts, has_one_row_column
 from ._limits import DEFAULT_LIMITS, Limits, check_body_limits, check_value_limits
 from ._load import load_signature
@@ -532,7 +532,7 @@ class Validator:
             status=outcome.status,
             error_code=outcome.error_code or "INTERNAL_ERROR",
         )
-        error.error_class = outcome.error_class  # type: ignore[attr-defined]
+        annotate(error, error_class=outcome.error_class)
         return error
 
     def _warning_errors(self, outcome: Outcome) -> list[PayloadError]:
@@ -595,7 +595,7 @@ def _with_status(error: PayloadError, outcome: Outcome | None) -> PayloadError:
         return error
     error.status = outcome.status
     error.error_code = outcome.error_code or "INTERNAL_ERROR"
-    error.error_class = outcome.error_class  # type: ignore[attr-defined]
+    annotate(error, error_class=outcome.error_class)
     return error
 
 

@@ -99,10 +99,10 @@ def position_of(text: str, index: int) -> tuple[int, int]:
 
 
 def _with_position(error: PayloadError, line: int, column: int) -> PayloadError:
-    # NB: PayloadError has no line/column fields yet; keep them as attributes
-    # (data) and in the hint (text) until it does.
-    error.line = line  # type: ignore[attr-defined]
-    error.column = column  # type: ignore[attr-defined]
+    # NB: PayloadError has no line/column fields yet: data as attributes, and
+    # text in the hint, until it does.
+    for name, value in (("line", line), ("column", column)):
+        object.__setattr__(error, name, value)
     return error
 
 
