@@ -164,25 +164,39 @@ class SchemaIndex:
         cached = self._cache.get(path)
         if cached is not None:
             return cached
+        visited = [node for node, _ in self._walk(path)]
+        self._cache[path] = visited
+        return visited
+
+    def _walk(self, path: tuple[str | int, ...]) -> list[tuple[dict[str, Any], int]]:
+        """(subschema, number of path steps taken to reach it) along ``path``."""
         resolver = self.registry.resolver(base_uri=self.base)
         node: Any = self.root
-        visited: list[dict[str, Any]] = [node] if isinstance(node, dict) else []
-        for step in path:
+        visited: list[tuple[dict[str, Any], int]] = [(node, 0)] if isinstance(node, dict) else []
+        for taken, step in enumerate(path):
             # jsonschema leaves ``$ref`` out of schema paths: a step missing from a
             # node holding a reference continues in the referenced schema.
             while isinstance(node, dict) and step not in node and "$ref" in node:
                 resolved = resolver.lookup(node["$ref"])
                 node, resolver = resolved.contents, resolved.resolver
                 if isinstance(node, dict):
-                    visited.append(node)
-            if _has_step(node, step):
-                node = node[step]
-            else:
+                    visited.append((node, taken))
+            if not _has_step(node, step):
                 break
+            node = node[step]
             if isinstance(node, dict):
-                visited.append(node)
-        self._cache[path] = visited
+                visited.append((node, taken + 1))
         return visited
+
+    def below(
+        self, schema_path: Iterable[str | int], name: str
+    ) -> tuple[dict[str, Any], list[str | int]] | None:
+        """The deepest node annotated with ``name``, and the schema-path steps below it."""
+        path = tuple(schema_path)
+        for node, taken in reversed(self._walk(path)):
+            if name in node:
+                return node, list(path[taken:])
+        return None
 
     def annotation(self, schema_path: Iterable[str | int], name: str) -> Any:
         """The nearest (deepest) value of annotation ``name`` along the path."""
@@ -295,7 +309,12 @@ class ErrorMapper:
         #: Column (or tensor) name -> its field, for rules that name a column by value.
         self.column_fields: dict[str, str] = {}
         self.tensors = False
+        #: Field -> tensor spec, for words about tensor dimensions.
+        self.tensor_specs: dict[str, TensorSpec] = {}
         schema = signature.outputs if subject == "outputs" else signature.inputs
+        if schema is not None and schema.is_tensor:
+            for i, tensor in enumerate(schema.tensors):
+                self.tensor_specs[field_name(subject, tensor, i)] = tensor
         if schema is not None and schema.has_names:
             self.tensors = schema.is_tensor
             specs: tuple[ColSpec | TensorSpec, ...] = schema.specs
@@ -548,6 +567,9 @@ class ErrorMapper:
             bound = "at least" if keyword == "minLength" else "at most"
             return f"a string of {bound} {value} characters"
         if keyword in {"minItems", "maxItems"}:
+            dimension = self._tensor_dimension(error)
+            if dimension is not None:
+                return dimension
             if schema.get("minItems") == schema.get("maxItems"):
                 return f"an array of exactly {_items(int(value))}"
             bound = "at least" if keyword == "minItems" else "at most"
@@ -572,6 +594,34 @@ class ErrorMapper:
         if keyword.startswith("x-"):
             return _vocabulary_words(error)
         return str(schema.get("description", f"a value satisfying {keyword}"))
+
+    def _tensor_dimension(self, error: ValidationError) -> str | None:
+        """``minItems``/``maxItems`` inside a tensor: which dimension of which shape."""
+        field = self.field_of(error)
+        spec = self.tensor_specs.get(field)
+        if spec is None:
+            return None
+        found = self.index.below(error.absolute_schema_path, FIELD_ANNOTATION)
+        if found is None:
+            return None
+        node, below = found
+        # The annotated schema holds the whole tensor (one array level per
+        # dimension) or one row of it (instances records: the batch dimension
+        # is the records); a flattened cell (dataframe forms) has neither.
+        levels = 0
+        while isinstance(node, dict) and isinstance(node.get("items"), dict):
+            node, levels = node["items"], levels + 1
+        offset = {len(spec.shape): 0, len(spec.shape) - 1: 1}.get(levels)
+        if offset is None:
+            return None
+        dimension = offset + sum(1 for step in below[:-1] if step == "items")
+        if dimension >= len(spec.shape):
+            return None
+        size = spec.shape[dimension]
+        shape = ", ".join(str(d) for d in spec.shape) + ("," if len(spec.shape) == 1 else "")
+        if size < 0:
+            return None
+        return f"{_items(size)} along dimension {dimension} of the tensor shape ({shape})"
 
     @staticmethod
     def _alternatives(error: ValidationError) -> str:
