@@ -12,6 +12,8 @@ bodies a minute on wide tables, no deep ``st.recursive`` on the hot path.
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
@@ -103,6 +105,50 @@ def left_out_columns(sig: Signature, form: str) -> frozenset[str]:
     )
 
 
+@dataclass(frozen=True)
+class _Column:
+    """What the table draw needs about one column, built once per (signature, form)."""
+
+    label: str
+    must_send: bool
+    #: Cell strategies by row count (``None``: no value can be sent).
+    cells: dict[int, SearchStrategy[list[Any]]] | None
+
+
+@functools.lru_cache(maxsize=256)
+def _column_plan(sig: Signature, form: str) -> tuple[_Column, ...]:
+    """Every sendable column of ``sig`` in ``form``, with its strategies prebuilt.
+
+    Building strategies is the expensive part of a draw (Hypothesis validates
+    each new one), so they are made once per signature and form, for every
+    row count, and reused by every draw.
+    """
+    assert sig.inputs is not None
+    sizes = (1,) if form in ONE_ROW_FORMS else tuple(range(1, values.MAX_ROWS + 1))
+    left_out = left_out_columns(sig, form)
+    plan: list[_Column] = []
+    for index, spec in enumerate(sig.inputs.columns):
+        label = _column_label(spec, index)
+        if not spec.is_required and field_name("inputs", spec, index) in left_out:
+            continue
+        by_rows: dict[int, SearchStrategy[list[Any]]] = {}
+        for rows in sizes:
+            cells = _cells(spec, rows, direct=form == "llm")
+            if cells is None:
+                break
+            by_rows[rows] = cells
+        if not by_rows:
+            if spec.is_required:
+                msg = f"no JSON value can be sent for required input {label!r} ({spec.type})"
+                raise InvalidArgument(msg)
+            continue
+        plan.append(_Column(label, _must_send(sig, form, spec), by_rows))
+    return tuple(plan)
+
+
+_ROW_COUNTS = st.integers(1, values.MAX_ROWS)
+
+
 @st.composite
 def column_table(draw: DrawFn, sig: Signature, form: str) -> tuple[list[str], list[list[Any]], int]:
     """Draw ``(labels, columns, rows)``: the present columns' labels and cells.
@@ -111,32 +157,14 @@ def column_table(draw: DrawFn, sig: Signature, form: str) -> tuple[list[str], li
     records: ``x-mlflow-same-keys``).  In the ``llm`` form values follow the
     nested rules, since MLflow hands that body to enforcement uncast.
     """
-    assert sig.inputs is not None
-    one_row = form in ONE_ROW_FORMS
-    rows = 1 if one_row else draw(st.integers(1, values.MAX_ROWS), label="rows")
-    chosen: list[tuple[str, SearchStrategy[list[Any]]]] = []
-    first_optional: tuple[str, SearchStrategy[list[Any]]] | None = None
-    left_out = left_out_columns(sig, form)
-    for index, spec in enumerate(sig.inputs.columns):
-        label = _column_label(spec, index)
-        if not spec.is_required and field_name("inputs", spec, index) in left_out:
-            continue
-        cells = _cells(spec, rows, direct=form == "llm")
-        if cells is None:
-            if spec.is_required:
-                msg = f"no JSON value can be sent for required input {label!r} ({spec.type})"
-                raise InvalidArgument(msg)
-            continue
-        if not _must_send(sig, form, spec):
-            first_optional = first_optional or (label, cells)
-            if not draw(st.booleans(), label=f"send {label}"):
-                continue
-        chosen.append((label, cells))
-    if not chosen and first_optional is not None:
+    plan = _column_plan(sig, form)
+    rows = 1 if form in ONE_ROW_FORMS else draw(_ROW_COUNTS, label="rows")
+    chosen = [c for c in plan if c.must_send or draw(st.booleans(), label=f"send {c.label}")]
+    if not chosen and plan:
         # a body needs at least one column (an empty split or list is no table)
-        chosen.append(first_optional)
-    labels = [label for label, _ in chosen]
-    columns = [draw(cells, label=label) for label, cells in chosen]
+        chosen = [plan[0]]
+    labels = [c.label for c in chosen]
+    columns = [draw(c.cells[rows], label=c.label) for c in chosen if c.cells is not None]
     return labels, columns, rows
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
+import functools
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -280,6 +281,7 @@ def tensor_elements(dtype: str) -> SearchStrategy[Any] | None:
 MAX_BLOCK_BYTES = 4096
 
 
+@functools.lru_cache(maxsize=1024)
 def tensor_values(dtype: str, shape: tuple[int, ...]) -> SearchStrategy[Any] | None:
     """A nested list (or scalar, for shape ``()``) of exactly ``shape``.
 
