@@ -45,6 +45,8 @@ REFUSAL_CLASSES: dict[str, str] = {
     "binary-outside-frames": "binary columns are base64-decoded only by dataframe_split and "
     "dataframe_records; inputs/instances hand the model the ASCII bytes of the text",
     "object-tensor-frame": "an object tensor sent as a DataFrame: list cells are stringified",
+    "any-column-columnar": "an any column in a columnar inputs/instances object: MLflow cannot "
+    "tell a column of values from one value that is an array or an object",
     "nan-literal": "NaN is not RFC 8259 JSON (MLflow's own serving_input_example.json writes it)",
 }
 
@@ -124,6 +126,9 @@ def refusal_class(case: dict[str, Any]) -> str | None:
         tensors = sig.inputs.tensors if sig.inputs is not None else ()
         if any(t.dtype == "object" for t in tensors):
             return "object-tensor-frame"
+        forms = {e.pointer for e in found if e.keyword == "x-mlflow-form"}
+        if any(str(c.type) == "Any" for c in columns) and forms <= {"/inputs", "/instances"}:
+            return "any-column-columnar"
     return None
 
 
