@@ -238,9 +238,12 @@ def _smaller_leaves(value: Any) -> list[Any]:
     if isinstance(value, bool):
         return [False] if value else []
     if isinstance(value, int):
-        return [v for v in (0, value // 2) if v != value]
+        sign = 1 if value > 0 else -1
+        halved = sign * (abs(value) // 2)
+        return list(dict.fromkeys(v for v in (0, sign, halved) if v != value))
     if isinstance(value, float):
-        return [v for v in (0.0, float(int(value))) if v != value]
+        sign = 1.0 if value > 0 else -1.0
+        return list(dict.fromkeys(v for v in (0.0, sign, float(int(value))) if v != value))
     if isinstance(value, str):
         return [v for v in ("", value[: len(value) // 2]) if v != value]
     return []
@@ -256,9 +259,32 @@ def _paths(body: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]
             yield from _paths(item, (*prefix, key))
 
 
+def _without_row(body: Any, path: tuple[Any, ...], index: int) -> Any:
+    """Drop item ``index`` from every list of the columnar object at ``path``."""
+    columns = body
+    for step in path:
+        columns = columns[step]
+    smaller = {k: [*v[:index], *v[index + 1 :]] for k, v in columns.items()}
+    return _replace(body, path, smaller)
+
+
+def _columnar(value: Any) -> int:
+    """The common length of an object of equally long lists (0: not columnar)."""
+    if not isinstance(value, dict) or not value:
+        return 0
+    lengths = {len(v) if isinstance(v, list) else -1 for v in value.values()}
+    return lengths.pop() if len(lengths) == 1 and -1 not in lengths else 0
+
+
 def _candidates(body: Any) -> Iterator[Any]:
-    """Smaller variants: drop list items and keys first, then simplify leaves."""
+    """Smaller variants: drop rows, list items and keys first, then simplify leaves."""
     paths = list(_paths(body))
+    for path in paths:
+        value = body
+        for step in path:
+            value = value[step]
+        for index in reversed(range(_columnar(value))):
+            yield _without_row(body, path, index)
     for path in reversed(paths):
         if path:
             yield _without(body, path)
