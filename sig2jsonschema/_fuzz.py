@@ -242,8 +242,8 @@ def _smaller_leaves(value: Any) -> list[Any]:
         halved = sign * (abs(value) // 2)
         return list(dict.fromkeys(v for v in (0, sign, halved) if v != value))
     if isinstance(value, float):
-        sign = 1.0 if value > 0 else -1.0
-        return list(dict.fromkeys(v for v in (0.0, sign, float(int(value))) if v != value))
+        unit = 1.0 if value > 0 else -1.0
+        return list(dict.fromkeys(v for v in (0.0, unit, float(int(value))) if v != value))
     if isinstance(value, str):
         return [v for v in ("", value[: len(value) // 2]) if v != value]
     return []

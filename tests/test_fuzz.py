@@ -146,7 +146,7 @@ def _buggy_model_class() -> Any:
     class Buggy(mlflow.pyfunc.PythonModel):  # type: ignore[misc]
         """Breaks on valid input: an empty text, or a negative id."""
 
-        def predict(self, context: Any, model_input: Any, params: Any = None) -> Any:
+        def predict(self, context, model_input, params=None):  # no hints: MLflow reads them
             if (model_input["text"] == "").any():
                 msg = "empty text"
                 raise ValueError(msg)
