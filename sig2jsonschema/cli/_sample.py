@@ -122,8 +122,7 @@ def run_sample(args: argparse.Namespace, streams: Streams) -> int:
         return EXIT_FAILED
     for example in examples:
         document = example.to_dict() if args.invalid else example
-        line = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        streams.stdout.write(line + "\n")
+        streams.stdout.write(json_line(document) + "\n")
     return EXIT_OK
 
 
@@ -133,6 +132,18 @@ def _check_envelope(envelope: str | None) -> None:
     if envelope is not None and envelope not in FORMS and envelope not in FORM_KEY.values():
         known = ", ".join(FORMS)
         raise UsageError(f"unknown envelope {envelope!r}; expected a key or one of {known}")
+
+
+#: Characters JSON may leave raw that line-splitting tools (``str.splitlines``) break on.
+_LINE_BREAKERS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def json_line(document: Any) -> str:
+    """Compact JSON on one line: UTF-8 text, with every line separator escaped."""
+    line = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for raw, escaped in _LINE_BREAKERS.items():
+        line = line.replace(raw, escaped)
+    return line
 
 
 def _headers(raw: list[str]) -> dict[str, str]:
