@@ -16,6 +16,7 @@ from ._from_schema import from_jsonschema
 from ._hazards import FormVerdict, Hazard, form_verdicts, hazards
 from ._load import load_signature
 from ._model import signature_to_dict, signature_to_mlmodel_yaml
+from ._openapi import openapi_document
 from ._to_schema import to_jsonschema
 from ._types import (
     AnyType,
@@ -77,6 +78,7 @@ __all__ = [
     "from_jsonschema",
     "hazards",
     "load_signature",
+    "openapi_document",
     "signature_to_dict",
     "signature_to_mlmodel_yaml",
     "to_dialect",

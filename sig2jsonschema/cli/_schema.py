@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._dialects import add_dialect_arguments, apply_dialect
 from .._from_schema import from_jsonschema
 from .._load import load_signature
 from .._model import signature_to_dict, signature_to_mlmodel_yaml
@@ -75,6 +76,7 @@ def register(subparsers: Any) -> None:
     schema.add_argument("--part", choices=PARTS, default="request", help="default: request")
     schema.add_argument("--mode", choices=MODES, default="strict", help="default: strict")
     schema.add_argument("-o", "--output-file", metavar="FILE", help="write here, not stdout")
+    add_dialect_arguments(schema)
     schema.set_defaults(run=run_schema)
 
     signature = subparsers.add_parser(
@@ -110,7 +112,7 @@ def run_schema(args: argparse.Namespace, streams: Streams) -> int:
     """Print the exported schema."""
     signature = load_signature(args.source)
     document = to_jsonschema(signature, args.part, args.mode, **export_options(args))
-    write_json(document, streams, args.output_file)
+    write_json(apply_dialect(document, args, streams), streams, args.output_file)
     return EXIT_OK
 
 
