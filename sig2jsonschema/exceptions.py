@@ -117,6 +117,13 @@ class PayloadError(Sig2JsonSchemaError, ValueError):
     status: int = 400
     #: The underlying error (a ``jsonschema.ValidationError``), when there is one.
     cause: Any = dataclasses.field(default=None, compare=False, repr=False)
+    #: The field's declaration in the signature's words, e.g. ``long, required``.
+    field_detail: str = ""
+    #: MLflow's ``error_class`` for this failure (e.g. ``SCHEMA_ENFORCEMENT_FAILED``).
+    error_class: str | None = None
+    #: Line and column in the raw body text, for malformed JSON.
+    line: int | None = None
+    column: int | None = None
 
     def __post_init__(self) -> None:
         Exception.__init__(self, self.message)
@@ -130,6 +137,8 @@ class PayloadError(Sig2JsonSchemaError, ValueError):
             text += f", got {self.got}"
         if self.field:
             text += f"; signature field {self.field}"
+            if self.field_detail:
+                text += f" ({self.field_detail})"
         if self.hint:
             text += f"; {self.hint}"
         return text
@@ -139,7 +148,7 @@ class PayloadError(Sig2JsonSchemaError, ValueError):
 
     def to_mlflow_error(self) -> dict[str, str]:
         """The JSON error body MLflow's scoring server would return."""
-        error_class = (
+        error_class = self.error_class or (
             "INVALID_PARAMETER_VALUE"
             if self.error_code in {"BAD_REQUEST", "INVALID_PARAMETER_VALUE"}
             else "CLIENT_INTERNAL_ERROR"
@@ -152,7 +161,7 @@ class PayloadError(Sig2JsonSchemaError, ValueError):
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready description (used by ``--output json``)."""
-        return {
+        out: dict[str, Any] = {
             "pointer": self.pointer,
             "field": self.field,
             "keyword": self.keyword,
@@ -160,6 +169,10 @@ class PayloadError(Sig2JsonSchemaError, ValueError):
             "got": None if self.redacted else self.got,
             "message": self.message,
         }
+        if self.line is not None:
+            out["line"] = self.line
+            out["column"] = self.column
+        return out
 
 
 class CoercionError(Sig2JsonSchemaError, TypeError):
