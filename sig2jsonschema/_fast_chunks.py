@@ -106,20 +106,20 @@ def _records(raw: bytes, spans: list[tuple[int, int]], ctx: Ctx) -> Iterator[Sli
     keys: list[str] | None = None
     for span in spans:
         part = _parse(raw, span)
-        if set(map(type, part)) != {dict}:
-            raise Bail
         if keys is None:
-            keys = list(part[0])
-            if not keys:
+            if type(part[0]) is not dict or not part[0]:
                 raise Bail
-        if set(map(len, part)) != {len(keys)}:
-            raise Bail  # records with different keys
+            keys = list(part[0])
         try:
+            # Each record is read once, while it is in cache; a record that is
+            # not an object fails the lookup (TypeError), a missing key too.
+            if set(map(len, part)) != {len(keys)}:
+                raise Bail  # records with different keys (or not records)
             if len(keys) > 1:
                 columns: list[Any] = list(zip(*map(itemgetter(*keys), part), strict=True))
             else:
                 columns = [list(map(itemgetter(keys[0]), part))]
-        except KeyError:
+        except (KeyError, TypeError, IndexError):
             raise Bail from None
         n = len(part)
         census = ctx.census
