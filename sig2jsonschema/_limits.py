@@ -71,11 +71,13 @@ class Limits:
     """
 
     #: Largest request body read, in bytes (UTF-8 bytes for a ``str`` body).
-    #: 16 MiB is the request limit of Databricks Model Serving, the most common
-    #: managed host of MLflow models, and four times the 4 MiB default gRPC
-    #: message size; a body this size becomes ~10x that in Python objects and
-    #: pandas frames while it is checked, so this bounds memory per request.
-    max_body_bytes: int = 16 * _MIB
+    #: Checking a body costs far more than its size: measured, about 50x in
+    #: resident memory (a 4 MiB ``dataframe_records`` body: +200 MiB, in either
+    #: mode, as pandas builds frames from it) and seconds to a minute of CPU.
+    #: 4 MiB keeps one request near 200 MiB, so a few concurrent ones fit a
+    #: small server; it is also gRPC's default message limit.  Hosts that take
+    #: bigger bodies (Databricks Model Serving: 16 MB) should raise it.
+    max_body_bytes: int = 4 * _MIB
     #: Deepest container nesting of a body (the top-level object counts one).
     #: A legal body for the deepest legal signature is far shallower (a
     #: signature is at most `max_signature_depth` levels, half of them
@@ -120,8 +122,8 @@ class Limits:
     #: ``from_jsonschema`` must refuse, so reading 10,000 members to say so is
     #: already generous.
     max_enum_values: int = 10_000
-    #: Most errors reported for one body.  A 16 MiB body of wrong values could
-    #: otherwise yield millions of `PayloadError` objects (about a kilobyte
+    #: Most errors reported for one body.  A 4 MiB body of wrong values could
+    #: otherwise yield a million `PayloadError` objects (about a kilobyte
     #: each); the first thousand say everything a client can act on.
     max_errors: int = 1_000
 

@@ -62,7 +62,7 @@ def _nested(depth: int) -> str:
 
 def test_every_limit_has_a_positive_documented_default() -> None:
     assert Limits() == DEFAULT_LIMITS
-    assert DEFAULT_LIMITS.max_body_bytes == 16 * MB
+    assert DEFAULT_LIMITS.max_body_bytes == 4 * MB
     assert DEFAULT_LIMITS.max_depth == 128
     assert DEFAULT_LIMITS.max_number_digits == MLFLOW_MAX_INT_DIGITS == 4300
     doc = (ROOT / "docs" / "limits.md").read_text(encoding="utf-8")
@@ -182,6 +182,27 @@ def test_size_limit_refuses_100_mb_without_scanning(guard: Any) -> None:
     assert (error.keyword, error.status) == (KW_LIMIT_BYTES, 413)
     assert check_body_limits(memoryview(body)) == error
     assert check_body_limits(bytearray(b"x" * 11), Limits(max_body_bytes=10)) is not None
+
+
+def test_scan_memory_stays_within_the_documented_bound() -> None:
+    """docs/limits.md: at most about 3x the body plus a few MiB of numpy chunks.
+
+    The worst case for the scan: escapes everywhere (two blanked copies),
+    quotes (string parity), brackets (the depth pass) and long digit runs
+    inside strings (the number pass must check each one).
+    """
+    import tracemalloc
+
+    unit = b'["\\\\\\"[{", "' + b"7" * 200 + b'", ' + b"[" * 4
+    body = unit * (DEFAULT_LIMITS.max_body_bytes // len(unit) - 1)
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        check_body_limits(body, DEFAULT_LIMITS.replace(max_number_digits=100))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= 3 * len(body) + 16 * MB
 
 
 def test_size_limit_measures_text_as_utf8() -> None:

@@ -370,3 +370,20 @@ def test_control_character_in_yaml_is_one_line_with_the_place(tmp_path: Path) ->
         load_signature(model)
     assert "\n" not in str(info.value)
     assert info.value.where
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="_load._parse_yaml: PyYAML's int constructor raises ValueError ('Exceeds the limit "
+    "(4300 digits)') for a longer integer scalar, which is not a YAMLError and escapes "
+    "load_signature; fix: catch ValueError in _parse_yaml (SignatureError 'malformed YAML: "
+    "integer too long' with the line when known), or refuse such a scalar first with the "
+    "_limits number scan",
+)
+def test_yaml_integer_over_4300_digits_is_a_signature_error(tmp_path: Path) -> None:
+    model = tmp_path / "m"
+    model.mkdir()
+    (model / "MLmodel").write_text("x: " + "9" * 5000 + "\nsignature: {}\n", encoding="utf-8")
+    with pytest.raises(SignatureError) as info:
+        load_signature(model)
+    assert str(model / "MLmodel") in str(info.value)
