@@ -163,14 +163,27 @@ def _column_mutations(sig: Signature, form: str, table: Any) -> list[Mutation]:
     if named and form not in ("inputs/list", "instances/list"):
         missing_rule = "enum" if form == "dataframe_split" else "required"
         for col, label in enumerate(labels):
-            # leaving out the array/object column of a one-row body changes the form
-            keeps_form = form != "inputs/row" or not is_one_row_type(specs[label].type)
-            if specs[label].is_required and len(labels) > 1 and keeps_form:
+            keeps = _keeps_form(form, table, col) and not (
+                form == "inputs/row" and is_one_row_type(specs[label].type)
+            )
+            if specs[label].is_required and len(labels) > 1 and keeps:
                 out.append((missing_rule, f"required column {label!r} left out", _drop(col)))
                 break
         extra_rule = "enum" if form == "dataframe_split" else "additionalProperties"
         out.append((extra_rule, "an unknown column 'zz_unknown'", _extra_column(rows)))
     return out
+
+
+def _keeps_form(form: str, table: Any, dropped: int) -> bool:
+    """Whether a one-row body is still read as one row without column ``dropped``.
+
+    MLflow (and the strict validator) read an ``inputs`` object as columns unless
+    a one-row column is left, and an object of lists looks columnar.
+    """
+    if form != "inputs/row":
+        return True
+    rest = [column[0] for i, column in enumerate(table[1]) if i != dropped]
+    return any(not isinstance(value, list) for value in rest)
 
 
 def _nested_set(col: int, path: list[Any], new: Any) -> Callable[[Any], None]:
