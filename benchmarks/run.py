@@ -390,17 +390,26 @@ def _breakdown(rows: list[tuple[str, Any, bytes, float]], repeat: int) -> None:
     print()
     print("Breakdown of 'validate' (ms): the Validator's resource-limits scan")
     print("(check_body_limits) and the fast path alone (FastPlan.check, build=False,")
-    print("vouching for the same limits itself); ratios to orjson.loads.")
-    for label, v, body, floor in rows:
+    print("vouching for the same limits itself); ratios to orjson.loads, all three")
+    print("sampled round-robin in this process.")
+    for label, v, body, _ in rows:
         fast = getattr(v, "_fast", None)
         if fast is None:
             continue
+        import orjson
+
         limits = getattr(v, "limits", None)
-        scan = median_time(lambda body=body, lim=limits: check_body_limits(body, lim), repeat)
-        own = median_time(
-            lambda body=body, lim=limits, fast=fast: fast.check(body, build=False, limits=lim),
+        found = interleaved(
+            {
+                "scan": lambda body=body, lim=limits: check_body_limits(body, lim),
+                "fast": lambda body=body, lim=limits, fast=fast: fast.check(
+                    body, build=False, limits=lim
+                ),
+                "orjson": lambda body=body: orjson.loads(body),
+            },
             repeat,
         )
+        scan, own, floor = found["scan"], found["fast"], found["orjson"]
         print(
             f"  {label:<26} limits scan {_ms(scan)} ({_ratio(scan, floor)})   "
             f"fast path {_ms(own)} ({_ratio(own, floor)})"
