@@ -30,9 +30,9 @@ from typing import Any, Literal
 
 from . import _hazards
 from ._examples import ExampleReport, judge_examples
-from ._hazards import FORMS, FRAME_FORMS, Hazard, applicable_forms, form_verdicts
+from ._hazards import FORMS, Hazard, applicable_forms, form_verdicts
 from ._load import load_signature, model_dir_of
-from ._types import Signature, TensorSpec, field_name
+from ._types import Signature
 
 Severity = Literal["error", "warning"]
 FailOn = Literal["error", "warning"]
@@ -42,10 +42,6 @@ _RANK: dict[str, int] = {"error": 0, "warning": 1}
 #: The codes `check` adds to the hazard codes of `sig2jsonschema._hazards`.
 CHECK_CODES: dict[str, tuple[Severity, str]] = {
     "no-working-form": ("error", "no request body form reaches the model unchanged"),
-    "tensor-frame-cells": (
-        "error",
-        "a bytes/object tensor cannot travel as DataFrame list cells",
-    ),
     "example-rejected": ("error", "MLflow's scoring server rejects the model's own example"),
     "example-non-rfc-json": (
         "warning",
@@ -170,8 +166,8 @@ def check(source: Any, *, examples: bool = True) -> CheckReport:
     .. versionadded:: 0.1
     """
     sig = load_signature(source)
-    found = [*_hazards.hazards(sig), *pending_hazards(sig)]
-    statuses = _form_statuses(sig, found)
+    found = _hazards.hazards(sig)
+    statuses = _form_statuses(sig)
     working = [s.form for s in statuses if s.works]
     findings = [_from_hazard(h) for h in found]
     findings.extend(_form_findings(sig, statuses))
@@ -209,22 +205,20 @@ def _ordered(findings: list[Finding]) -> list[Finding]:
     return [f for _, f in sorted(enumerate(findings), key=key)]
 
 
-def _form_statuses(sig: Signature, found: list[Hazard]) -> list[FormStatus]:
+def _form_statuses(sig: Signature) -> list[FormStatus]:
+    """One status per form, straight from `_hazards.form_verdicts`."""
     applicable = applicable_forms(sig)
     verdicts = form_verdicts(sig)
-    statuses: list[FormStatus] = []
-    for form in FORMS:
-        verdict = verdicts[form]
-        works, why = verdict.works, verdict.why
-        # Pending rows (see `pending_hazards`) may rule out a form the table keeps.
-        extra = [h for h in found if form in h.forms and h.severity == "error"]
-        if works and extra:
-            works, why = False, extra[0].message
-        codes = tuple(dict.fromkeys([*verdict.hazards, *(h.code for h in extra)]))
-        # A form a pending row names is one clients send: show it (see `pending_hazards`).
-        shown = form in applicable or any(form in h.forms for h in found)
-        statuses.append(FormStatus(form, works, why, shown, codes))
-    return statuses
+    return [
+        FormStatus(
+            form,
+            verdicts[form].works,
+            verdicts[form].why,
+            form in applicable,
+            verdicts[form].hazards,
+        )
+        for form in FORMS
+    ]
 
 
 def _form_findings(sig: Signature, statuses: list[FormStatus]) -> list[Finding]:
@@ -247,59 +241,6 @@ def _form_findings(sig: Signature, statuses: list[FormStatus]) -> list[Finding]:
             )
         )
     return out
-
-
-# --------------------------------------------------------------------------
-# Rows pending in the hazard table (MOVE TO _hazards.py, then delete here)
-# --------------------------------------------------------------------------
-def pending_hazards(sig: Signature) -> list[Hazard]:
-    """Hazards the one table does not list yet.  MOVE TO ``_hazards.RULES``.
-
-    ``tensor-frame-cells``: `_hazards.applicable_forms` drops the DataFrame
-    forms for bytes/object tensors, so the table reports nothing about them,
-    yet clients send them (MLflow documents ``dataframe_split`` for tensors)
-    and MLflow fails: a list cell of a bytes tensor raises "encoding without
-    a string argument" (corpus ``t_bytes_1d``), the non-string values in list
-    cells of an object tensor are stringified (``t_object_1d``: 1.5 arrives
-    as "1.5").  Only shapes a DataFrame can carry (first dimension -1, no
-    other -1) are concerned; str tensors are not (their cells stay strings).
-    """
-    if sig.inputs is None or not sig.inputs.is_tensor:
-        return []
-    specs: tuple[TensorSpec, ...] = sig.inputs.tensors
-    frame_shaped = all(
-        t.shape and t.shape[0] == -1 and all(d >= 0 for d in t.shape[1:]) for t in specs
-    )
-    if not frame_shaped:
-        return []
-    out: list[Hazard] = []
-    for i, spec in enumerate(specs):
-        if _tensor_kind(spec.dtype) not in {"S", "O"}:
-            continue
-        name = field_name("inputs", spec, i)
-        out.append(
-            Hazard(
-                "tensor-frame-cells",
-                "error",
-                name,
-                FRAME_FORMS,
-                f"{name} is a {spec.dtype} tensor: dataframe_split/dataframe_records carry "
-                "each row as a list cell, and MLflow fails on list cells of bytes "
-                "('encoding without a string argument') and stringifies the non-string "
-                "values in list cells of object tensors (1.5 arrives as '1.5')",
-                "send the tensor under inputs as a nested list",
-            )
-        )
-    return out
-
-
-def _tensor_kind(dtype: str) -> str:
-    import numpy as np
-
-    try:
-        return str(np.dtype(dtype).kind)
-    except TypeError:
-        return "O"
 
 
 def _example_findings(reports: list[ExampleReport]) -> list[Finding]:
@@ -396,5 +337,4 @@ __all__ = [
     "all_codes",
     "check",
     "judge_examples",
-    "pending_hazards",
 ]

@@ -16,6 +16,7 @@ from typing import Literal
 from ._hazard_sites import (
     COLUMNAR_FORMS,
     FORMS,
+    FRAME_CELL_HAZARD_KINDS,
     FRAME_FORMS,
     INPUTS_FORMS,
     LIST_FORMS,
@@ -23,6 +24,8 @@ from ._hazard_sites import (
     TF_FORMS,
     Site,
     SiteKind,
+    tensor_dtype_kind,
+    tensor_frame_shaped,
 )
 from ._types import (
     AnyType,
@@ -396,6 +399,23 @@ RULES: tuple[Rule, ...] = (
         "send tensors with the same batch size (x-mlflow-same-batch)",
     ),
     # ---- tensors
+    Rule(
+        "tensor-frame-cells",
+        "error",
+        "tensor",
+        lambda s, sig: (
+            s.tensor is not None
+            and tensor_dtype_kind(s.tensor.dtype) in FRAME_CELL_HAZARD_KINDS
+            and sig.inputs is not None
+            and all(tensor_frame_shaped(t) for t in sig.inputs.tensors)
+        ),
+        FRAME_FORMS,
+        "{field} is a tensor of dtype {dtype}: dataframe_split/dataframe_records carry each "
+        "row as a list cell, and MLflow fails on list cells of bytes ('encoding without a "
+        "string argument') and stringifies the non-string values in list cells of object "
+        "tensors (1.5 arrives as '1.5')",
+        "send the tensor under inputs as a nested list",
+    ),
     Rule(
         "tensor-float-precision",
         "warning",

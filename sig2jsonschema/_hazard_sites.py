@@ -164,24 +164,49 @@ def has_one_row_column(sig: Signature) -> bool:
     return any(is_one_row_type(c.type) for c in _columns(sig))
 
 
+def tensor_frame_shaped(spec: TensorSpec) -> bool:
+    """Whether a tensor's shape fits a DataFrame column: first dimension ``-1``, no other."""
+    shape = spec.shape
+    return bool(shape) and shape[0] == -1 and all(d >= 0 for d in shape[1:])
+
+
+#: Tensor dtype kinds MLflow reads from DataFrame cells (spec 3.8.2): numeric and
+#: boolean survive the stacking; ``S`` (bytes) and ``O`` (object) are read as a
+#: frame too, but their list cells fail or are altered (hazard ``tensor-frame-cells``).
+FRAME_TENSOR_KINDS = frozenset({"b", "i", "u", "f", "c"})
+FRAME_CELL_HAZARD_KINDS = frozenset({"S", "O"})
+
+
 def tensor_frame_ok(spec: TensorSpec) -> bool:
-    """Whether a tensor can travel as a DataFrame column (spec 3.8.2).
+    """Whether a tensor travels as a DataFrame column unchanged (spec 3.8.2).
 
     The first dimension must be ``-1`` and no other, and the dtype numeric or
-    boolean: MLflow stacks the cells and casts them to the dtype.
+    boolean: MLflow stacks the cells (flat lists of ``prod(shape[1:])`` leaves)
+    and casts them to the dtype.
     """
-    shape = spec.shape
-    if not shape or shape[0] != -1 or any(d < 0 for d in shape[1:]):
-        return False
-    # Cells travel as flat lists of prod(shape[1:]) leaves; str/bytes/object
-    # cells do not survive the stacking (bytes fails, object is stringified).
-    return _dtype_kind(spec.dtype) in {"b", "i", "u", "f", "c"}
+    return tensor_frame_shaped(spec) and tensor_dtype_kind(spec.dtype) in FRAME_TENSOR_KINDS
 
 
-def _dtype_kind(dtype: str) -> str:
+def tensor_frame_applicable(spec: TensorSpec) -> bool:
+    """Whether MLflow reads ``dataframe_split``/``dataframe_records`` for this tensor at all.
+
+    Frame-shaped numeric, boolean, bytes and object tensors: bytes and object
+    tensors are read as a frame, but break there (hazard ``tensor-frame-cells``
+    makes the frame forms fail for them).
+    """
+    return tensor_frame_shaped(spec) and tensor_dtype_kind(spec.dtype) in (
+        FRAME_TENSOR_KINDS | FRAME_CELL_HAZARD_KINDS
+    )
+
+
+def tensor_dtype_kind(dtype: str) -> str:
+    """The numpy kind of a tensor dtype (``"O"`` when numpy does not know it)."""
     import numpy as np
 
-    return str(np.dtype(dtype).kind)
+    try:
+        return str(np.dtype(dtype).kind)
+    except TypeError:
+        return "O"
 
 
 def applicable_forms(sig: Signature) -> tuple[str, ...]:
@@ -212,7 +237,7 @@ def applicable_forms(sig: Signature) -> tuple[str, ...]:
                 forms.append("instances/records")
         else:
             forms = ["inputs/tensor", "instances/tensor"]
-        if all(tensor_frame_ok(t) for t in tensors):
+        if all(tensor_frame_applicable(t) for t in tensors):
             forms[:0] = list(FRAME_FORMS)
     elif sig.inputs.has_names:
         cols = sig.inputs.columns
@@ -234,6 +259,7 @@ __all__ = [
     "COLUMNAR_FORMS",
     "FORMS",
     "FORM_KEY",
+    "FRAME_CELL_HAZARD_KINDS",
     "FRAME_FORMS",
     "INPUTS_FORMS",
     "LIST_FORMS",
@@ -246,6 +272,9 @@ __all__ = [
     "has_one_row_column",
     "is_one_row_type",
     "nested_field",
+    "tensor_dtype_kind",
+    "tensor_frame_applicable",
     "tensor_frame_ok",
+    "tensor_frame_shaped",
     "walk",
 ]

@@ -39,7 +39,9 @@ from ._hazard_sites import (
     has_one_row_column,
     is_one_row_type,
     nested_field,
+    tensor_frame_applicable,
     tensor_frame_ok,
+    tensor_frame_shaped,
     walk,
 )
 
@@ -205,7 +207,9 @@ __all__ = [
     "is_one_row_type",
     "nested_field",
     "recommended_form",
+    "tensor_frame_applicable",
     "tensor_frame_ok",
+    "tensor_frame_shaped",
     "walk",
     "working_forms",
 ]

@@ -145,6 +145,7 @@ EXAMPLES = {
     ),
     "tensor-uint64": (sig([tensor("uint64", [-1])]), sig([tensor("int64", [-1])])),
     "tensor-complex": (sig([tensor("complex128", [-1])]), sig([tensor("float64", [-1])])),
+    "tensor-frame-cells": (sig([tensor("bytes", [-1])]), sig([tensor("str", [-1])])),
     "tensor-object": (sig([tensor("object", [-1])]), sig([tensor("str", [-1])])),
     "tensor-bytes-ascii": (sig([tensor("bytes", [-1])]), sig([tensor("str", [-1])])),
     "param-integer-unbounded": (
@@ -171,6 +172,33 @@ def test_hazard_fires_on_its_example_and_not_on_the_near_miss(code):
     with_it, without = EXAMPLES[code]
     assert code in codes(with_it)
     assert code not in codes(without)
+
+
+@pytest.mark.parametrize("dtype", ["bytes", "object"])
+def test_tensor_frame_cells_fails_the_frame_forms_of_frame_shaped_tensors(dtype):
+    signature = sig([tensor(dtype, [-1, 2])])
+    assert set(applicable_forms(signature)) >= {"dataframe_split", "dataframe_records"}
+    found = [h for h in hazards(signature) if h.code == "tensor-frame-cells"]
+    assert [(h.severity, h.forms) for h in found] == [
+        ("error", ("dataframe_split", "dataframe_records"))
+    ]
+    verdicts = form_verdicts(signature)
+    assert not verdicts["dataframe_split"].works
+    assert not verdicts["dataframe_records"].works
+    assert verdicts["inputs/tensor"].works
+
+
+@pytest.mark.parametrize("shape", [[2], [-1, -1], [3, 2]])
+def test_tensor_frame_cells_needs_a_frame_shape(shape):
+    signature = sig([tensor("bytes", shape)])
+    assert "tensor-frame-cells" not in codes(signature)
+    assert "dataframe_split" not in applicable_forms(signature)
+
+
+def test_tensor_frame_cells_names_only_the_bytes_or_object_tensor():
+    signature = sig([tensor("int64", [-1], "a"), tensor("object", [-1], "b")])
+    found = [h for h in hazards(signature) if h.code == "tensor-frame-cells"]
+    assert [h.field for h in found] == ["inputs['b']"]
 
 
 def test_every_code_is_documented_with_an_example():
