@@ -15,6 +15,8 @@ It is registered when this module is imported, after ``--hypothesis-profile``
 has been read, so it is chosen with an environment variable instead::
 
     SIG2JSONSCHEMA_FUZZ=hostile pytest tests/test_fuzz_hostile.py
+
+or set the per-unit budget directly: ``SIG2JSONSCHEMA_FUZZ_EXAMPLES=1000``.
 """
 
 from __future__ import annotations
@@ -51,8 +53,9 @@ if os.environ.get("SIG2JSONSCHEMA_FUZZ") == "hostile":
 ROOT = Path(__file__).resolve().parent.parent
 CONFORMANCE = ROOT / "fixtures" / "conformance"
 MODELS = ROOT / "fixtures" / "models"
-#: The active profile's example budget, read once the profile is loaded.
-BUDGET = settings.default.max_examples
+#: The active profile's example budget, read once the profile is loaded
+#: (``SIG2JSONSCHEMA_FUZZ_EXAMPLES=N`` overrides it for one long local run).
+BUDGET = int(os.environ.get("SIG2JSONSCHEMA_FUZZ_EXAMPLES", settings.default.max_examples))
 HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
 
 

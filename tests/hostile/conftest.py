@@ -127,8 +127,12 @@ def corpus_cases(limit_per_signature: int | None = None) -> list[dict[str, Any]]
     return out
 
 
-class NetworkAttempt(AssertionError):
-    """Raised by the patched socket functions: nothing may touch the network."""
+class NetworkAttempt(ConnectionRefusedError):
+    """Raised by the patched socket functions: nothing may touch the network.
+
+    An `OSError`, as a refused connection is, so code that handles network
+    failures behaves as it would offline; `NetworkLog` still records the try.
+    """
 
 
 class NetworkLog:

@@ -160,3 +160,30 @@ def test_the_fixture_really_blocks(no_network: Any) -> None:
         urllib.request.urlopen("http://127.0.0.1:9/", timeout=1)
     assert len(no_network.attempts) == 2
     no_network.attempts.clear()
+
+
+def test_fuzz_contacts_only_the_url_it_is_given(cli: Any, no_network: Any) -> None:
+    if not _registered("fuzz"):
+        pytest.skip("the 'fuzz' command has not landed yet")
+    model = MODELS / "iris_sklearn_classifier"
+    url = "http://127.0.0.1:9/invocations"
+    result = cli("fuzz", str(model), "--url", url, "-n", "2", "--timeout", "2")
+    assert result.code in {0, 1, 2}, result
+    assert "Traceback" not in result.err
+    assert no_network.attempts, "fuzz never tried the URL it was given"
+    for attempt in no_network.attempts:
+        assert "127.0.0.1" in attempt, attempt
+    no_network.attempts.clear()
+
+
+def test_fuzz_with_a_broken_signature_contacts_nothing(
+    tmp_path: Path, cli: Any, no_network: Any
+) -> None:
+    if not _registered("fuzz"):
+        pytest.skip("the 'fuzz' command has not landed yet")
+    broken = tmp_path / "sig.json"
+    broken.write_text('{"inputs": "[{\\"type\\": \\"int\\"}]"}', encoding="utf-8")
+    result = cli("fuzz", str(broken), "--url", "http://127.0.0.1:9/invocations", "-n", "2")
+    assert result.code == 2, result
+    assert len(result.err_lines) == 1, result
+    assert no_network.attempts == []
