@@ -391,3 +391,10 @@ def test_a_deep_bad_cell_is_left_to_the_limits_scan() -> None:
     body = _raw(_w1_with("split", 7, "d1", deep))
     assert isinstance(plan("w1").check(body), FastFailure)
     assert plan("w1").check(body, limits=DEFAULT_LIMITS.replace(max_depth=8)) is None
+
+
+def test_every_data_type_has_a_fast_column_checker() -> None:
+    from sig2jsonschema._fast_columns import SCALAR_CHECKERS
+    from sig2jsonschema._types import DataType
+
+    assert set(SCALAR_CHECKERS) == set(DataType)
