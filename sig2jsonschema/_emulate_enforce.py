@@ -115,14 +115,18 @@ def _to_frame(parsed: Parsed, data: Any, schema: Schema) -> pd.DataFrame:
     if np.isscalar(data):
         return pd.DataFrame([data])
     if isinstance(data, dict):
-        one_row = any(
+        # The form names are the hazard table's (docs/strict-contract.md): an object is
+        # ``/row`` for a signature with an array/object column, else ``/columnar`` (one
+        # row when every value is single, MLflow's own one-row reading, spec 3.4.1).
+        row_signature = any(
             isinstance(s.type, (Array, Object, SparkMLVector)) for s in schema.columns
-        ) or all(
+        )
+        one_row = row_signature or all(
             _is_scalar(v) or (isinstance(v, list) and all(isinstance(i, str) for i in v))
             for v in data.values()
         )
         if one_row:
-            _set_form(parsed, "row")
+            _one_row(parsed, row_signature)
             return pd.DataFrame([data])
         try:
             if all(
@@ -132,7 +136,7 @@ def _to_frame(parsed: Parsed, data: Any, schema: Schema) -> pd.DataFrame:
                 and v.shape == ()
                 for v in data.values()
             ):
-                _set_form(parsed, "row")
+                _one_row(parsed, row_signature)
                 return pd.DataFrame([data])
             if any(isinstance(v, np.ndarray) and v.ndim > 1 for v in data.values()):
                 return pd.DataFrame(
@@ -157,9 +161,11 @@ def _to_frame(parsed: Parsed, data: Any, schema: Schema) -> pd.DataFrame:
     )
 
 
-def _set_form(parsed: Parsed, shape: str) -> None:
+def _one_row(parsed: Parsed, row_signature: bool) -> None:
+    """MLflow reads the object as one row: every value is a cell of row 0."""
     if parsed.form.endswith("/columnar"):
-        parsed.form = f"{parsed.envelope}/{shape}"
+        if row_signature:
+            parsed.form = f"{parsed.envelope}/row"
         for source in parsed.sources.values():
             source.cell = None
 

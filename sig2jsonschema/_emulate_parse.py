@@ -228,15 +228,21 @@ def _cast_schema_type(
                 pointer=root,
             )
     if isinstance(value, dict):
+        # A signature with an array/object column reads the object as one row
+        # (spec 3.4.1): form ``/row`` from the start, each value is its cell.
+        one_row = not tensor and _has_row_column(schema)
         data_dict: dict[str, Any] = {}
         sources: dict[Any, ColumnSource] = {}
         for key, item in value.items():
             pointer = f"{root}/{escape_pointer_token(key)}"
             spec = names.get(key)
             data_dict[key] = _convert(item, spec, pointer, _field_of(spec, key))
-            cell = _columnar_cell(pointer) if isinstance(item, list) else None
+            cell = _columnar_cell(pointer) if isinstance(item, list) and not one_row else None
             sources[key] = ColumnSource(key, pointer, cell, sent=item)
-        form = f"{envelope}/tensors" if tensor else f"{envelope}/columnar"
+        if tensor:
+            form = f"{envelope}/tensors"
+        else:
+            form = f"{envelope}/row" if one_row else f"{envelope}/columnar"
         return Parsed(data_dict, form, envelope, sources)
     if is_list and all(isinstance(x, dict) for x in value):
         rows = []
@@ -263,6 +269,13 @@ def _cast_schema_type(
     data = _convert(value, spec, root, _field_of(spec, None))
     form = f"{envelope}/tensor" if tensor else f"{envelope}/list"
     return Parsed(data, form, envelope, {label: ColumnSource(label, root, cell, sent=value)})
+
+
+def _has_row_column(schema: Schema | None) -> bool:
+    """Whether MLflow reads an ``inputs``/``instances`` object as one row (spec 3.4.1)."""
+    return schema is not None and any(
+        isinstance(c.type, (Array, Object, SparkMLVector)) for c in schema.columns
+    )
 
 
 def _columnar_cell(pointer: str) -> Callable[[int], str]:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._errors import DATA_KEYS, ErrorMapper, SchemaIndex, annotate, order
-from ._hazards import form_verdicts, has_one_row_column
+from ._hazards import form_verdicts
 from ._limits import DEFAULT_LIMITS, Limits, check_body_limits, check_value_limits
 from ._load import load_signature
 from ._resources import registry
@@ -472,11 +472,6 @@ class Validator:
                 status=status,
                 error_code=code,
             )
-        if form.endswith("/row") and not has_one_row_column(self.signature):
-            # An all-scalar inputs object is one row for MLflow (spec 3.4.1); for a
-            # signature without array/object columns that is the columnar form with
-            # every column broadcast from one value.
-            form = form.replace("/row", "/columnar")
         verdict = self._verdicts.get(form)
         if verdict is None or verdict.works:
             return None

@@ -334,3 +334,29 @@ def test_error_to_dict_and_mlflow_body() -> None:
     assert body["error_code"] == "BAD_REQUEST"
     assert body["message"] == error.message
     assert error.status == 400
+
+
+# -- form names: the hazard table's --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['{"inputs": {"features": []}}', '{"inputs": {"features": [1.5, 2.5]}}'],
+)
+def test_an_inputs_object_of_arrays_on_a_row_signature_misses_its_required_column(
+    body: str,
+) -> None:
+    """MLflow 3.17.2 reads the object as one row and answers "Model is missing inputs
+    ['weight']" (oracle); the strict schema says ``required``: so does the Validator."""
+    validator = Validator(MODELS / "array_double_vector_pyfunc")
+    (error,) = list(validator.iter_errors(json.loads(body)))
+    assert error.keyword == "required"
+    assert "weight" in str(error)
+
+
+def test_the_emulator_names_forms_as_the_hazard_table() -> None:
+    row_sig = Validator(MODELS / "array_double_vector_pyfunc")
+    assert row_sig.parse({"inputs": {"features": [1.5], "weight": 2.0}}).form == "inputs/row"
+    scalar_sig = Validator({"inputs": json.dumps([{"type": "long", "name": "x"}])})
+    assert scalar_sig.parse({"inputs": {"x": 1}}).form == "inputs/columnar"
+    assert scalar_sig.parse({"inputs": {"x": [1, 2]}}).form == "inputs/columnar"
