@@ -360,3 +360,46 @@ def test_the_emulator_names_forms_as_the_hazard_table() -> None:
     scalar_sig = Validator({"inputs": json.dumps([{"type": "long", "name": "x"}])})
     assert scalar_sig.parse({"inputs": {"x": 1}}).form == "inputs/columnar"
     assert scalar_sig.parse({"inputs": {"x": [1, 2]}}).form == "inputs/columnar"
+
+
+#: MLflow 3.17.2 (oracle) on ``instances`` objects for signatures with an array/object
+#: column: the object is one row, as under ``inputs`` (body, status).
+CHAT = CONFORMANCE / "signatures" / "p_llm_chat.json"
+INSTANCES_ROW_CASES = [
+    (CHAT, '{"instances": {"messages": false}}', 400),
+    (CHAT, '{"instances": {"messages": [{"role": "user", "content": "hi"}]}}', 200),
+    (CHAT, '{"instances": {"messages": [[{"role": "user", "content": "hi"}]]}}', 400),
+    (
+        MODELS / "array_double_vector_pyfunc",
+        '{"instances": {"features": [1.5], "weight": 2.0}}',
+        200,
+    ),
+    (MODELS / "array_double_vector_pyfunc", '{"instances": {"features": 1.5, "weight": 2.0}}', 400),
+    (
+        MODELS / "array_double_vector_pyfunc",
+        '{"instances": {"features": [1.5, 2.5], "weight": [2.0]}}',
+        400,
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "body", "status"), INSTANCES_ROW_CASES)
+def test_an_instances_object_on_a_row_signature_is_one_row(
+    source: Any, body: str, status: int
+) -> None:
+    """mlflow mode follows MLflow; strict refuses every such body: ``instances/columnar``
+    does not apply to these signatures and the contract has no ``instances/row`` form."""
+    from sig2jsonschema._hazards import applicable_forms
+
+    sig = load_signature(source)
+    assert "instances/columnar" not in applicable_forms(sig)
+    value = json.loads(body)
+    assert Validator(source, mode="mlflow").is_valid(value) == (status == 200)
+    if status == 200:
+        assert Validator(source, mode="mlflow").parse(value).form == "instances/row"
+    assert not Validator(source).is_valid(value)
+    from jsonschema import Draft202012Validator
+
+    from sig2jsonschema import to_jsonschema
+
+    assert not Draft202012Validator(to_jsonschema(source)).is_valid(value)
