@@ -57,8 +57,18 @@ def _column_label(spec: ColSpec, index: int) -> str:
     return spec.name if spec.name is not None else unnamed_label(index)
 
 
-def _cells(spec: ColSpec, rows: int, *, direct: bool) -> SearchStrategy[list[Any]] | None:
-    """The cells of one column for a batch of ``rows`` (None: nothing can be sent)."""
+def _cells(
+    spec: ColSpec, rows: int, *, direct: bool, hinted: bool = False
+) -> SearchStrategy[list[Any]] | None:
+    """The cells of one column for a batch of ``rows`` (None: nothing can be sent).
+
+    ``direct``: no parse-stage cast (the ``llm`` form, type-hint models), so
+    the nested rules apply; ``hinted``: a type-hint model checks the Python
+    type of each scalar against its hint instead (`values.hinted_scalar`).
+    """
+    if hinted and isinstance(spec.type, DataType):
+        scalar = values.hinted_scalar(spec.type)
+        return None if scalar is None else st.lists(scalar, min_size=rows, max_size=rows)
     if direct:
         element = values.nested_value(spec.type)
         if element is None:
@@ -133,7 +143,9 @@ def _column_plan(sig: Signature, form: str) -> tuple[_Column, ...]:
             continue
         by_rows: dict[int, SearchStrategy[list[Any]]] = {}
         for rows in sizes:
-            cells = _cells(spec, rows, direct=form == "llm")
+            cells = _cells(
+                spec, rows, direct=form == "llm" or sig.from_type_hint, hinted=sig.from_type_hint
+            )
             if cells is None:
                 break
             by_rows[rows] = cells
@@ -143,6 +155,8 @@ def _column_plan(sig: Signature, form: str) -> tuple[_Column, ...]:
                 raise InvalidArgument(msg)
             continue
         plan.append(_Column(label, _must_send(sig, form, spec), by_rows))
+    if form == "llm" and not any(c.label in LLM_KEYS for c in plan):
+        return ()  # without its messages/prompt/input key a body is no LLM body
     return tuple(plan)
 
 
@@ -220,6 +234,20 @@ COLUMN_FORMS = frozenset(
 )
 
 
+def can_send(sig: Signature, form: str) -> bool:
+    """Whether ``form`` can carry at least one column of ``sig`` (tensors: always).
+
+    A form may work only while optional columns stay out of it; when those
+    are all the columns there are, it has nothing to carry.
+    """
+    if sig.inputs is None or sig.inputs.is_tensor or form not in COLUMN_FORMS:
+        return True
+    try:
+        return bool(_column_plan(sig, form))
+    except InvalidArgument:
+        return True  # the draw reports why
+
+
 def column_body(sig: Signature, form: str) -> SearchStrategy[Any]:
     """Bodies of a column signature in ``form`` (no params)."""
     if form not in COLUMN_FORMS:
@@ -250,7 +278,9 @@ def tensor_batch(draw: DrawFn, sig: Signature) -> dict[str | None, Any]:
             elif axis == 0:
                 shape.append(batch)
             else:
-                shape.append(draw(st.integers(0, values.MAX_INNER), label=f"{spec.name} dim"))
+                # a 0-length axis hides every axis after it from JSON: only the last may be 0
+                low = 0 if axis == len(spec.shape) - 1 else 1
+                shape.append(draw(st.integers(low, values.MAX_INNER), label=f"{spec.name} dim"))
         strategy = values.tensor_values(spec.dtype, tuple(shape))
         if strategy is None:
             msg = f"tensor dtype {spec.dtype} has no JSON representation"
@@ -394,6 +424,7 @@ __all__ = [
     "LLM_KEYS",
     "MAX_SPLIT_SUBSETS",
     "TENSOR_FORMS",
+    "can_send",
     "column_body",
     "column_table",
     "form_body",

@@ -185,6 +185,27 @@ def nested_scalar(dtype: DataType) -> SearchStrategy[Any] | None:
     return None
 
 
+def hinted_scalar(dtype: DataType) -> SearchStrategy[Any] | None:
+    """A scalar for a type-hint model, which checks Python types, not numpy casts.
+
+    ``int`` hints (long, integer) take integer tokens, ``float`` hints (float,
+    double) float tokens; JSON has no ``bytes`` or ``datetime.date``.
+    """
+    if dtype is DataType.boolean:
+        return st.booleans()
+    if dtype is DataType.integer:
+        return st.integers(*INT32)
+    if dtype is DataType.long:
+        return st.integers(*INT64)
+    if dtype is DataType.float:
+        return finite_floats(32)
+    if dtype is DataType.double:
+        return finite_floats()
+    if dtype is DataType.string:
+        return st.text()
+    return None
+
+
 def double_array(max_size: int = MAX_ROWS) -> SearchStrategy[list[Any]]:
     """A nested ``Array(double)`` satisfying MLflow's whole-array rule by construction.
 
@@ -222,6 +243,10 @@ def nested_value(col_type: ColType, max_size: int = MAX_ROWS) -> SearchStrategy[
     if isinstance(col_type, Array):
         if col_type.items is DataType.double:
             return double_array(max_size)
+        if col_type.items is DataType.binary:
+            # the whole array is cast to bytes of the text, never base64-decoded:
+            # only the empty array reaches the model unchanged
+            return st.just([])
         items = nested_value(col_type.items, max(1, max_size - 2))
         if items is None:
             return st.just([])
@@ -378,6 +403,7 @@ __all__ = [
     "datetime_text",
     "double_array",
     "finite_floats",
+    "hinted_scalar",
     "nested_scalar",
     "nested_value",
     "object_value",

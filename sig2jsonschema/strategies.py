@@ -87,6 +87,14 @@ def working_forms_for(signature: Any, envelope: str | None = None) -> list[str]:
         raise InvalidArgument(msg)
     if not candidates:
         raise InvalidArgument(_no_form_message(sig, envelope))
+    sendable = [f for f in candidates if bodies.can_send(sig, f)]
+    if not sendable:
+        msg = (
+            f"no column can be sent in {', '.join(candidates)}: every column of this "
+            "signature is optional and must stay out of these forms"
+        )
+        raise InvalidArgument(msg)
+    candidates = sendable
     best = recommended_form(sig)
     return sorted(candidates, key=lambda f: (f != best, FORMS.index(f)))
 
