@@ -204,7 +204,7 @@ RULES: tuple[Rule, ...] = (
         lambda s, _sig: (
             s.column is not None
             and not s.column.is_required
-            and not _is(s.type, DataType.long, DataType.integer)
+            and not _is(s.type, DataType.long, DataType.integer, DataType.double, DataType.datetime)
         ),
         RECORDS_FORMS,
         "{field} is optional: a record lacking it gets NaN, not null (boolean -> true, string "

@@ -267,9 +267,24 @@ def _row_object(ctx: Ctx, values: dict[str, JSON]) -> JSON:
     return out
 
 
-def _same_keys(schema: JSON, ctx: Ctx) -> JSON:
-    if ctx.strict and any(not c.is_required for c in ctx.columns):
-        schema["x-mlflow-same-keys"] = True
+#: Optional column types whose missing record key MLflow reads as the canonical
+#: missing value (NaN/NaT), per record form (checked on MLflow 3.17.2's server:
+#: float32 NaN fails enforcement through inputs, and instances records of uneven
+#: length fail DataFrame construction).
+_MAY_BE_MISSING: dict[str, frozenset[DataType]] = {
+    "dataframe_records": frozenset({DataType.double, DataType.float, DataType.datetime}),
+    "inputs": frozenset({DataType.double, DataType.datetime}),
+    "instances": frozenset(),
+}
+
+
+def _same_keys(schema: JSON, ctx: Ctx, key: str = "instances") -> JSON:
+    if not ctx.strict:
+        return schema
+    may_be_missing = _MAY_BE_MISSING.get(key, frozenset())
+    fixed = [str(c.name) for c in ctx.columns if not c.is_required and c.type not in may_be_missing]
+    if fixed:
+        schema["x-mlflow-same-keys"] = fixed
     return schema
 
 
@@ -277,7 +292,7 @@ def _records(ctx: Ctx, row: JSON, key: str = "inputs") -> JSON:
     out: JSON = {"type": "array", "items": row}
     if ctx.strict:
         out["minItems"] = 1
-        return _same_keys(out, ctx)
+        return _same_keys(out, ctx, key)
     if key != "instances":
         # A record lacking a key becomes a NaN cell, which MLflow often lets through:
         # a required column only has to appear in some record.

@@ -104,22 +104,25 @@ def datetime_text(
 def same_keys(
     _validator: Any, wanted: Any, instance: Any, _schema: Any
 ) -> Iterator[ValidationError]:
-    """``x-mlflow-same-keys``: every record has the same keys (a missing key is NaN)."""
+    """``x-mlflow-same-keys``: the listed keys (``true``: all keys) appear in every
+    record or in none (MLflow turns a missing key into a NaN cell)."""
     if not wanted or not isinstance(instance, list):
         return
     records = [(i, r) for i, r in enumerate(instance) if isinstance(r, dict)]
     if not records:
         return
     first = set(records[0][1])
+    watched = None if wanted is True else set(wanted)
     for i, record in records[1:]:
         keys = set(record)
-        if keys != first:
-            missing = sorted(first - keys)
-            extra = sorted(keys - first)
+        differ = keys ^ first if watched is None else (keys ^ first) & watched
+        if differ:
+            missing = sorted(differ & first)
+            extra = sorted(differ - first)
             detail = f"lacks {missing}" if missing else f"adds {extra}"
             yield ValidationError(
-                f"expected every record to have the keys of record 0 {sorted(first)}, "
-                f"record {i} {detail}; MLflow fills missing keys with NaN",
+                f"expected every record to carry {sorted(differ)} like record 0 "
+                f"(or no record to), record {i} {detail}; MLflow fills missing keys with NaN",
                 path=[i],
             )
 

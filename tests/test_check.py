@@ -467,7 +467,7 @@ HAZARD_CASES: dict[str, tuple[Signature, str]] = {
     "binary-not-decoded": (_sig([_c("b", "binary")]), "error"),
     "optional-scalar-not-nullable": (_sig([*_S, _c("o", "string", False)]), "warning"),
     "optional-integer-may-be-missing": (_sig([*_S, _c("o", "long", False)]), "warning"),
-    "optional-column-uneven-records": (_sig([*_S, _c("o", "double", False)]), "warning"),
+    "optional-column-uneven-records": (_sig([*_S, _c("o", "string", False)]), "warning"),
     "map-column-not-one-row": (
         _sig([*_S, _c("m", {"type": "map", "values": {"type": "long"}})]),
         "error",

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sig2jsonschema import load_signature
+from sig2jsonschema import Validator, load_signature
 from sig2jsonschema._hazards import (
     FORMS,
     applicable_forms,
@@ -322,3 +322,26 @@ def test_every_refused_valid_shape_case_uses_a_form_marked_not_working(signature
 
 def test_corpus_has_refused_valid_shape_cases():
     assert len(_refused_valid_shape_cases()) == 45
+
+
+@pytest.mark.parametrize("dtype", ["double", "datetime"])
+def test_optional_nan_columns_may_be_missing_from_some_records(dtype):
+    # A record lacking an optional double/datetime key gets NaN/NaT, the canonical
+    # missing value (checked on MLflow 3.17.2): not a hazard, and strict accepts it
+    # in dataframe_records and inputs records, but not in instances records.
+    signature = sig([*BASE, col(dtype, "y", required=False)])
+    assert "optional-column-uneven-records" not in {h.code for h in hazards(signature)}
+    value = 1.5 if dtype == "double" else "2024-01-01"
+    records = [{"x": 1, "y": value}, {"x": 2}]
+    validator = Validator(signature)
+    assert validator.is_valid({"dataframe_records": records})
+    assert validator.is_valid({"inputs": records})
+    assert not validator.is_valid({"instances": records})
+
+
+def test_optional_float_may_be_missing_only_in_dataframe_records():
+    signature = sig([*BASE, col("float", "y", required=False)])
+    records = [{"x": 1, "y": 0.5}, {"x": 2}]
+    validator = Validator(signature)
+    assert validator.is_valid({"dataframe_records": records})
+    assert not validator.is_valid({"inputs": records})
