@@ -330,7 +330,7 @@ def hostile_bytes(draw: st.DrawFn, seeds: _Seeds) -> bytes:
 # check_body_limits / check_value_limits
 
 
-@_budget(5)
+@_budget(3)
 @given(data=st.data())
 def test_body_scan_never_fails_and_agrees_with_the_parser(data: st.DataObject) -> None:
     name = data.draw(st.sampled_from(_signature_names()))
@@ -399,7 +399,7 @@ _MLMODEL_SEEDS = tuple(
 )
 
 
-@_budget(0.75)
+@_budget(0.5)
 @given(data=st.data())
 def test_load_signature_raises_only_signature_errors(
     data: st.DataObject, tmp_path_factory: Any
@@ -451,20 +451,17 @@ _HANDWRITTEN_SCHEMAS: tuple[dict[str, Any], ...] = (
 )
 
 
-def _has_malformed_defs(schema: Any) -> bool:
-    """A ``$defs`` that is not an object of schemas (a known bug; see test_schemas.py)."""
-    stack = [schema]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            defs = node.get("$defs", {})
-            if not isinstance(defs, dict) or any(
-                not isinstance(v, (dict, bool)) for v in defs.values()
-            ):
-                return True
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
+def _is_malformed(schema: Any) -> bool:
+    """Whether ``schema`` fails the 2020-12 meta-schema (too deep to tell counts as no)."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError:
+        return True
+    except RecursionError:
+        return False
     return False
 
 
@@ -482,15 +479,23 @@ def mutated_schemas(draw: st.DrawFn) -> Any:
 @_budget(2)
 @given(data=st.data())
 def test_from_jsonschema_raises_only_our_errors(data: st.DataObject) -> None:
+    """Our errors only; a crash on a document that fails the meta-schema is a known bug.
+
+    That bug class (keyword values of the wrong type: ``$defs: null``,
+    ``$schema: [...]``, ``format: [...]``) is pinned by strict xfails in
+    tests/hostile/test_schemas.py, so such examples are discarded here; a crash
+    on a well-formed document fails this test.
+    """
     from_schema = pytest.importorskip("sig2jsonschema._from_schema")
     schema = data.draw(mutated_schemas())
-    # Known bugs, pinned by strict xfails in tests/hostile/test_schemas.py
-    # (test_malformed_defs_are_unrepresentable, test_dialect_that_is_not_a_string...).
-    assume(not _has_malformed_defs(schema))
-    assume(isinstance(schema, dict) and isinstance(schema.get("$schema", ""), str))
     note(repr(schema)[:2000])
-    with contextlib.suppress(Sig2JsonSchemaError):
+    try:
         from_schema.from_jsonschema(schema)
+    except Sig2JsonSchemaError:
+        pass
+    except Exception:
+        assume(not _is_malformed(schema))
+        raise
 
 
 # --------------------------------------------------------------------------------------

@@ -516,7 +516,7 @@ def _run_cycle(target: str) -> str:
             [sys.executable, "-c", _CYCLE_SCRIPT, signature, target],
             capture_output=True,
             text=True,
-            timeout=20,
+            timeout=15,
             check=False,
         )
     except subprocess.TimeoutExpired:

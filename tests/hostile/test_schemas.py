@@ -133,16 +133,33 @@ def test_hostile_schema_is_unrepresentable_naming_keyword(
     assert no_network.attempts == []
 
 
+#: Documents that fail the 2020-12 meta-schema with a keyword value of the wrong
+#: type, on which from_jsonschema raises a non-library error today.
+MALFORMED_KEYWORD_VALUES: dict[str, Any] = {
+    "$schema is a list": {
+        "$schema": ["https://json-schema.org/draft/2020-12/schema"],
+        **_object(a={"type": "string"}),
+    },
+    "$schema is an object": {"$schema": {}, **_object(a={"type": "string"})},
+    "format is a list": _object(a={"type": "string", "format": ["date-time"]}),
+    "format is an object": _object(a={"type": "string", "format": {}}),
+    "contentEncoding is a list": _object(a={"type": "string", "contentEncoding": ["base64"]}),
+}
+
+
 @pytest.mark.xfail(
     strict=True,
-    reason="_from_schema.from_jsonschema tests `dialect not in KNOWN_DIALECTS` on any value: "
-    "a list or object `$schema` raises TypeError (unhashable); fix: refuse a non-string "
-    "`$schema` first with UnrepresentableSchema(pointer='', keyword='$schema')",
+    reason="_from_schema.from_jsonschema uses keyword values in set lookups without checking "
+    "their type: `$schema` (`dialect not in KNOWN_DIALECTS`, _from_schema.py ~line 129) and "
+    "`format`/`contentEncoding` (in _Reader._typed) raise TypeError (unhashable) when they are "
+    "lists or objects; fix: check the document against the 2020-12 meta-schema first "
+    "(Draft202012Validator.check_schema: SchemaError -> UnrepresentableSchema(pointer, "
+    "keyword)), or check each value is a string before the lookup",
 )
-@pytest.mark.parametrize("dialect", [["https://json-schema.org/draft/2020-12/schema"], {}])
-def test_dialect_that_is_not_a_string_is_unrepresentable(dialect: Any) -> None:
+@pytest.mark.parametrize("name", list(MALFORMED_KEYWORD_VALUES))
+def test_keyword_values_of_the_wrong_type_are_unrepresentable(name: str) -> None:
     with pytest.raises(UnrepresentableSchema):
-        from_jsonschema({"$schema": dialect, **_object(a={"type": "string"})})
+        from_jsonschema(MALFORMED_KEYWORD_VALUES[name])
 
 
 @pytest.mark.parametrize("schema", NOT_SCHEMAS, ids=repr)

@@ -123,6 +123,10 @@ def test_validation_never_mutates_the_body(mode: str) -> None:
                 except ValueError:
                     continue
     assert bodies
+    for text in (json.dumps(b, allow_nan=True) for b in bodies[:10]):
+        raw = bytearray(text.encode("utf-8"))
+        list(validator.iter_errors(raw))
+        assert raw.decode("utf-8") == text  # a mutable raw body is not written to
     for body in bodies:
         before = _snapshot(body)
         list(validator.iter_errors(body))
