@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import signal
 import socket
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -21,9 +19,6 @@ import pytest
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-CONFORMANCE = ROOT / "fixtures" / "conformance"
-MODELS = ROOT / "fixtures" / "models"
 
 #: Seconds after which a hostile input counts as a hang (not a timing assertion).
 HANG_SECONDS = 60
@@ -91,40 +86,6 @@ def run_cli(*argv: str, stdin: bytes = b"") -> CliResult:
 @pytest.fixture
 def cli() -> Callable[..., CliResult]:
     return run_cli
-
-
-def available_commands() -> set[str]:
-    """The CLI commands registered right now (others are still being written)."""
-    from sig2jsonschema.cli import build_parser
-
-    parser = build_parser()
-    for action in parser._actions:
-        choices = getattr(action, "choices", None)
-        if isinstance(choices, dict) and choices:
-            return set(choices)
-    return set()
-
-
-def corpus_signature(name: str) -> dict[str, Any]:
-    with (CONFORMANCE / "signatures" / f"{name}.json").open(encoding="utf-8") as f:
-        data: dict[str, Any] = json.load(f)
-    return data
-
-
-def corpus_cases(limit_per_signature: int | None = None) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    seen: dict[str, int] = {}
-    with (CONFORMANCE / "cases.jsonl").open(encoding="utf-8") as f:
-        for line in f:
-            if not line.strip():
-                continue
-            case = json.loads(line)
-            count = seen.get(case["signature"], 0)
-            if limit_per_signature is not None and count >= limit_per_signature:
-                continue
-            seen[case["signature"]] = count + 1
-            out.append(case)
-    return out
 
 
 class NetworkAttempt(ConnectionRefusedError):
