@@ -261,10 +261,19 @@ class Validator:
         names the rows holding every offending value: the reference path then
         judges only those rows and the pointers are mapped back.
         """
-        limit_error = self._limit_error(body, content_type)
-        if limit_error is not None:
-            return _Check(errors=[limit_error])
-        check = self._judge(body, content_type, build=build)
+        raw = isinstance(body, _RAW)
+        # Raw JSON text goes to the fast path first: it vouches for the limits
+        # itself at a fraction of the full scan's cost, and answers None when it
+        # cannot, in which case the scan runs before anything parses the body.
+        check = self._fast_check(body, content_type, build=build, limits=raw) if raw else None
+        if check is None:
+            limit_error = self._limit_error(body, content_type)
+            if limit_error is not None:
+                return _Check(errors=[limit_error])
+            if not raw:
+                check = self._fast_check(body, content_type, build=build, limits=False)
+        if check is None:
+            check = self._reference(body, content_type)
         del check.errors[self.limits.max_errors :]
         return check
 
@@ -279,20 +288,29 @@ class Validator:
             return check_body_limits(body, self.limits, redact=self.redact)
         return None
 
-    def _judge(self, body: Any, content_type: str | None, *, build: bool) -> _Check:
-        if self._fast is not None and _is_json(content_type):
-            from ._fast import FastFailure, FastResult
+    def _fast_check(
+        self, body: Any, content_type: str | None, *, build: bool, limits: bool
+    ) -> _Check | None:
+        """The fast path's answer when it is certain (strict mode, JSON), else None.
 
-            verdict = self._fast.check(body, build=build)
-            if isinstance(verdict, FastResult):
-                return _Check(fast=verdict)
-            if isinstance(verdict, FastFailure):
-                reduced = self._reference(verdict.body, content_type)
-                if reduced.errors:
-                    for error in reduced.errors:
-                        verdict.remap_error(error)
-                    return reduced
-        return self._reference(body, content_type)
+        A valid body is answered outright; for an invalid one the fast path names
+        the rows holding every offending value, the reference path judges only
+        those rows and the pointers are mapped back.
+        """
+        if self._fast is None or not _is_json(content_type):
+            return None
+        from ._fast import FastFailure, FastResult
+
+        verdict = self._fast.check(body, build=build, limits=self.limits if limits else None)
+        if isinstance(verdict, FastResult):
+            return _Check(fast=verdict)
+        if isinstance(verdict, FastFailure):
+            reduced = self._reference(verdict.body, content_type)
+            if reduced.errors:
+                for error in reduced.errors:
+                    verdict.remap_error(error)
+                return reduced
+        return None
 
     def _reference(self, body: Any, content_type: str | None) -> _Check:
         """Decoding, the emulator and the schema: exact, and explains every error."""
