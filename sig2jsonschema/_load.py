@@ -72,8 +72,21 @@ def _parse_yaml(text: str, source: str) -> Any:
         raise SignatureError(
             f"malformed YAML: {exc.problem or exc}", where=where, source=source
         ) from None
-    except (yaml.YAMLError, RecursionError) as exc:
-        raise SignatureError(f"malformed YAML: {exc}", source=source) from None
+    except yaml.reader.ReaderError as exc:
+        raise SignatureError(
+            f"malformed YAML: unacceptable character #x{exc.character:04x}",
+            where=f"character {exc.position}",
+            source=source,
+        ) from None
+    except RecursionError:
+        raise SignatureError("malformed YAML: nested too deeply", source=source) from None
+    except yaml.YAMLError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
+        raise SignatureError(f"malformed YAML: {first}", source=source) from None
+    except ValueError:  # PyYAML's int() of a scalar beyond Python's 4,300-digit limit
+        raise SignatureError(
+            "malformed YAML: an integer of more than 4,300 digits", source=source
+        ) from None
 
 
 def _from_mlmodel(path: Path) -> Signature:

@@ -354,14 +354,6 @@ def test_every_command_exits_2_with_one_line_naming_file_and_place(
     assert case.where in line, result
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_load._parse_yaml: yaml.reader.ReaderError (a control character such as NUL) is "
-    "not a MarkedYAMLError, so its two-line str() becomes the problem text (a newline in the "
-    "message) and the place is lost (where=''); fix: catch yaml.reader.ReaderError before "
-    "YAMLError and raise SignatureError(f'malformed YAML: unacceptable character "
-    "#x{exc.character:04x}', where=f'character {exc.position}', source=source)",
-)
 def test_control_character_in_yaml_is_one_line_with_the_place(tmp_path: Path) -> None:
     model = tmp_path / "m"
     model.mkdir()
@@ -372,14 +364,6 @@ def test_control_character_in_yaml_is_one_line_with_the_place(tmp_path: Path) ->
     assert info.value.where
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_load._parse_yaml: PyYAML's int constructor raises ValueError ('Exceeds the limit "
-    "(4300 digits)') for a longer integer scalar, which is not a YAMLError and escapes "
-    "load_signature; fix: catch ValueError in _parse_yaml (SignatureError 'malformed YAML: "
-    "integer too long' with the line when known), or refuse such a scalar first with the "
-    "_limits number scan",
-)
 def test_yaml_integer_over_4300_digits_is_a_signature_error(tmp_path: Path) -> None:
     model = tmp_path / "m"
     model.mkdir()
