@@ -191,6 +191,24 @@ class _Reader:
                     pointer=pointer,
                     keyword="$ref",
                 ) from None
+            except (TypeError, AttributeError, ValueError, LookupError):
+                # referencing walks the pointer into whatever it finds: a `$defs`
+                # (or `definitions`) that is not an object, or a member that is not
+                # a schema, fails inside that walk.
+                raise UnrepresentableSchema(
+                    f"$ref {ref!r} passes through or leads to a value that is not a "
+                    "schema (`$defs`/`definitions` and their members must be objects)",
+                    pointer=pointer,
+                    keyword="$ref",
+                ) from None
+            if not isinstance(self._refs[ref], (Mapping, bool)):
+                target = self._refs.pop(ref)
+                raise UnrepresentableSchema(
+                    f"$ref {ref!r} leads to a {type(target).__name__}, not a schema "
+                    "(a schema is an object or a boolean)",
+                    pointer=pointer,
+                    keyword="$ref",
+                )
         return self._refs[ref]
 
     def deref(

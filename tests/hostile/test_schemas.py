@@ -168,14 +168,6 @@ def test_documents_that_are_not_schemas_are_our_errors(schema: Any) -> None:
         from_jsonschema(schema)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_from_schema._lookup trusts `$defs`: `$defs: null` raises TypeError and a "
-    "`$defs` member that is a list raises AttributeError while resolving a $ref; fix: in "
-    "_lookup catch the resolution failure (TypeError/AttributeError/ValueError from "
-    "referencing's pointer walk) and raise UnrepresentableSchema(pointer=<the $ref>, "
-    "keyword='$ref'), or refuse a non-object `$defs` (keyword '$defs') up front",
-)
 @pytest.mark.parametrize(
     "defs",
     [None, 5, [], {"point": [{"type": "object"}]}, {"point": 7}],
