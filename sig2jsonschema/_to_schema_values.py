@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ._model import col_type_to_dict
 from ._types import AnyType, Array, ColType, DataType, Map, Object, SparkMLVector
 
 Mode = Literal["strict", "mlflow"]
@@ -178,17 +179,7 @@ def with_null(schema: JSON) -> JSON:
 
 def type_name(t: ColType) -> str:
     """The MLflow type name written in ``x-mlflow-type``."""
-    if isinstance(t, DataType):
-        return t.name
-    if isinstance(t, Array):
-        return "array"
-    if isinstance(t, Object):
-        return "object"
-    if isinstance(t, Map):
-        return "map"
-    if isinstance(t, AnyType):
-        return "any"
-    return "sparkml_vector"
+    return str(col_type_to_dict(t)["type"])
 
 
 def scalar(dt: DataType, ctx: Context, mode: Mode) -> JSON:
