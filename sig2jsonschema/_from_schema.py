@@ -126,6 +126,12 @@ def from_jsonschema(schema: Mapping[str, Any] | bool, *, pointer: str | None = N
             "a boolean schema describes no columns; expected an object schema", pointer=""
         )
     dialect = schema.get("$schema")
+    if dialect is not None and not isinstance(dialect, str):
+        raise UnrepresentableSchema(
+            f"$schema must be a string (a dialect URI), not a {type(dialect).__name__}",
+            pointer="",
+            keyword="$schema",
+        )
     if dialect is not None and dialect not in KNOWN_DIALECTS:
         raise UnrepresentableSchema(
             f"unknown dialect {dialect!r}; expected JSON Schema 2020-12 (or 2019-09, "
@@ -447,6 +453,14 @@ class _Reader:
         if kind == "boolean":
             return DataType.boolean
         if kind == "string":
+            for keyword in ("format", "contentEncoding"):
+                value = node.get(keyword)
+                if value is not None and not isinstance(value, str):
+                    raise UnrepresentableSchema(
+                        f"{keyword} must be a string, not a {type(value).__name__}",
+                        pointer=pointer,
+                        keyword=keyword,
+                    )
             fmt = node.get("format")
             if fmt in {"date-time", "date"}:
                 return DataType.datetime

@@ -147,15 +147,6 @@ MALFORMED_KEYWORD_VALUES: dict[str, Any] = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_from_schema.from_jsonschema uses keyword values in set lookups without checking "
-    "their type: `$schema` (`dialect not in KNOWN_DIALECTS`, _from_schema.py ~line 129) and "
-    "`format`/`contentEncoding` (in _Reader._typed) raise TypeError (unhashable) when they are "
-    "lists or objects; fix: check the document against the 2020-12 meta-schema first "
-    "(Draft202012Validator.check_schema: SchemaError -> UnrepresentableSchema(pointer, "
-    "keyword)), or check each value is a string before the lookup",
-)
 @pytest.mark.parametrize("name", list(MALFORMED_KEYWORD_VALUES))
 def test_keyword_values_of_the_wrong_type_are_unrepresentable(name: str) -> None:
     with pytest.raises(UnrepresentableSchema):
