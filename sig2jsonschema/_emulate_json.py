@@ -79,7 +79,7 @@ def decode_body(raw: bytes) -> tuple[Any, bool, int]:
     utf8 = text.encode("utf-8", "surrogatepass")
     depth = _depth_bound(utf8)
     if depth >= JSON_DEPTH_LIMIT:
-        _judge_deep_body(utf8)
+        judge_deep_body(utf8)
     try:
         with _recursion_room(depth):
             value = json.loads(text)
@@ -131,7 +131,7 @@ def _long_digits(raw: bytes) -> bool:
     return b"1" * 19 in raw.translate(_DIGITS)
 
 
-def _judge_deep_body(utf8: bytes) -> None:
+def judge_deep_body(utf8: bytes) -> None:
     """A body nested past the server's limit: 500, unless a syntax error comes first.
 
     ``json.loads`` reads left to right, so MLflow answers 400 when the text is

@@ -277,14 +277,38 @@ def _size_error(size: int, limits: Limits, *, redact: bool) -> PayloadError:
     )
 
 
-def _depth_error(depth: int, limits: Limits, *, redact: bool) -> PayloadError:
-    crashes = depth >= MLFLOW_CRASH_DEPTH
-    hint = (
-        f"MLflow's JSON parser runs out of recursion at {MLFLOW_CRASH_DEPTH} levels "
-        "and the server answers 500"
-        if crashes
-        else "MLflow 3.17.2 would parse this body; the limit is sig2jsonschema's"
-    )
+def _crashes_mlflow(data: bytes) -> bool:
+    """Whether MLflow's parser reaches `MLFLOW_CRASH_DEPTH` before a syntax error.
+
+    ``json.loads`` reads left to right: a body already invalid before its first
+    point nested that deep gets MLflow's 400, not the crash.  Only that prefix
+    is parsed (by ``_emulate_json``), never the deep remainder.
+    """
+    from ._emulate_json import judge_deep_body
+    from ._emulate_types import Rejection
+
+    try:
+        judge_deep_body(data)
+    except Rejection as rejection:
+        return rejection.status == 500
+    except Exception:  # noqa: BLE001 - not UTF-8 text etc.: keep the crash verdict
+        return True
+    return True  # pragma: no cover - judge_deep_body always raises
+
+
+def _depth_error(
+    depth: int, limits: Limits, *, redact: bool, syntax_first: bool = False
+) -> PayloadError:
+    crashes = depth >= MLFLOW_CRASH_DEPTH and not syntax_first
+    if crashes:
+        hint = (
+            f"MLflow's JSON parser runs out of recursion at {MLFLOW_CRASH_DEPTH} levels "
+            "and the server answers 500"
+        )
+    elif syntax_first:
+        hint = "MLflow 3.17.2 would answer 400: the body is not valid JSON before that depth"
+    else:
+        hint = "MLflow 3.17.2 would parse this body; the limit is sig2jsonschema's"
     return PayloadError(
         pointer="",
         keyword=KW_LIMIT_DEPTH,
@@ -338,9 +362,8 @@ def check_body_limits(
     `MLFLOW_MAX_INT_DIGITS` digits) the error carries MLflow's status; a
     crash is reported in preference to a limit only sig2jsonschema has.
 
-    Known approximation: a body with a JSON syntax error *before* the point
-    where MLflow's parser would crash gets MLflow's 400, not the 500 reported
-    here (both reject it).
+    A body with a JSON syntax error *before* the point where MLflow's parser
+    would crash gets MLflow's 400 (only that prefix is parsed), not the 500.
 
     Args:
         raw: the body as received (``bytes``) or as text (measured as UTF-8).
@@ -370,7 +393,8 @@ def check_body_limits(
     if data.count(b"[") + data.count(b"{") > limits.max_depth:
         depth = nesting_depth(data, stop=max(limits.max_depth + 1, MLFLOW_CRASH_DEPTH))
         if depth > limits.max_depth:
-            errors.append(_depth_error(depth, limits, redact=redact))
+            syntax_first = depth >= MLFLOW_CRASH_DEPTH and not _crashes_mlflow(data)
+            errors.append(_depth_error(depth, limits, redact=redact, syntax_first=syntax_first))
     if not errors:
         return None
     # MLflow's verdict first: a crash it shares outranks a limit only we have.

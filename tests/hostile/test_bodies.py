@@ -318,15 +318,7 @@ LIMIT_ONLY = {
 }
 
 #: Bodies whose verdict is wrong today because of a bug elsewhere (strict xfail).
-ORACLE_XFAIL = {
-    "syntax error before the deep part": (
-        "_emulate_json.decode_body (and _limits.check_body_limits by design) call a body "
-        "with >= 987 nesting levels a 500 before parsing, but MLflow's json.loads stops at an "
-        "earlier syntax error and answers 400; fix in _emulate_json.decode_body: only claim "
-        "the 500 when the text before the 987th opening bracket is a valid JSON prefix (e.g. "
-        "json.loads(prefix) failing exactly at its end), else 400"
-    ),
-}
+ORACLE_XFAIL: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
