@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._emulate_frames import parse_records, parse_split
-from ._emulate_json import decode_body, find_non_finite, render_json
+from ._emulate_json import (
+    JSON_DEPTH_LIMIT,
+    decode_body,
+    find_non_finite,
+    render_json,
+    value_depth,
+)
 from ._emulate_parse import ENVELOPE_KEYS, ColumnSource, Parsed, parse_tf
 from ._emulate_types import (
     ConversionWarning,
@@ -194,6 +200,14 @@ def _serve(run: _Run, body: Any, content_type: str | None) -> tuple[Any, dict[st
     elif isinstance(body, str):
         value, strict, depth = decode_body(body.encode("utf-8", "surrogatepass"))
     else:
+        if value_depth(body, JSON_DEPTH_LIMIT) >= JSON_DEPTH_LIMIT:
+            # Too deep for MLflow's parser to have produced; also stops a value
+            # that contains itself, which every walk below would follow forever.
+            raise server_crash(
+                f"the body nests {JSON_DEPTH_LIMIT} or more arrays/objects (or contains "
+                "itself); MLflow's JSON parser runs out of recursion and the server crashes",
+                keyword="x-mlflow-json",
+            )
         value, strict = body, False
     run.body = value
     if not strict:
