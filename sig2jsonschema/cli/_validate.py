@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._limits import DEFAULT_LIMITS
 from .._validate_body import CSV_TYPE, JSON_TYPE, PARQUET_TYPE
 from ..exceptions import PayloadError, SourceError
 from ._common import EXIT_FAILED, EXIT_OK, Streams, add_source_argument
@@ -95,7 +96,33 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="never echo payload values in messages (pointers, fields and types only)",
     )
+    for flag, attribute, what in _LIMIT_FLAGS:
+        parser.add_argument(
+            flag,
+            type=_positive_int,
+            metavar="N",
+            default=getattr(DEFAULT_LIMITS, attribute),
+            help=f"{what} (default %(default)s; see docs/limits.md)",
+        )
     parser.set_defaults(run=run)
+
+
+#: The limits a server operator may change from the command line.
+_LIMIT_FLAGS = (
+    ("--max-body-bytes", "max_body_bytes", "largest body, in bytes"),
+    ("--max-depth", "max_depth", "deepest nesting of arrays and objects"),
+    ("--max-number-digits", "max_number_digits", "longest number literal, in digits"),
+)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -314,7 +341,10 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         raise SourceError("standard input ('-') can be given only once")
     _check_readable(paths)
     signature = load_signature(args.source)
-    validator = Validator(signature, mode=args.mode, redact=args.redact)
+    limits = DEFAULT_LIMITS.replace(
+        **{attribute: getattr(args, attribute) for _, attribute, _ in _LIMIT_FLAGS}
+    )
+    validator = Validator(signature, mode=args.mode, redact=args.redact, limits=limits)
     reporter = REPORTERS[args.output](streams)
     progress = _Progress(streams)
     total = invalid = 0

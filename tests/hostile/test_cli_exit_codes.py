@@ -220,14 +220,6 @@ def test_redact_keeps_payload_values_out_of_every_output(
         assert secret not in result.err
 
 
-_LIMITS_IN_CLI = (
-    "cli/_validate.py has no options for the limits (the Validator takes limits= but the "
-    "command always uses DEFAULT_LIMITS); fix: add --max-body-bytes, --max-depth and "
-    "--max-number-digits to the validate command, build `DEFAULT_LIMITS.replace(...)` from "
-    "the given ones and pass it as Validator(..., limits=...)"
-)
-
-
 def test_100_mb_body_is_invalid_not_read(tmp_path: Path, cli: Any) -> None:
     _need("validate")
     import inspect
@@ -247,7 +239,6 @@ def test_100_mb_body_is_invalid_not_read(tmp_path: Path, cli: Any) -> None:
     assert records[1]["valid"] is True
 
 
-@pytest.mark.xfail(strict=True, reason=_LIMITS_IN_CLI)
 def test_limits_are_cli_options(tmp_path: Path, cli: Any) -> None:
     _need("validate")
     body = _body(tmp_path, "deep.json", b'{"zz": ' + b"[" * 20 + b"]" * 20 + b", " + VALID[1:])
