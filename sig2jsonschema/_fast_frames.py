@@ -53,6 +53,8 @@ class ColumnPlan:
     tf_ok: bool
     #: A datetime column (one text format for the whole column).
     datetime: bool = False
+    #: A float32 column (NaN from a missing key fails enforcement through ``inputs``).
+    float32: bool = False
 
 
 def _column_plan(spec: ColSpec) -> ColumnPlan | None:
@@ -67,6 +69,7 @@ def _column_plan(spec: ColSpec) -> ColumnPlan | None:
             check=SCALAR_CHECKERS[t],
             tf_ok=t is not DataType.binary,
             datetime=t is DataType.datetime,
+            float32=t is DataType.float,
         )
     if isinstance(t, (Array, Object)):
         column = ComplexColumn(t)
@@ -90,6 +93,10 @@ class FramePlan:
         self.by_name = {c.name: c for c in columns}
         self.required = frozenset(c.name for c in columns if c.required)
         self.order = {c.name: i for i, c in enumerate(columns)}
+        # Columns a record may lack (the cell is then the canonical NaN/NaT, as for
+        # null): what x-mlflow-same-keys leaves out, per record form.
+        self.may_be_missing = frozenset(c.name for c in columns if c.nullable)
+        self.may_be_missing_tf = frozenset(c.name for c in columns if c.nullable and not c.float32)
         #: Whether every column can also come through ``inputs``.
         self.tf_ok = all(c.tf_ok for c in columns)
         #: Whether lean mode can be used (complex columns keep exact checks).
@@ -204,18 +211,18 @@ class FramePlan:
             raise Bail
         keys = list(value[0])
         if set(map(len, value)) != {len(keys)} or not self._names_ok(keys):
-            raise Bail
+            return self._uneven_columns(value, ctx)
         try:
             # One pass over the records (each dict read while it is in cache),
             # then one transpose: much faster than one pass per column.
             rows = list(map(itemgetter(*keys), value)) if len(keys) > 1 else None
         except KeyError:
-            raise Bail from None  # records with different keys
+            return self._uneven_columns(value, ctx)  # records with different keys
         if rows is None:
             try:
                 present = {keys[0]: list(map(itemgetter(keys[0]), value))}
             except KeyError:
-                raise Bail from None
+                return self._uneven_columns(value, ctx)
         else:
             columns: list[Any] = list(zip(*rows, strict=True))
             present = dict(zip(keys, columns, strict=True))
@@ -225,6 +232,36 @@ class FramePlan:
             ctx.census.colons += n * sum(k.count(":") for k in keys)
             ctx.census.r += n * sum(k.count("r") for k in keys)
             ctx.census.s += n * sum(k.count("s") for k in keys)
+        return present
+
+    def _uneven_columns(self, value: list[dict[str, Any]], ctx: Ctx) -> dict[str, Any]:
+        """Columns of records whose keys differ only by optional NaN-able columns.
+
+        A missing key is read as null (NaN/NaT), which is what MLflow's DataFrame
+        holds for it; any other difference is for the reference path (`Bail`).
+        """
+        may_be_missing = self.may_be_missing_tf if ctx.tf else self.may_be_missing
+        counts: dict[str, int] = {}
+        for record in value:
+            for key in record:
+                counts[key] = counts.get(key, 0) + 1
+        n = len(value)
+        if not self._names_ok(list(counts)) or any(
+            count != n and key not in may_be_missing for key, count in counts.items()
+        ):
+            raise Bail
+        present = {
+            key: list(map(itemgetter(key), value))
+            if count == n
+            else [record.get(key) for record in value]
+            for key, count in counts.items()
+        }
+        if ctx.census is not None:
+            for key, count in counts.items():
+                ctx.census.members += count
+                ctx.census.colons += count * key.count(":")
+                ctx.census.r += count * key.count("r")
+                ctx.census.s += count * key.count("s")
         return present
 
     def records(self, value: Any, ctx: Ctx) -> Any:
