@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ._emulate_parse import MISSING, ColumnSource, Parsed, spec_kind, spec_names, spec_type
-from ._emulate_types import Rejection, bad_request, brief
+from ._emulate_types import Rejection, bad_request, brief, server_crash
 from ._nested import NestedValueError, enforce_array, enforce_map, enforce_object
 from ._params import json_kind
 from ._types import AnyType, Array, ColSpec, DataType, Map, Object, SparkMLVector, TensorSpec
@@ -63,7 +63,18 @@ def parse_split(value: Any, schema: Schema | None) -> Parsed:
             keyword="x-mlflow-dataframe",
             pointer="/dataframe_split/data",
         ) from None
-    has_columns = value.get("columns") is not None
+    labels = value.get("columns")
+    if isinstance(labels, list):
+        for j, label in enumerate(labels):
+            if isinstance(label, (list, dict)):
+                # pandas keeps such a label, and MLflow's enforcement then fails
+                # hashing it: an unhandled error, plain-text 500 (checked on 3.17.2).
+                raise server_crash(
+                    "a column label that is an array or an object crashes MLflow (500)",
+                    keyword="x-mlflow-column-label",
+                    pointer=f"/dataframe_split/columns/{j}",
+                )
+    has_columns = labels is not None
     sources = {}
     for j, label in enumerate(frame.columns):
         sources[label] = ColumnSource(

@@ -679,3 +679,14 @@ def test_deep_non_rfc_bodies_parse_below_the_limit_whatever_our_stack() -> None:
         return nest(levels - 1)
 
     assert nest(300).status == 200
+
+
+@pytest.mark.parametrize("label", [["mime"], {"a": 1}])
+def test_array_or_object_column_label_is_mlflows_plain_500(label: Any) -> None:
+    # Found by the hostile fuzz test; MLflow 3.17.2 answers "Internal Server Error".
+    sig = parse_signature({"inputs": [{"type": "string", "name": "mime", "required": True}]})
+    body = json.dumps({"dataframe_split": {"columns": [label], "data": [["x"]]}})
+    outcome = emulate(sig, body)
+    assert (outcome.status, outcome.error_code) == (500, None)
+    assert outcome.keyword == "x-mlflow-column-label"
+    assert outcome.pointer == "/dataframe_split/columns/0"
