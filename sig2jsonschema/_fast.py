@@ -296,7 +296,8 @@ class FastPlan:
             if key == "dataframe_records":
                 return frames.records(envelope, ctx), key
             if type(envelope) is list:
-                return frames.tf_records(envelope, ctx), f"{key}/records"
+                records = frames.tf_records(envelope, ctx, instances=key == "instances")
+                return records, f"{key}/records"
             if type(envelope) is dict:
                 return frames.tf_columnar(envelope, ctx), f"{key}/columnar"
             raise Bail

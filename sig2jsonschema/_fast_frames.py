@@ -205,24 +205,26 @@ class FramePlan:
         arrays = {name: _concat(chunks) for name, chunks in parts.items()}
         return pd.DataFrame(arrays, index=pd.RangeIndex(offset), copy=False)
 
-    def _record_columns(self, value: Any, ctx: Ctx) -> dict[str, Any]:
+    def _record_columns(
+        self, value: Any, ctx: Ctx, may_be_missing: frozenset[str]
+    ) -> dict[str, Any]:
         """Columns of records that all have the same keys (else `Bail`)."""
         if type(value) is not list or not value or set(map(type, value)) != {dict}:
             raise Bail
         keys = list(value[0])
         if set(map(len, value)) != {len(keys)} or not self._names_ok(keys):
-            return self._uneven_columns(value, ctx)
+            return self._uneven_columns(value, ctx, may_be_missing)
         try:
             # One pass over the records (each dict read while it is in cache),
             # then one transpose: much faster than one pass per column.
             rows = list(map(itemgetter(*keys), value)) if len(keys) > 1 else None
         except KeyError:
-            return self._uneven_columns(value, ctx)  # records with different keys
+            return self._uneven_columns(value, ctx, may_be_missing)  # records with different keys
         if rows is None:
             try:
                 present = {keys[0]: list(map(itemgetter(keys[0]), value))}
             except KeyError:
-                return self._uneven_columns(value, ctx)
+                return self._uneven_columns(value, ctx, may_be_missing)
         else:
             columns: list[Any] = list(zip(*rows, strict=True))
             present = dict(zip(keys, columns, strict=True))
@@ -234,13 +236,14 @@ class FramePlan:
             ctx.census.s += n * sum(k.count("s") for k in keys)
         return present
 
-    def _uneven_columns(self, value: list[dict[str, Any]], ctx: Ctx) -> dict[str, Any]:
+    def _uneven_columns(
+        self, value: list[dict[str, Any]], ctx: Ctx, may_be_missing: frozenset[str]
+    ) -> dict[str, Any]:
         """Columns of records whose keys differ only by optional NaN-able columns.
 
         A missing key is read as null (NaN/NaT), which is what MLflow's DataFrame
         holds for it; any other difference is for the reference path (`Bail`).
         """
-        may_be_missing = self.may_be_missing_tf if ctx.tf else self.may_be_missing
         counts: dict[str, int] = {}
         for record in value:
             for key in record:
@@ -266,14 +269,21 @@ class FramePlan:
 
     def records(self, value: Any, ctx: Ctx) -> Any:
         """``dataframe_records``: a non-empty list of records with the same keys."""
-        return self._assemble(self._record_columns(value, ctx), len(value), ctx)
+        columns = self._record_columns(value, ctx, self.may_be_missing)
+        return self._assemble(columns, len(value), ctx)
 
-    def tf_records(self, value: Any, ctx: Ctx) -> Any:
-        """``inputs`` as records: numpy converts each value, then a frame is built."""
+    def tf_records(self, value: Any, ctx: Ctx, *, instances: bool) -> Any:
+        """``inputs``/``instances`` as records: numpy converts each value, then a frame.
+
+        Under ``instances`` every record must carry the same keys: MLflow stacks each
+        column on its own and uneven lengths fail (checked on 3.17.2).
+        """
         if not self.tf_ok:
             raise Bail
         ctx.tf = True
-        return self._assemble(self._record_columns(value, ctx), len(value), ctx)
+        may_be_missing = frozenset() if instances else self.may_be_missing_tf
+        columns = self._record_columns(value, ctx, may_be_missing)
+        return self._assemble(columns, len(value), ctx)
 
     def tf_columnar(self, value: Any, ctx: Ctx) -> Any:
         """``inputs`` as columns: ``{"col": [v, ...], ...}``, all of one length."""
