@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 MODELS = FIXTURES / "models"
 CONFORMANCE = FIXTURES / "conformance"
+#: MLflow's real scoring server, driven in-process: shared/ lies beside the checkout
+#: (as CI lays it out).
+ORACLE_TOOLS = ROOT.parent / "shared" / "tools"
 
 settings.register_profile("dev", max_examples=50, deadline=None)
 settings.register_profile(
@@ -51,3 +56,20 @@ def load_cases() -> list[dict[str, Any]]:
 @pytest.fixture(scope="session")
 def cases() -> list[dict[str, Any]]:
     return load_cases()
+
+
+@pytest.fixture(scope="session")
+def oracle() -> Any:
+    """MLflow's own scoring server in-process (one saved model per signature)."""
+    pytest.importorskip("mlflow")
+    if not (ORACLE_TOOLS / "mlflow_oracle.py").is_file():
+        pytest.skip(f"the MLflow oracle is not at {ORACLE_TOOLS}")
+    sys.path.insert(0, str(ORACLE_TOOLS))
+    with warnings.catch_warnings():
+        # MLflow warns about type hints when the oracle's model class is defined.
+        warnings.simplefilter("ignore")
+        from mlflow_oracle import Oracle
+
+        instance = Oracle()
+    yield instance
+    instance.close()

@@ -18,9 +18,7 @@ from __future__ import annotations
 import copy
 import json
 import random
-import sys
 import warnings
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -32,11 +30,12 @@ from .conftest import CONFORMANCE, load_cases, model_dirs
 from .describe import describe, encode, first_difference, same
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sig2jsonschema._types import Signature
 
 pytestmark = pytest.mark.mlflow
 
-TOOLS = Path("/work/shared/tools")
 SEED = 20241127
 
 BOUNDARY: list[Any] = [
@@ -49,22 +48,6 @@ BOUNDARY: list[Any] = [
 PARAM_VALUES: list[Any] = [
     *BOUNDARY, [1, 2], ["a", "b"], [1.5, None], [[1], 2], [[1], [2]], "2024-01-02T03:04:05", "NaT",
 ]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def oracle() -> Any:
-    pytest.importorskip("mlflow")
-    if not (TOOLS / "mlflow_oracle.py").is_file():
-        pytest.skip("the MLflow oracle (shared/tools) is not available")
-    sys.path.insert(0, str(TOOLS))
-    with warnings.catch_warnings():
-        # MLflow warns about type hints when the oracle's model class is defined.
-        warnings.simplefilter("ignore")
-        from mlflow_oracle import Oracle
-
-        instance = Oracle()
-    yield instance
-    instance.close()
 
 
 # --------------------------------------------------------------------------

@@ -10,7 +10,6 @@ and what MLflow hands ``predict`` equals what `emulate` says it hands it
 from __future__ import annotations
 
 import json
-import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -21,7 +20,7 @@ from sig2jsonschema._strategies_draw import draw_examples
 from sig2jsonschema._validate import Validator
 from sig2jsonschema.strategies import inputs, requests
 
-from .conftest import ROOT, corpus_signature_paths, model_dirs
+from .conftest import corpus_signature_paths, model_dirs
 from .describe import describe, first_difference, same
 
 if TYPE_CHECKING:
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.mlflow
 
 BODIES_PER_SIGNATURE = 200
-ORACLE_TOOLS = ROOT.parent / "shared" / "tools"
 
 
 def _sources() -> list[Path]:
@@ -45,18 +43,6 @@ def _sources() -> list[Path]:
         seen.add(key)
         out.append(path)
     return out
-
-
-@pytest.fixture(scope="module")
-def oracle() -> Any:
-    pytest.importorskip("mlflow")
-    if not (ORACLE_TOOLS / "mlflow_oracle.py").is_file():
-        pytest.skip("the MLflow oracle (shared/tools) is not available")
-    sys.path.insert(0, str(ORACLE_TOOLS))
-    module = pytest.importorskip("mlflow_oracle")
-    instance = module.Oracle()
-    yield instance
-    instance.close()
 
 
 @pytest.mark.parametrize("path", _sources(), ids=lambda p: p.stem if p.suffix else p.name)

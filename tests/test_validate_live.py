@@ -19,10 +19,8 @@ from __future__ import annotations
 import copy
 import json
 import random
-import sys
 import warnings
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,7 +33,6 @@ from .describe import describe, encode, first_difference, same
 
 pytestmark = [pytest.mark.mlflow, pytest.mark.slow]
 
-TOOLS = Path("/work/shared/tools")
 SEED = 3172
 #: Mutated bodies per source body.
 PER_SOURCE = 6
@@ -46,21 +43,6 @@ POOL: list[Any] = [
     "2023-02-29", "2024-01-01T00:00:00-05:00", "aGVsbG8gd29ybGQ=", "aGVsbG8", "ü", [2], [0, 1],
     [1, 2], [1.5, "x"], [[1, 2], [3]], {"k": 1}, {"kind": "a"}, [], {},
 ]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def oracle() -> Any:
-    pytest.importorskip("mlflow")
-    if not (TOOLS / "mlflow_oracle.py").is_file():
-        pytest.skip("the MLflow oracle (shared/tools) is not available")
-    sys.path.insert(0, str(TOOLS))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from mlflow_oracle import Oracle
-
-        instance = Oracle()
-    yield instance
-    instance.close()
 
 
 # -- bodies ------------------------------------------------------------------------------

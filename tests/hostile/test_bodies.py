@@ -412,17 +412,10 @@ def test_corpus_hostile_bodies_get_mlflows_status(guard: Any) -> None:
 
 
 @pytest.mark.mlflow
-def test_oracle_table_is_current() -> None:
+def test_oracle_table_is_current(oracle: Any) -> None:
     """Re-ask the real MLflow server the ORACLE table's questions."""
-    pytest.importorskip("mlflow")
-    sys.path.insert(0, "/work/shared/tools")
-    oracle_module = pytest.importorskip("mlflow_oracle")
     signature = json.loads((CONFORMANCE / "signatures" / f"{SIGNATURE}.json").read_text())
-    oracle = oracle_module.Oracle()
-    try:
-        answers = oracle.query(signature, [body for body, _ in ORACLE.values()])
-    finally:
-        oracle.close()
+    answers = oracle.query(signature, [body for body, _ in ORACLE.values()])
     measured = {name: answer["status"] for name, answer in zip(ORACLE, answers, strict=True)}
     assert measured == {name: status for name, (_, status) in ORACLE.items()}
 
