@@ -98,6 +98,19 @@ def position_of(text: str, index: int) -> tuple[int, int]:
     return line, column
 
 
+def _encoding_failure(got: str, why: str, line: int, column: int, *, redact: bool) -> Decoded:
+    """A body that is not UTF-8 text: fatal, located by line and column."""
+    error = PayloadError(
+        pointer="",
+        keyword=KW_ENCODING,
+        expected="UTF-8 text",
+        got=got,
+        hint=f"line {line}, column {column}: {why}",
+        redacted=redact,
+    )
+    return Decoded(fatal=_with_position(error, line, column))
+
+
 def _with_position(error: PayloadError, line: int, column: int) -> PayloadError:
     # NB: PayloadError has no line/column fields yet: data as attributes, and
     # text in the hint, until it does.
@@ -233,19 +246,12 @@ def decode_json(body: bytes | str, *, strict: bool, redact: bool = False) -> Dec
         except UnicodeDecodeError as exc:
             prefix = raw[: exc.start].decode("utf-8", "replace")
             line, column = position_of(prefix, len(prefix))
-            return Decoded(
-                fatal=_with_position(
-                    PayloadError(
-                        pointer="",
-                        keyword=KW_ENCODING,
-                        expected="UTF-8 text",
-                        got=f"byte 0x{raw[exc.start]:02x} at offset {exc.start}",
-                        hint=f"line {line}, column {column}: invalid UTF-8",
-                        redacted=redact,
-                    ),
-                    line,
-                    column,
-                )
+            return _encoding_failure(
+                f"byte 0x{raw[exc.start]:02x} at offset {exc.start}",
+                "invalid UTF-8",
+                line,
+                column,
+                redact=redact,
             )
     else:
         text = str(body)
@@ -259,19 +265,12 @@ def decode_json(body: bytes | str, *, strict: bool, redact: bool = False) -> Dec
                 text.encode("utf-8")
             except UnicodeEncodeError as exc:
                 line, column = position_of(text, exc.start)
-                return Decoded(
-                    fatal=_with_position(
-                        PayloadError(
-                            pointer="",
-                            keyword=KW_ENCODING,
-                            expected="UTF-8 text",
-                            got=f"a lone surrogate at line {line}, column {column}",
-                            hint=f"line {line}, column {column}: not encodable as UTF-8",
-                            redacted=redact,
-                        ),
-                        line,
-                        column,
-                    )
+                return _encoding_failure(
+                    f"a lone surrogate at line {line}, column {column}",
+                    "not encodable as UTF-8",
+                    line,
+                    column,
+                    redact=redact,
                 )
     if not text.strip():
         return Decoded(fatal=_empty_error(redact=redact))
