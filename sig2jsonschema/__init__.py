@@ -17,6 +17,7 @@ from ._hazards import FormVerdict, Hazard, form_verdicts, hazards
 from ._load import load_signature
 from ._model import signature_to_dict, signature_to_mlmodel_yaml
 from ._openapi import openapi_document
+from ._parsed import ParsedRequest
 from ._to_schema import to_jsonschema
 from ._types import (
     AnyType,
@@ -34,7 +35,7 @@ from ._types import (
     TensorSpec,
 )
 from ._validate import Validator
-from .coercion import ParsedRequest, coerce
+from .coercion import coerce
 from .exceptions import (
     CoercionError,
     PayloadError,

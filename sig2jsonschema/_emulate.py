@@ -29,16 +29,10 @@ from ._emulate_json import (
     value_depth,
 )
 from ._emulate_parse import ENVELOPE_KEYS, ColumnSource, Parsed, parse_tf
-from ._emulate_types import (
-    ConversionWarning,
-    Outcome,
-    Rejection,
-    WarningSink,
-    bad_request,
-    brief,
-    invalid_parameter,
-    server_crash,
-)
+from ._emulate_types import Outcome, WarningSink
+from ._parsed import ConversionWarning
+from ._refusal import Rejection, bad_request, brief, invalid_parameter, server_crash
+from ._validate_body import CONTENT_TYPES, JSON_TYPE
 from .exceptions import escape_pointer_token, to_pointer
 
 if TYPE_CHECKING:
@@ -46,10 +40,6 @@ if TYPE_CHECKING:
 
 #: Top-level keys that switch the server to the "unified LLM" path.
 LLM_KEYS = ("messages", "prompt", "input")
-JSON_TYPE = "application/json"
-CSV_TYPE = "text/csv"
-PARQUET_TYPE = "application/vnd.apache.parquet"
-CONTENT_TYPES = (CSV_TYPE, JSON_TYPE, PARQUET_TYPE)
 
 
 @dataclass

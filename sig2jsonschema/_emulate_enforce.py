@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._emulate_types import Rejection, brief, enforcement_failed
 from ._nested import NestedValueError, enforce_series, enforce_value
+from ._refusal import Rejection, brief, enforcement_failed
 from ._types import Array, ColSpec, DataType, Object, SparkMLVector, TensorSpec
 from .exceptions import to_pointer
 

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from ._emulate_parse import MISSING, ColumnSource, Parsed, spec_kind, spec_names, spec_type
-from ._emulate_types import Rejection, bad_request, brief, server_crash
 from ._nested import NestedValueError, enforce_array, enforce_map, enforce_object
 from ._params import json_kind
+from ._refusal import Rejection, bad_request, brief, server_crash
 from ._types import AnyType, Array, ColSpec, DataType, Map, Object, SparkMLVector, TensorSpec
 from .exceptions import escape_pointer_token, to_pointer
 

@@ -17,8 +17,8 @@ import binascii
 import datetime as _dt
 from typing import TYPE_CHECKING, Any
 
-from ._emulate_types import invalid_parameter
 from ._params import describe_json
+from ._refusal import invalid_parameter
 from ._types import AnyType, Array, ColSpec, DataType, Map, Object
 
 if TYPE_CHECKING:

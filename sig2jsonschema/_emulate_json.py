@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._emulate_types import bad_request, brief, server_crash
+from ._refusal import bad_request, brief, server_crash
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -20,13 +20,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._emulate_json import render_json
-from ._emulate_types import ConversionWarning, WarningSink, bad_request, invalid_parameter
 from ._nested import check_object_param
 from ._params import ParamValueError, check_param, describe_json
+from ._parsed import ConversionWarning
+from ._refusal import bad_request, invalid_parameter
 from ._types import DataType
 from .exceptions import escape_pointer_token
 
 if TYPE_CHECKING:
+    from ._emulate_types import WarningSink
     from ._types import ParamSchema, ParamSpec
 
 

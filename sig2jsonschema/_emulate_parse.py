@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._emulate_json import value_depth
-from ._emulate_types import bad_request, brief
 from ._nested import NestedValueError, enforce_array, enforce_map, enforce_object
 from ._params import json_kind
+from ._refusal import bad_request, brief
 from ._types import Array, ColSpec, DataType, Map, Object, SparkMLVector, TensorSpec
 from .exceptions import escape_pointer_token, to_pointer
 

@@ -13,8 +13,8 @@ import io
 from typing import TYPE_CHECKING, Any
 
 from ._emulate_parse import ColumnSource, Parsed
-from ._emulate_types import Rejection, bad_request, brief
 from ._nested import PANDAS_TYPES
+from ._refusal import Rejection, bad_request, brief
 from ._types import ColSpec, DataType
 
 if TYPE_CHECKING:

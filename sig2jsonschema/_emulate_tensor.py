@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._emulate_types import brief, enforcement_failed
+from ._refusal import brief, enforcement_failed
 
 if TYPE_CHECKING:
     from ._emulate_parse import Parsed

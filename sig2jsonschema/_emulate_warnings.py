@@ -24,7 +24,7 @@ from pandas.api.types import infer_dtype
 
 from ._emulate_json import render_json
 from ._emulate_parse import MISSING
-from ._emulate_types import ConversionWarning
+from ._parsed import ConversionWarning
 from ._types import AnyType, Array, ColSpec, DataType, Map, Object, SparkMLVector
 from .exceptions import to_pointer
 

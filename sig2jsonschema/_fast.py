@@ -38,11 +38,11 @@ from ._fast_base import BadRows, Bail, Census, Ctx, gc_paused
 from ._fast_frames import FramePlan, compile_frame_plan
 from ._fast_limits import plan_depth, value_depth, within
 from ._fast_tensors import TensorPlan, compile_tensor_plan
+from ._parsed import ParsedRequest
 
 if TYPE_CHECKING:
     from ._limits import Limits
     from ._types import Signature
-    from .coercion import ParsedRequest
     from .exceptions import PayloadError
 
 _ENVELOPES = ("dataframe_split", "dataframe_records", "inputs", "instances")
@@ -62,8 +62,6 @@ class FastResult:
 
     def as_parsed_request(self) -> ParsedRequest:
         """The `ParsedRequest` `Validator.parse` returns for this body."""
-        from .coercion import ParsedRequest
-
         return ParsedRequest(
             inputs=self.inputs,
             params=self.params,

@@ -53,7 +53,8 @@ class ParamsPlan:
             Bail: the params are not certainly valid and unchanged by MLflow.
         """
         from ._emulate_params import enforce_params
-        from ._emulate_types import Rejection, WarningSink
+        from ._emulate_types import WarningSink
+        from ._refusal import Rejection
 
         present = "params" in body
         params = body.get("params")

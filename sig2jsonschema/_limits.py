@@ -33,6 +33,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ._emulate_json import judge_deep_body
+from ._refusal import Rejection
 from .exceptions import PayloadError
 
 #: Container nesting (arrays and objects, the top level counting one) at which
@@ -284,9 +286,6 @@ def _crashes_mlflow(data: bytes) -> bool:
     point nested that deep gets MLflow's 400, not the crash.  Only that prefix
     is parsed (by ``_emulate_json``), never the deep remainder.
     """
-    from ._emulate_json import judge_deep_body
-    from ._emulate_types import Rejection
-
     try:
         judge_deep_body(data)
     except Rejection as rejection:

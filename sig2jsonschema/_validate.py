@@ -31,6 +31,7 @@ from ._errors import DATA_KEYS, ErrorMapper, SchemaIndex, annotate, order
 from ._hazards import form_verdicts
 from ._limits import DEFAULT_LIMITS, Limits, check_body_limits, check_value_limits
 from ._load import load_signature
+from ._parsed import ParsedRequest
 from ._resources import registry
 from ._to_schema import to_jsonschema
 from ._types import DataType, Signature, field_name
@@ -45,13 +46,13 @@ from ._validate_body import (
     top_level_error,
 )
 from ._vocabulary import validator_for
-from .coercion import ParsedRequest
 from .exceptions import to_pointer
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from ._emulate_types import ConversionWarning, Outcome
+    from ._emulate_types import Outcome
+    from ._parsed import ConversionWarning
     from .exceptions import PayloadError
     from .typing import Mode
 

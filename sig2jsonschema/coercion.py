@@ -20,32 +20,12 @@ numpy/pandas are imported by the emulator only when a body is parsed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ._parsed import ParsedRequest
+
 if TYPE_CHECKING:
-    from ._emulate_types import ConversionWarning
     from .typing import Mode
-
-
-@dataclass(frozen=True)
-class ParsedRequest:
-    """A request body as ``predict`` receives it.
-
-    .. versionadded:: 0.1
-    """
-
-    #: Exactly what ``predict`` receives: a DataFrame, an ndarray, a dict of
-    #: ndarrays, or (unified-LLM form) the raw dict.
-    inputs: Any
-    #: The params dict ``predict`` receives (defaults filled in), or None.
-    params: dict[str, Any] | None
-    #: Lossy conversions MLflow made (``mlflow`` mode); empty in ``strict``.
-    warnings: tuple[ConversionWarning, ...]
-    #: The body form the request used (``dataframe_split``, ``inputs/records``, ...).
-    form: str | None
-    #: Whether MLflow answers this request without the ``predictions`` wrapper.
-    unwrapped: bool = False
 
 
 def coerce(
