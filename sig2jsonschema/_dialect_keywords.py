@@ -18,7 +18,7 @@ from ._dialect_targets import FORMATS_2020, LEGACY_ASSERTIONS, OAS30_KEYWORDS
 
 if TYPE_CHECKING:
     from ._dialect_targets import Target
-    from ._dialects import Effect
+    from ._dialect_tree import Effect
 
 #: Appended to a loss found in a negated position (where approximations narrow).
 NEGATED_NOTE = " (in a negated position, so it is read narrowly instead)"

@@ -23,20 +23,21 @@ from typing import TYPE_CHECKING, Any
 
 from ._dialect_keywords import NEGATED_NOTE, KeywordRewrites, add_all, json_equal
 from ._dialect_targets import TARGETS, Target
-from ._dialect_unevaluated import Analysis
-from ._dialects import (
+from ._dialect_tree import (
     EXTENSION_MAP_KEYWORDS,
     LIST_KEYWORDS,
     MAP_KEYWORDS,
     SCHEMA_KEYWORDS,
     Loss,
+    child_schemas,
     component_name,
     resolve_pointer,
 )
+from ._dialect_unevaluated import Analysis
 from .exceptions import escape_pointer_token
 
 if TYPE_CHECKING:
-    from ._dialects import Dialect, Effect
+    from ._dialect_tree import Dialect, Effect
 
 
 class Converter(KeywordRewrites):
@@ -71,8 +72,6 @@ class Converter(KeywordRewrites):
             self.losses.append(entry)
 
     def _scan(self, node: Any, pointer: str) -> None:
-        from ._dialects import child_schemas
-
         if not isinstance(node, dict):
             return
         for keyword in ("$anchor", "$dynamicAnchor"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from ._dialects import SCHEMA_URIS
+from ._dialect_tree import SCHEMA_URIS
 
 #: Formats each draft defines (a validator for that draft ignores any other format).
 FORMATS_DRAFT4 = frozenset({"date-time", "email", "hostname", "ipv4", "ipv6", "uri"})

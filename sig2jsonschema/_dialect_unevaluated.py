@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._dialects import resolve_pointer
+from ._dialect_tree import resolve_pointer
 
 
 def _matches(pattern: str, name: str) -> bool:

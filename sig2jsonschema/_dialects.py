@@ -9,126 +9,27 @@ express (exactly, when an exact rewrite exists: ``if/then/else`` becomes ``anyOf
 lists in a *loss report* whatever it had to drop or weaken.  The report is empty exactly when
 the result accepts the same instances as the input.
 
-The converter is generic over any 2020-12 schema.  This module holds the public API, the
-keyword classification and the CLI hooks; `_dialect_targets` says what each target lacks,
-`_dialect_rules` walks the tree (references, polarity), `_dialect_keywords` rewrites one
-keyword at a time and `_dialect_unevaluated` analyses what ``unevaluated*`` depends on.
+The converter is generic over any 2020-12 schema.  This module holds the public API;
+`_dialect_tree` names the dialects and classifies keywords, `_dialect_targets` says what
+each target lacks, `_dialect_rules` walks the tree (references, polarity),
+`_dialect_keywords` rewrites one keyword at a time and `_dialect_unevaluated` analyses what
+``unevaluated*`` depends on.
 
 .. versionadded:: 0.1
 """
 
 from __future__ import annotations
 
-import json
-import re
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, get_args
+from typing import TYPE_CHECKING, Any
 
-from .exceptions import SourceError, escape_pointer_token
+from ._dialect_rules import convert
+from ._dialect_tree import DIALECTS, component_name
 
 if TYPE_CHECKING:
-    import argparse
     from collections.abc import Mapping, Sequence
 
-    from .cli._common import Streams
+    from ._dialect_tree import Dialect, Loss
     from .typing import JSONObject, Mode, Part
-
-#: A target dialect name, as the CLI spells it.
-Dialect = Literal["2020-12", "draft-07", "draft-04", "openapi-3.1", "openapi-3.0"]
-#: Every dialect, in the order ``--help`` lists them.
-DIALECTS: tuple[Dialect, ...] = get_args(Dialect)
-#: What a loss does to the set of accepted instances.
-Effect = Literal["accepts-more", "rejects-more"]
-
-
-class Loss(TypedDict):
-    """One entry of a loss report.
-
-    ``pointer`` locates the construct in the *source* 2020-12 schema (RFC 6901), so a
-    reader can look up what the original demanded; ``keyword`` is the keyword that could
-    not be carried over; ``consequence`` says, in words, what the converted schema now
-    accepts or rejects differently; ``effect`` is the direction of the change.
-    """
-
-    pointer: str
-    keyword: str
-    consequence: str
-    effect: Effect
-
-
-SCHEMA_URIS: dict[str, str] = {
-    "2020-12": "https://json-schema.org/draft/2020-12/schema",
-    "draft-07": "http://json-schema.org/draft-07/schema#",
-    "draft-04": "http://json-schema.org/draft-04/schema#",
-}
-
-#: Keywords whose value is one subschema.
-SCHEMA_KEYWORDS = frozenset(
-    {
-        "additionalProperties",
-        "additionalItems",
-        "propertyNames",
-        "items",
-        "contains",
-        "not",
-        "if",
-        "then",
-        "else",
-        "unevaluatedItems",
-        "unevaluatedProperties",
-        "contentSchema",
-    }
-)
-#: Keywords whose value maps names to subschemas.
-MAP_KEYWORDS = frozenset(
-    {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
-)
-#: Our vocabulary's keywords whose value maps names to subschemas (``x-mlflow-columns``
-#: validates ``dataframe_split`` cells by column label): converted like ``properties`` so
-#: their references keep resolving.
-EXTENSION_MAP_KEYWORDS = frozenset({"x-mlflow-columns"})
-#: Keywords whose value is a list of subschemas.
-LIST_KEYWORDS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
-
-
-def child_schemas(node: Any, pointer: str = "") -> list[tuple[str, str, Any]]:
-    """Every direct subschema of ``node`` as ``(keyword, pointer, subschema)``."""
-    found: list[tuple[str, str, Any]] = []
-    if not isinstance(node, dict):
-        return found
-    for key, value in node.items():
-        here = f"{pointer}/{escape_pointer_token(key)}"
-        if key in SCHEMA_KEYWORDS and not isinstance(value, list):
-            found.append((key, here, value))
-        elif key == "items" and isinstance(value, list):  # draft-07 tuple form in the input
-            found.extend((key, f"{here}/{i}", v) for i, v in enumerate(value))
-        elif key in MAP_KEYWORDS | EXTENSION_MAP_KEYWORDS and isinstance(value, dict):
-            found.extend((key, f"{here}/{escape_pointer_token(k)}", v) for k, v in value.items())
-        elif key in LIST_KEYWORDS and isinstance(value, list):
-            found.extend((key, f"{here}/{i}", v) for i, v in enumerate(value))
-        elif key == "dependencies" and isinstance(value, dict):
-            found.extend(
-                (key, f"{here}/{escape_pointer_token(k)}", v)
-                for k, v in value.items()
-                if not isinstance(v, list)
-            )
-    return found
-
-
-def resolve_pointer(document: Any, pointer: str) -> Any:
-    """The value at an RFC 6901 pointer (``""`` is the document); `KeyError` if absent."""
-    node = document
-    if not pointer:
-        return node
-    for raw in pointer.lstrip("/").split("/"):
-        token = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, list):
-            node = node[int(token)]
-        elif isinstance(node, dict):
-            node = node[token]
-        else:
-            raise KeyError(pointer)
-    return node
 
 
 def to_dialect(schema: JSONObject | bool, dialect: Dialect) -> tuple[JSONObject | bool, list[Loss]]:
@@ -152,17 +53,10 @@ def to_dialect(schema: JSONObject | bool, dialect: Dialect) -> tuple[JSONObject 
 
     .. versionadded:: 0.1
     """
-    from ._dialect_rules import convert
-
     if dialect not in DIALECTS:
         raise ValueError(f"unknown dialect {dialect!r}; expected one of {', '.join(DIALECTS)}")
     converted, losses = convert(schema, dialect, embed=None)
     return converted, losses
-
-
-def component_name(prefix: str, name: str) -> str:
-    """An OpenAPI component name (``^[A-Za-z0-9._-]+$``) for definition ``name``."""
-    return prefix + re.sub(r"[^A-Za-z0-9._-]", "_", name)
 
 
 def to_components(
@@ -183,8 +77,6 @@ def to_components(
 
     .. versionadded:: 0.1
     """
-    from ._dialect_rules import convert
-
     converted, losses = convert(schema, dialect, embed=(prefix, name))
     components: dict[str, Any] = {}
     if isinstance(converted, dict):
@@ -233,64 +125,8 @@ def summarize(losses: Sequence[Mapping[str, Any]], *, limit: int = 3) -> list[st
     return lines
 
 
-def add_dialect_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--dialect`` and ``--report`` to a command (the ``schema`` command uses them)."""
-    parser.add_argument(
-        "--dialect",
-        choices=DIALECTS,
-        default="2020-12",
-        help="JSON Schema dialect of the output (default: 2020-12); older dialects "
-        "drop what they cannot express and say so on stderr",
-    )
-    parser.add_argument(
-        "--report",
-        metavar="FILE",
-        help="write the loss report (a JSON array of {pointer, keyword, consequence, "
-        "effect}) to FILE; '-' for stdout is not allowed",
-    )
-
-
-def apply_dialect(
-    schema: JSONObject | bool, args: argparse.Namespace, streams: Streams
-) -> JSONObject | bool:
-    """Convert ``schema`` per ``args.dialect``; summarize losses on stderr, write ``--report``.
-
-    Raises:
-        SourceError: the report file cannot be written.
-    """
-    dialect: Dialect = getattr(args, "dialect", None) or "2020-12"
-    converted, losses = to_dialect(schema, dialect)
-    if losses:
-        streams.note(
-            f"sig2jsonschema: {dialect} cannot express everything; "
-            f"{len(losses)} constraint(s) dropped or weakened:"
-        )
-        for line in summarize(losses):
-            streams.note(f"  {line}")
-    report = getattr(args, "report", None)
-    if report:
-        if report == "-":
-            raise SourceError("--report needs a file name ('-' is the schema's stdout)")
-        try:
-            Path(report).write_text(json.dumps(losses, indent=2) + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise SourceError(f"{report}: cannot write ({exc.strerror})") from None
-    return converted
-
-
 __all__ = [
-    "DIALECTS",
-    "EXTENSION_MAP_KEYWORDS",
-    "SCHEMA_URIS",
-    "Dialect",
-    "Effect",
-    "Loss",
-    "add_dialect_arguments",
-    "apply_dialect",
-    "child_schemas",
-    "component_name",
     "export",
-    "resolve_pointer",
     "summarize",
     "to_components",
     "to_dialect",

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._emulate_warnings import make_warning
+from ._emulate_warning_words import make_warning
 from .exceptions import escape_pointer_token
 
 if TYPE_CHECKING:

@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import infer_dtype
 
-from ._emulate_json import render_json
 from ._emulate_parse import MISSING
+from ._emulate_tensor_warnings import tensor_warnings
+from ._emulate_warning_words import make_warning
 from ._parsed import ConversionWarning
 from ._types import AnyType, Array, ColSpec, DataType, Map, Object, SparkMLVector
 from .exceptions import to_pointer
@@ -45,32 +46,6 @@ _NULLABLE = {DataType.float, DataType.double, DataType.datetime}
 _OFFSET = re.compile(r"[T ]\d\d(?::?\d\d){0,2}(?:[.,]\d+)?\s*(?:[zZ]|[+-]\d\d(?::?\d\d)?)\s*$")
 _INT32 = (-(2**31), 2**31 - 1)
 _F32_MAX = float(np.finfo(np.float32).max)
-
-_MESSAGES = {
-    "float-truncated": "the fraction is dropped: MLflow truncates numbers toward zero here",
-    "int-wrapped": "the number does not fit the column's integer type and wraps around",
-    "string-parsed-as-number": "the string is parsed as a number",
-    "boolean-as-number": "the boolean is read as the number 1 or 0",
-    "truthy-string": "a string is read as a boolean by truthiness (only '' is false)",
-    "truthy-number": "a number is read as a boolean by truthiness (only 0 is false)",
-    "null-to-false": "null becomes false",
-    "null-to-true": "null becomes NaN, which is true as a boolean",
-    "missing-key-to-true": "the record lacks this key: pandas fills NaN, which is true as a "
-    "boolean",
-    "missing-key-to-nan": "the record lacks this key: pandas fills NaN",
-    "null-to-nan": "null in a required column becomes NaN/NaT",
-    "null-to-None-string": "null becomes the text 'None' (or a truncation of it)",
-    "number-stringified": "the value is turned into its text",
-    "non-string-kept": "a non-string value reaches the model unchanged inside a string column",
-    "base64-not-decoded": "this form does not base64-decode binary values: the model gets the "
-    "text's bytes",
-    "base64-lenient": "base64 decoding skips characters outside the alphabet",
-    "timezone-converted": "the offset is applied (converted to UTC) and dropped",
-    "int-as-nanoseconds": "the number is read as nanoseconds since 1970-01-01",
-    "float32-rounded": "float32 cannot hold this value: it is rounded, overflows or underflows",
-    "precision-lost": "float64 cannot hold this integer exactly",
-    "float-overflow": "the number overflows the tensor's dtype",
-}
 
 
 @dataclass
@@ -116,8 +91,6 @@ def collect_warnings(  # noqa: PLR0917 - one call site, all arguments needed
     if schema is None:
         return
     if schema.is_tensor:
-        from ._emulate_tensor_warnings import tensor_warnings
-
         tensor_warnings(schema, parsed, received, body, sink)
         return
     if not isinstance(received, pd.DataFrame):
@@ -362,29 +335,6 @@ def _scalar_column(column: _Column, sink: WarningSink) -> None:
         sink.add(make_warning(column.pointer(i), column.field, code, sent, final))
 
 
-def make_warning(pointer: str, field: str, code: str, sent: Any, final: Any) -> ConversionWarning:
-    """A `ConversionWarning` with the standard message for ``code``."""
-    return ConversionWarning(
-        pointer, field, code, _render(sent), _render(final), f"{field}: {_MESSAGES[code]}"
-    )
-
-
-def _render(value: Any) -> str:
-    if value is MISSING:
-        return "(missing)"
-    if isinstance(value, np.datetime64):
-        return "NaT" if np.isnat(value) else str(pd.Timestamp(value))
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, (bytes, bytearray)):
-        return repr(bytes(value))
-    if isinstance(value, (pd.Timestamp, np.datetime64)):
-        return "NaT" if pd.isna(value) else str(pd.Timestamp(value))
-    if value is pd.NaT:
-        return "NaT"
-    return render_json(value)
-
-
 def _is_nan(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
@@ -551,7 +501,6 @@ __all__ = [
     "MISSING",
     "collect_warnings",
     "json_at",
-    "make_warning",
     "nested_changes",
     "scalar_code",
 ]

@@ -30,13 +30,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from ._dialects import Dialect, to_components
+from ._dialects import to_components
 from ._types import DataType, Signature
 from .exceptions import SignatureError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from ._dialect_tree import Dialect
     from .typing import JSONObject, Mode
 
 #: The OpenAPI versions a document can be written in.

@@ -26,16 +26,11 @@ from jsonschema import Draft4Validator, Draft7Validator, Draft202012Validator
 from openapi_schema_validator import OAS30Validator, OAS31Validator
 
 from sig2jsonschema import load_signature
-from sig2jsonschema._dialects import (
-    DIALECTS,
-    add_dialect_arguments,
-    apply_dialect,
-    export,
-    to_components,
-    to_dialect,
-)
+from sig2jsonschema._dialect_tree import DIALECTS
+from sig2jsonschema._dialects import export, to_components, to_dialect
 from sig2jsonschema._to_schema import to_jsonschema
 from sig2jsonschema.cli._common import Streams
+from sig2jsonschema.cli._schema import add_dialect_arguments, apply_dialect
 from sig2jsonschema.exceptions import SourceError
 from tests.conftest import corpus_signature_paths, load_cases, model_dirs
 

@@ -15,7 +15,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._dialects import add_dialect_arguments, apply_dialect
+from .._dialect_tree import DIALECTS
+from .._dialects import summarize, to_dialect
 from .._from_schema import from_jsonschema
 from .._load import load_signature
 from .._model import signature_to_dict, signature_to_mlmodel_yaml
@@ -24,6 +25,8 @@ from ..exceptions import SourceError, UnrepresentableSchema
 from ._common import EXIT_OK, add_source_argument, write_json, write_text
 
 if TYPE_CHECKING:
+    from .._dialect_tree import Dialect
+    from ..typing import JSONObject
     from ._common import Streams
 
 #: The largest schema document read (OpenAPI documents of big services stay far below).
@@ -159,6 +162,51 @@ def run_signature(args: argparse.Namespace, streams: Streams) -> int:
     else:
         write_json(signature_to_dict(signature), streams, args.output_file)
     return EXIT_OK
+
+
+def add_dialect_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--dialect`` and ``--report`` to a command (the ``schema`` command uses them)."""
+    parser.add_argument(
+        "--dialect",
+        choices=DIALECTS,
+        default="2020-12",
+        help="JSON Schema dialect of the output (default: 2020-12); older dialects "
+        "drop what they cannot express and say so on stderr",
+    )
+    parser.add_argument(
+        "--report",
+        metavar="FILE",
+        help="write the loss report (a JSON array of {pointer, keyword, consequence, "
+        "effect}) to FILE; '-' for stdout is not allowed",
+    )
+
+
+def apply_dialect(
+    schema: JSONObject | bool, args: argparse.Namespace, streams: Streams
+) -> JSONObject | bool:
+    """Convert ``schema`` per ``args.dialect``; summarize losses on stderr, write ``--report``.
+
+    Raises:
+        SourceError: the report file cannot be written.
+    """
+    dialect: Dialect = getattr(args, "dialect", None) or "2020-12"
+    converted, losses = to_dialect(schema, dialect)
+    if losses:
+        streams.note(
+            f"sig2jsonschema: {dialect} cannot express everything; "
+            f"{len(losses)} constraint(s) dropped or weakened:"
+        )
+        for line in summarize(losses):
+            streams.note(f"  {line}")
+    report = getattr(args, "report", None)
+    if report:
+        if report == "-":
+            raise SourceError("--report needs a file name ('-' is the schema's stdout)")
+        try:
+            Path(report).write_text(json.dumps(losses, indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise SourceError(f"{report}: cannot write ({exc.strerror})") from None
+    return converted
 
 
 __all__ = ["export_options", "read_schema_file", "register", "run_schema", "run_signature"]
