@@ -19,6 +19,7 @@ import numpy as np
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from ._nested import check_object_param
 from ._params import ParamValueError, check_param, to_json_value
 from ._resources import load_schema
 from ._types import (
@@ -276,22 +277,13 @@ def _param_schema(items: list[Any]) -> ParamSchema:
         if default is None and (shape is not None or isinstance(ptype, Object)):
             raise _error("null default is only allowed for scalar params", (*path, "default"))
         try:
-            normalized = check_param(spec, default, _object_checker())
+            normalized = check_param(spec, default, check_object_param)
         except ParamValueError as exc:
             raise _error(f"default does not fit its type: {exc}", (*path, "default")) from None
         except ValueError as exc:
             raise _error(f"default does not fit its type: {exc}", (*path, "default")) from None
         params.append(ParamSpec(name, ptype, to_json_value(normalized), shape))
     return ParamSchema(tuple(params))
-
-
-def _object_checker() -> Any:
-    """MLflow's nested enforcement for object params, when available."""
-    try:
-        from ._nested import check_object_param
-    except ImportError:  # pragma: no cover - the module ships with the package
-        return None
-    return check_object_param
 
 
 # --------------------------------------------------------------------------

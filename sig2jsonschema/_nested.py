@@ -10,6 +10,8 @@ obvious Python type take a fast path whose result is the same by construction.
 
 Values are never mutated: objects and maps come back as new dicts.  Failures
 raise `NestedValueError` (a ``ValueError``) carrying the path inside the value.
+pandas is imported where a Series is built, not with the module: reading a
+signature checks object param defaults here, and must not load pandas.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
+from ._params import describe_json
 from ._types import AnyType, Array, DataType, Map, Object, SparkMLVector
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ._types import ColType
 
 #: numpy dtype of each DataType (``DataType.to_numpy()`` in MLflow).
@@ -80,6 +84,8 @@ def enforce_series(values: pd.Series[Any], dtype: DataType) -> pd.Series[Any]:
     Raises:
         NestedValueError: MLflow would refuse the column.
     """
+    import pandas as pd
+
     if values.dtype == object and dtype not in {DataType.binary, DataType.string}:
         values = values.infer_objects()
     is_text = isinstance(values.dtype, pd.StringDtype)
@@ -142,9 +148,13 @@ def enforce_series(values: pd.Series[Any], dtype: DataType) -> pd.Series[Any]:
 # Nested values (_enforce_type and friends)
 # --------------------------------------------------------------------------
 def _is_none_or_nan(value: Any) -> bool:
+    if value is None:
+        return True
     if isinstance(value, float):
         return math.isnan(value)
-    return value is None or value is pd.NA or value is pd.NaT
+    import pandas as pd
+
+    return value is pd.NA or value is pd.NaT
 
 
 def _kind(value: Any) -> str:
@@ -166,8 +176,6 @@ def _kind(value: Any) -> str:
 
 
 def _got(value: Any) -> str:
-    from ._params import describe_json
-
     if isinstance(value, np.ndarray):
         return f"array of {value.dtype} (shape {list(value.shape)})"
     if isinstance(value, np.generic):
@@ -188,6 +196,8 @@ def enforce_scalar(value: Any, dtype: DataType, required: bool = True) -> Any:
     fast = _fast_scalar(value, dtype)
     if fast is not _NO_FAST_PATH:
         return fast
+    import pandas as pd
+
     try:
         series = enforce_series(pd.Series(value), dtype)
     except (NestedValueError, ValueError, TypeError, OverflowError):
@@ -256,6 +266,8 @@ def enforce_array(value: Any, arr: Array | SparkMLVector, required: bool = True)
             fast = _fast_array(value, items)
             if fast is not None:
                 return fast
+        import pandas as pd
+
         try:
             enforced = enforce_series(pd.Series(value), items).to_numpy(dtype=NUMPY_TYPES[items])
         except (NestedValueError, ValueError, TypeError, OverflowError):
