@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._hazards import LLM_KEYS
-from ._load import _parse_yaml, _read_text
+from ._load import parse_yaml, read_text
 from .exceptions import Sig2JsonSchemaError, to_pointer
 
 if TYPE_CHECKING:
@@ -181,7 +181,7 @@ def build_example_body(info: Mapping[str, Any], example: Any) -> Any:
 
 
 def example_info(model_dir: Path) -> dict[str, Any]:
-    document = _parse_yaml(_read_text(model_dir / "MLmodel"), str(model_dir / "MLmodel"))
+    document = parse_yaml(read_text(model_dir / "MLmodel"), str(model_dir / "MLmodel"))
     info = document.get("saved_input_example_info") if isinstance(document, dict) else None
     return dict(info) if isinstance(info, dict) else {}
 
@@ -197,7 +197,7 @@ def judge_examples(sig: Signature, model_dir: Path) -> list[ExampleReport]:
     reports: list[ExampleReport] = []
     if serving.is_file():
         try:
-            text = _read_text(serving)
+            text = read_text(serving)
         except Sig2JsonSchemaError as exc:
             reports.append(ExampleReport(serving.name, "as written", unreadable=str(exc)))
         else:
@@ -207,7 +207,7 @@ def judge_examples(sig: Signature, model_dir: Path) -> list[ExampleReport]:
         if info.get("pandas_orient"):
             origin += f", orient {info['pandas_orient']}"
         try:
-            raw = json.loads(_read_text(example))
+            raw = json.loads(read_text(example))
             text = json.dumps(build_example_body(info, raw), allow_nan=True)
         except (Sig2JsonSchemaError, ValueError, RecursionError) as exc:
             reports.append(ExampleReport(example.name, origin, unreadable=str(exc)))

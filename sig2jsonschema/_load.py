@@ -39,7 +39,8 @@ class _SafeNoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-def _read_text(path: Path) -> str:
+def read_text(path: Path) -> str:
+    """A model file as text: size-capped, UTF-8 (BOM allowed); `SignatureError` otherwise."""
     try:
         size = path.stat().st_size
         if size > MAX_SIGNATURE_BYTES:
@@ -63,7 +64,8 @@ def _read_text(path: Path) -> str:
         ) from None
 
 
-def _parse_yaml(text: str, source: str) -> Any:
+def parse_yaml(text: str, source: str) -> Any:
+    """YAML through the safe loader that refuses aliases; `SignatureError` with the place."""
     try:
         return yaml.load(text, Loader=_SafeNoAliasLoader)  # noqa: S506 - safe subclass
     except yaml.MarkedYAMLError as exc:
@@ -91,7 +93,7 @@ def _parse_yaml(text: str, source: str) -> Any:
 
 def _from_mlmodel(path: Path) -> Signature:
     source = str(path)
-    document = _parse_yaml(_read_text(path), source)
+    document = parse_yaml(read_text(path), source)
     if not isinstance(document, Mapping):
         raise SignatureError("an MLmodel file is a YAML mapping", source=source)
     block = document.get("signature")
@@ -108,7 +110,7 @@ def _from_mlmodel(path: Path) -> Signature:
 
 def _from_json_file(path: Path) -> Signature:
     source = str(path)
-    text = _read_text(path)
+    text = read_text(path)
     try:
         document = json.loads(text)
     except ValueError as exc:
@@ -191,4 +193,4 @@ def model_dir_of(source: Any) -> Path | None:
     return None
 
 
-__all__ = ["MAX_SIGNATURE_BYTES", "load_signature", "model_dir_of"]
+__all__ = ["MAX_SIGNATURE_BYTES", "load_signature", "model_dir_of", "parse_yaml", "read_text"]
