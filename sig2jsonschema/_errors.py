@@ -1,108 +1,40 @@
 """From a ``jsonschema.ValidationError`` to a `PayloadError` a person understands.
 
-Three jobs:
+Three jobs, one module each:
 
-* **where**: the RFC 6901 pointer into the body (``error.absolute_path``) and
-  the signature field, read from the nearest ``x-mlflow-field`` annotation
-  along the error's ``absolute_schema_path`` (jsonschema leaves ``$ref`` out
-  of that path; `SchemaIndex` follows references where a step is missing);
-* **what**: "expected X, got Y" in words, per keyword, built only from the
-  schema (``expected``) and the instance (``got``), never from jsonschema's
-  message text nor our keywords' messages (both quote the payload), so that a
-  redacted error, which drops ``got``, holds no payload value at all;
-* **which first**: jsonschema's own `best_match` relevance, plus a deep match
-  (as check-jsonschema's ``find_best_deep_match``) that descends into
-  ``anyOf``/``oneOf`` context and prefers the branch of the body form the
-  client sent.  Both are heuristics: jsonschema says its ranking "may change
-  from version to version", and so may ours.
+* **where** (`sig2jsonschema._schema_index`): the RFC 6901 pointer into the
+  body (``error.absolute_path``) and the signature field, read from the
+  nearest ``x-mlflow-field`` annotation along the error's schema path;
+* **what** (`sig2jsonschema._error_words`): "expected X, got Y" in words,
+  built only from the schema and the instance, so a redacted error holds no
+  payload value;
+* **which first** (`sig2jsonschema._error_ranking`): jsonschema's relevance
+  plus a deep match into the form the client sent.
+
+`ErrorMapper` puts the three together, one keyword at a time: ``required``
+and unknown members get one error per member at its own pointer, ``false``
+subschemas name the member they refused.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from typing import TYPE_CHECKING, Any
 
-from jsonschema.exceptions import ValidationError, best_match, by_relevance
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
-
-from . import _to_schema_values as _values
-from ._params import describe_json
+from ._error_words import expected_words, items_words, short_got
+from ._schema_index import FIELD_ANNOTATION, SchemaIndex, has_step
 from ._types import ColSpec, Signature, TensorSpec, field_name
 from .exceptions import PayloadError, to_pointer
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Mapping
 
-#: The annotation naming the signature field a subschema describes.
-FIELD_ANNOTATION = "x-mlflow-field"
-#: The annotation naming the body form a subschema describes (``inputs/records``...).
-FORM_ANNOTATION = "x-mlflow-form"
-#: An annotation a subschema may carry with "expected" words of its own.
-EXPECTED_ANNOTATION = "x-mlflow-expected"
+    from jsonschema.exceptions import ValidationError
+
 #: Envelope keys (a body holds exactly one of them).
 DATA_KEYS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 
 _NO_ROOT: Any = object()
-_FLOAT32_MAX = _values.FLOAT32_MAX
-
-#: Ranges recognised in ``minimum``/``maximum`` when no annotation names the type.
-_RANGES: dict[tuple[float, float], str] = {
-    _values.INT32: "integer (int32) range",
-    _values.INT64: "long (int64) range",
-    (-_FLOAT32_MAX, _FLOAT32_MAX): "float32 range",
-    (0, 255): "uint8 range",
-    (-128, 127): "int8 range",
-    (0, 65535): "uint16 range",
-    (-32768, 32767): "int16 range",
-    (0, 2**32 - 1): "uint32 range",
-    (0, 2**64 - 1): "uint64 range",
-}
-#: Ranges by MLflow column type (``x-mlflow-type``).
-_TYPE_RANGES = {
-    "integer": "integer (int32) range",
-    "long": "long (int64) range",
-    "float": "float32 range",
-}
-
-_TYPE_WORDS = {
-    "integer": "an integer",
-    "number": "a number",
-    "string": "a string",
-    "boolean": "true or false",
-    "array": "an array",
-    "object": "an object",
-    "null": "null",
-}
-
-_FORMAT_WORDS = {
-    "date-time": "an RFC 3339 date-time",
-    "date": "a date (YYYY-MM-DD)",
-    "time": "a time",
-}
-
-#: Meanings of the patterns the exporter emits (looked up by the pattern text).
-#: A pattern not listed is described by its subschema's ``description``.
-PATTERN_WORDS: dict[str, str] = {
-    _values.DATETIME_PATTERN: "an ISO 8601 date or datetime without offset "
-    "(YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.ffffff])",
-    _values.BASE64_PATTERN: "standard base64 text with padding",
-    _values.INT_TEXT_PATTERN: "an integer, or text holding one",
-    _values.FLOAT_TEXT_PATTERN: "a number, or text holding one",
-    _values.ASCII_PATTERN: "ASCII text",
-}
-
-#: "expected" words of our vocabulary keywords (payload-free), by keyword.
-VOCABULARY_WORDS: dict[str, str] = {
-    "x-mlflow-token": "an integer token (no decimal point or exponent)",
-    "x-mlflow-datetime": "a real calendar date or datetime without offset (ISO 8601)",
-    "x-mlflow-same-keys": "records with the keys of record 0 (MLflow fills a missing key with NaN)",
-    "x-mlflow-equal-lengths": "columns of equal length",
-    "x-mlflow-uniform-datetime": "the datetime format of the column's first value (pandas "
-    "infers one format per column)",
-    "x-mlflow-shape": "rectangular nested lists (numpy refuses ragged arrays)",
-}
 
 
 def annotate(error: PayloadError, **data: Any) -> PayloadError:
@@ -136,130 +68,6 @@ def field_details(signature: Signature) -> dict[str, str]:
     return out
 
 
-def _has_step(node: Any, step: str | int) -> bool:
-    if isinstance(node, dict):
-        return step in node
-    return isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)
-
-
-class SchemaIndex:
-    """Reads annotations along schema paths of one compiled schema.
-
-    Built once per `Validator`; lookups are cached by schema path, so mapping
-    many errors of the same rule costs one walk.  Safe to share between
-    threads (the cache only ever gains equal values).
-    """
-
-    def __init__(self, schema: Mapping[str, Any], registry: Registry[Any] | None = None) -> None:
-        self.root = schema
-        base = str(schema.get("$id", "urn:sig2jsonschema:schema"))
-        resource = Resource.from_contents(dict(schema), default_specification=DRAFT202012)
-        self.registry = (registry or Registry()).with_resource(base, resource)
-        self.base = base
-        self._cache: dict[tuple[str | int, ...], list[dict[str, Any]]] = {}
-
-    def nodes(self, schema_path: Iterable[str | int]) -> list[dict[str, Any]]:
-        """Every subschema (object) visited along ``schema_path``, root first."""
-        path = tuple(schema_path)
-        cached = self._cache.get(path)
-        if cached is not None:
-            return cached
-        visited = [node for node, _ in self._walk(path)]
-        self._cache[path] = visited
-        return visited
-
-    def _walk(self, path: tuple[str | int, ...]) -> list[tuple[dict[str, Any], int]]:
-        """(subschema, number of path steps taken to reach it) along ``path``."""
-        resolver = self.registry.resolver(base_uri=self.base)
-        node: Any = self.root
-        visited: list[tuple[dict[str, Any], int]] = [(node, 0)] if isinstance(node, dict) else []
-        for taken, step in enumerate(path):
-            # jsonschema leaves ``$ref`` out of schema paths: a step missing from a
-            # node holding a reference continues in the referenced schema.
-            while isinstance(node, dict) and step not in node and "$ref" in node:
-                resolved = resolver.lookup(node["$ref"])
-                node, resolver = resolved.contents, resolved.resolver
-                if isinstance(node, dict):
-                    visited.append((node, taken))
-            if not _has_step(node, step):
-                break
-            node = node[step]
-            if isinstance(node, dict):
-                visited.append((node, taken + 1))
-        return visited
-
-    def below(
-        self, schema_path: Iterable[str | int], name: str
-    ) -> tuple[dict[str, Any], list[str | int]] | None:
-        """The deepest node annotated with ``name``, and the schema-path steps below it."""
-        path = tuple(schema_path)
-        for node, taken in reversed(self._walk(path)):
-            if name in node:
-                return node, list(path[taken:])
-        return None
-
-    def annotation(self, schema_path: Iterable[str | int], name: str) -> Any:
-        """The nearest (deepest) value of annotation ``name`` along the path."""
-        for node in reversed(self.nodes(schema_path)):
-            if name in node:
-                return node[name]
-        return None
-
-
-# -- words ------------------------------------------------------------------------------
-
-
-def _range_words(schema: Mapping[str, Any]) -> str | None:
-    low, high = schema.get("minimum"), schema.get("maximum")
-    if low is None or high is None:
-        return None
-    dtype = schema.get("x-mlflow-dtype")
-    if isinstance(dtype, str):
-        return f"{dtype} range"
-    mlflow_type = schema.get("x-mlflow-type")
-    if isinstance(mlflow_type, str) and mlflow_type in _TYPE_RANGES:
-        return _TYPE_RANGES[mlflow_type]
-    return _RANGES.get((low, high))
-
-
-def _type_words(value: Any, schema: Mapping[str, Any]) -> str:
-    names = [value] if isinstance(value, str) else list(value)
-    text = " or ".join(_TYPE_WORDS.get(n, str(n)) for n in names)
-    within = _range_words(schema)
-    if within and names[0] in {"integer", "number"}:
-        text += f" within {within}"
-    mlflow_type = schema.get("x-mlflow-type") or schema.get("x-mlflow-dtype")
-    if mlflow_type and len(names) > 2:
-        text += f" (MLflow casts it to {mlflow_type})"
-    return text
-
-
-def _items(count: int) -> str:
-    return f"{count} item" + ("" if count == 1 else "s")
-
-
-def _literal(value: Any) -> str:
-    """A constant from the schema, as JSON-like text."""
-    if isinstance(value, str):
-        return repr(value)
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def short_got(value: Any) -> str:
-    """``3.5 (number)``; containers summarized by kind and size."""
-    if isinstance(value, dict):
-        return f"an object with {len(value)} member{'' if len(value) == 1 else 's'}"
-    if isinstance(value, list):
-        return f"an array of {_items(len(value))}"
-    if isinstance(value, float) and not math.isfinite(value):
-        return f"{value} (number)"
-    return describe_json(value)
-
-
 def _envelope_keys(root: Mapping[str, Any]) -> list[str]:
     """The data keys a request schema's envelope declares (in the LLM ``else`` too)."""
     for node in (root, root.get("else")):
@@ -274,7 +82,7 @@ def _envelope_keys(root: Mapping[str, Any]) -> list[str]:
 def _resolve(root: Any, path: list[str | int], default: Any) -> Any:
     node = root
     for step in path:
-        if _has_step(node, step):
+        if has_step(node, step):
             node = node[step]
         else:
             return default
@@ -540,60 +348,7 @@ class ErrorMapper:
 
     def expected(self, error: ValidationError) -> str:
         """The "expected X" words of one error (schema-derived, payload-free)."""
-        keyword = str(error.validator)
-        value: Any = error.validator_value
-        schema: Any = error.schema if isinstance(error.schema, dict) else {}
-        own = schema.get(EXPECTED_ANNOTATION)
-        if own:
-            return str(own)
-        if keyword == "type":
-            return _type_words(value, schema)
-        if keyword in {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}:
-            within = _range_words(schema)
-            if within:
-                kind = "an integer" if schema.get("type") == "integer" else "a number"
-                return f"{kind} within {within}"
-            sign = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">"}.get(keyword, "<")
-            return f"a number {sign} {_literal(value)}"
-        if keyword == "multipleOf":
-            return f"a multiple of {_literal(value)}"
-        if keyword == "pattern":
-            return PATTERN_WORDS.get(
-                str(value), str(schema.get("description", f"text matching the pattern {value}"))
-            )
-        if keyword == "format":
-            return _FORMAT_WORDS.get(str(value), f"a {value} string")
-        if keyword in {"minLength", "maxLength"}:
-            bound = "at least" if keyword == "minLength" else "at most"
-            return f"a string of {bound} {value} characters"
-        if keyword in {"minItems", "maxItems"}:
-            dimension = self._tensor_dimension(error)
-            if dimension is not None:
-                return dimension
-            if schema.get("minItems") == schema.get("maxItems"):
-                return f"an array of exactly {_items(int(value))}"
-            bound = "at least" if keyword == "minItems" else "at most"
-            return f"an array of {bound} {_items(int(value))}"
-        if keyword == "items" and value is False:
-            return f"an array of at most {_items(len(schema.get('prefixItems', [])))}"
-        if keyword in {"minProperties", "maxProperties"}:
-            bound = "at least" if keyword == "minProperties" else "at most"
-            return f"an object with {bound} {value} member{'' if value == 1 else 's'}"
-        if keyword == "uniqueItems":
-            return "an array of unique items"
-        if keyword == "enum":
-            return _enum_words(value)
-        if keyword == "const":
-            return f"exactly {_literal(value)}"
-        if keyword in {"anyOf", "oneOf"}:
-            return self._alternatives(error)
-        if keyword == "not":
-            if value == {} and "description" in schema:
-                return f"nothing here: {schema['description']}"
-            return str(schema.get("description", "a value the schema excludes"))
-        if keyword.startswith("x-"):
-            return _vocabulary_words(error)
-        return str(schema.get("description", f"a value satisfying {keyword}"))
+        return expected_words(error, self._tensor_dimension)
 
     def _tensor_dimension(self, error: ValidationError) -> str | None:
         """``minItems``/``maxItems`` inside a tensor: which dimension of which shape."""
@@ -621,138 +376,7 @@ class ErrorMapper:
         shape = ", ".join(str(d) for d in spec.shape) + ("," if len(spec.shape) == 1 else "")
         if size < 0:
             return None
-        return f"{_items(size)} along dimension {dimension} of the tensor shape ({shape})"
-
-    @staticmethod
-    def _alternatives(error: ValidationError) -> str:
-        value: Any = error.validator_value
-        forms = [
-            str(b.get(FORM_ANNOTATION) or b.get("title"))
-            for b in (value if isinstance(value, list) else [])
-            if isinstance(b, dict) and (b.get(FORM_ANNOTATION) or b.get("title"))
-        ]
-        how = "exactly one" if error.validator == "oneOf" else "one"
-        if forms:
-            return f"{how} of the forms " + ", ".join(forms)
-        return f"{how} of {len(value)} alternatives"
+        return f"{items_words(size)} along dimension {dimension} of the tensor shape ({shape})"
 
 
-def _enum_words(value: Any) -> str:
-    if value and all(isinstance(v, list) for v in value):
-        longest = max(value, key=len)
-        text = "the column names in signature order: " + ", ".join(_literal(v) for v in longest)
-        return text + (" (optional columns may be left out)" if len(value) > 1 else "")
-    return "one of " + ", ".join(_literal(v) for v in value)
-
-
-def _vocabulary_words(error: ValidationError) -> str:
-    """Words for one of our ``x-mlflow-*`` keywords (never its message: it quotes the body)."""
-    keyword = str(error.validator)
-    value: Any = error.validator_value
-    if keyword == "x-mlflow-nested-double":
-        if value == "scalar":
-            return (
-                "a double with a decimal point, or the integer 0 or 1 (MLflow refuses other "
-                "integer tokens for a nested double)"
-            )
-        items = error.instance if isinstance(error.instance, list) else []
-        if items and all(isinstance(v, bool) for v in items if v is not None):
-            return "numbers, not booleans"
-        return (
-            "an array of doubles with at least one float token (2.0), or only 0 and 1 "
-            "(MLflow reads an all-integer array as int64 and refuses it)"
-        )
-    if keyword == "x-mlflow-split":
-        own_path = list(error.relative_path)
-        if own_path and own_path[0] == "index":
-            return "one index label per data row"
-        return "a row with one cell per column"
-    return VOCABULARY_WORDS.get(keyword, f"a value satisfying {keyword}")
-
-
-# -- ranking ----------------------------------------------------------------------------
-
-#: jsonschema's relevance key: shallow errors first, weak ``anyOf``/``oneOf`` last.
-RELEVANCE = by_relevance()
-
-
-def deep_relevance(error: ValidationError) -> tuple[bool, int, int]:
-    """check-jsonschema's deep-match key: not anyOf/oneOf, then the deepest instance path."""
-    return (
-        error.validator not in {"anyOf", "oneOf"},
-        len(error.absolute_path),
-        -len(error.absolute_schema_path),
-    )
-
-
-def _branch_form(parent: ValidationError, child: ValidationError) -> str | None:
-    branches: Any = parent.validator_value
-    steps = list(child.relative_schema_path)
-    position = steps[0] if steps and isinstance(steps[0], int) else None
-    if not isinstance(branches, list) or position is None or position >= len(branches):
-        return None
-    branch = branches[position]
-    name = branch.get(FORM_ANNOTATION) if isinstance(branch, dict) else None
-    return str(name) if name else None
-
-
-def _form_matches(branch_form: str, form: str) -> bool:
-    """Whether a branch describes the sent form (``inputs`` matches ``inputs/records``)."""
-    return branch_form == form or form.startswith(branch_form + "/")
-
-
-def find_best_deep_match(error: ValidationError, form: str | None = None) -> ValidationError:
-    """Descend into ``anyOf``/``oneOf`` context to the most specific error.
-
-    A heuristic, as check-jsonschema's: at each level the errors of the branch
-    annotated with the form the body was sent in win, then the deepest one.
-    """
-    while error.context:
-        candidates = list(error.context)
-        if form:
-            preferred = [
-                c for c in candidates if _form_matches(_branch_form(error, c) or "\0", form)
-            ]
-            candidates = preferred or candidates
-        error = max(candidates, key=deep_relevance)
-    return error
-
-
-def order(errors: list[ValidationError], form: str | None = None) -> list[ValidationError]:
-    """Errors to report, best first.
-
-    The first is jsonschema's `best_match` (a heuristic that may change
-    between versions), the rest follow by the same relevance; each error with
-    ``anyOf``/``oneOf`` context is replaced by its deep match into the form
-    that was sent.
-    """
-    if not errors:
-        return []
-    ranked = sorted(errors, key=RELEVANCE, reverse=True)
-    best = best_match(errors, key=RELEVANCE)
-    top = best
-    while top is not None and top.parent is not None:
-        top = top.parent
-    if top is not None and top in ranked:
-        ranked.remove(top)
-        ranked.insert(0, top)
-    return [find_best_deep_match(e, form) if e.context else e for e in ranked]
-
-
-__all__ = [
-    "DATA_KEYS",
-    "EXPECTED_ANNOTATION",
-    "FIELD_ANNOTATION",
-    "FORM_ANNOTATION",
-    "PATTERN_WORDS",
-    "RELEVANCE",
-    "VOCABULARY_WORDS",
-    "ErrorMapper",
-    "SchemaIndex",
-    "annotate",
-    "deep_relevance",
-    "field_details",
-    "find_best_deep_match",
-    "order",
-    "short_got",
-]
+__all__ = ["DATA_KEYS", "ErrorMapper", "annotate", "field_details"]

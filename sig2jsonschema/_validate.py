@@ -27,12 +27,14 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._errors import DATA_KEYS, ErrorMapper, SchemaIndex, annotate, order
+from ._error_ranking import order
+from ._errors import DATA_KEYS, ErrorMapper, annotate
 from ._hazards import form_verdicts
 from ._limits import DEFAULT_LIMITS, Limits, check_body_limits, check_value_limits
 from ._load import load_signature
 from ._parsed import ParsedRequest
 from ._resources import registry
+from ._schema_index import SchemaIndex
 from ._to_schema import to_jsonschema
 from ._types import DataType, Signature, field_name
 from ._validate_body import (

@@ -15,7 +15,7 @@ from jsonschema.exceptions import ValidationError
 
 import sig2jsonschema._validate as validate_module
 from sig2jsonschema import PayloadError, load_signature
-from sig2jsonschema._errors import find_best_deep_match, order
+from sig2jsonschema._error_ranking import find_best_deep_match, order
 from sig2jsonschema._validate import Validator
 from sig2jsonschema.coercion import ParsedRequest, coerce
 
