@@ -33,16 +33,16 @@ from ._hazards import (
 )
 from ._load import load_signature
 from ._model import signature_to_json_parts
-from ._to_schema_forms import (
+from ._schema_defs import (
     Ctx,
     describe_column,
     describe_tensor,
-    form_schema,
     params_object,
     ref,
     register_param,
     register_spec,
 )
+from ._to_schema_forms import form_schema
 from ._types import ColSpec, Schema, Signature, TensorSpec, field_name
 
 JSON = dict[str, Any]

@@ -259,8 +259,8 @@ def _known_gap(sig: Signature) -> bool:
 
 
 def test_split_subset_limit_matches_the_strict_export() -> None:
+    from sig2jsonschema._column_forms import MAX_SPLIT_SUBSETS as EXPORTED
     from sig2jsonschema._strategies_bodies import MAX_SPLIT_SUBSETS
-    from sig2jsonschema._to_schema_forms import MAX_SPLIT_SUBSETS as EXPORTED
 
     assert MAX_SPLIT_SUBSETS == EXPORTED
 
