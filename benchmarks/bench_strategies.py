@@ -78,8 +78,8 @@ def _workloads() -> dict[str, dict[str, Any]]:
 
 def _draft07(sig: Any) -> dict[str, Any]:
     """Our strict request schema as draft-07, without our x-mlflow-* annotations."""
-    from sig2jsonschema._dialects import to_dialect
-    from sig2jsonschema._to_schema import to_jsonschema
+    from sig2jsonschema._export.dialects.convert import to_dialect
+    from sig2jsonschema._export.to_schema import to_jsonschema
 
     converted, _losses = to_dialect(to_jsonschema(sig, part="request", mode="strict"), "draft-07")
     assert isinstance(converted, dict)

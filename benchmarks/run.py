@@ -141,14 +141,14 @@ def install_hook() -> bool:
     ``iter_errors``, ``is_valid``) answers valid bodies from the fast path and
     explains a `FastFailure` by checking only its reduced body.
     """
-    from sig2jsonschema import _validate
-    from sig2jsonschema._fast import FastFailure, FastResult, compile_fast_plan
-    from sig2jsonschema._validate_body import JSON_TYPE, parse_content_type
+    from sig2jsonschema._fast.plan import FastFailure, FastResult, compile_fast_plan
+    from sig2jsonschema._payload.decode import JSON_TYPE, parse_content_type
+    from sig2jsonschema._validate import validator as _validate
 
     cls = _validate.Validator
     if getattr(cls, "_fast_hook_installed", False):
         return True
-    from sig2jsonschema._load import load_signature
+    from sig2jsonschema._signature.load import load_signature
 
     probe = cls(load_signature({"inputs": '[{"type": "double", "name": "x"}]'}))
     if hasattr(probe, "_fast"):
@@ -192,13 +192,13 @@ def make_validator(signature_path: str) -> Any:
     """The public `Validator`, with room for the 100,000-row bodies (> 16 MiB)."""
     import inspect
 
-    from sig2jsonschema import _validate
-    from sig2jsonschema._load import load_signature
+    from sig2jsonschema._signature.load import load_signature
+    from sig2jsonschema._validate import validator as _validate
 
     install_hook()
     sig = load_signature(signature_path)
     if "limits" in inspect.signature(_validate.Validator).parameters:
-        from sig2jsonschema._limits import DEFAULT_LIMITS
+        from sig2jsonschema._payload.limits import DEFAULT_LIMITS
 
         limits = DEFAULT_LIMITS.replace(max_body_bytes=256 * 2**20)
         return _validate.Validator(sig, limits=limits)
@@ -322,7 +322,7 @@ def _path_of(validator: Any, body: bytes) -> str:
     fast = getattr(validator, "_fast", None)
     if fast is None:
         return "reference"
-    from sig2jsonschema._fast import FastResult
+    from sig2jsonschema._fast.plan import FastResult
 
     return "fast" if isinstance(fast.check(body), FastResult) else "reference"
 
@@ -385,7 +385,7 @@ def bench_times(data: Path, cases: list[tuple[str, str, int]], repeat: int, mlfl
 
 def _breakdown(rows: list[tuple[str, Any, bytes, float]], repeat: int) -> None:
     """Where validate's time goes: the limits scan vs the fast path itself."""
-    from sig2jsonschema._limits import check_body_limits
+    from sig2jsonschema._payload.limits import check_body_limits
 
     print()
     print("Breakdown of 'validate' (ms): the Validator's resource-limits scan")
@@ -417,8 +417,8 @@ def _breakdown(rows: list[tuple[str, Any, bytes, float]], repeat: int) -> None:
 
 
 def bench_build(data: Path, repeat: int) -> None:
-    from sig2jsonschema._load import load_signature
-    from sig2jsonschema._validate import Validator
+    from sig2jsonschema._signature.load import load_signature
+    from sig2jsonschema._validate.validator import Validator
 
     print()
     print("Validator build (median ms, fresh Validator per sample, imports warm):")

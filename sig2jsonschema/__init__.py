@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._check import CheckReport, check
-from ._dialects import export as export_schema
-from ._dialects import to_dialect
-from ._diff import Change, diff_signatures
-from ._from_schema import from_jsonschema
-from ._hazards import FormVerdict, Hazard, form_verdicts, hazards
-from ._load import load_signature
-from ._model import signature_to_dict, signature_to_mlmodel_yaml
-from ._openapi import openapi_document
-from ._parsed import ParsedRequest
-from ._to_schema import to_jsonschema
-from ._types import (
+from ._check.changes import Change
+from ._check.diff import diff_signatures
+from ._check.report import CheckReport, check
+from ._export.dialects.convert import export as export_schema
+from ._export.dialects.convert import to_dialect
+from ._export.from_schema import from_jsonschema
+from ._export.openapi import openapi_document
+from ._export.to_schema import to_jsonschema
+from ._hazards.verdicts import FormVerdict, Hazard, form_verdicts, hazards
+from ._payload.parsed import ParsedRequest
+from ._signature.load import load_signature
+from ._signature.serialized import signature_to_dict, signature_to_mlmodel_yaml
+from ._signature.types import (
     AnyType,
     Array,
     ColSpec,
@@ -34,7 +35,7 @@ from ._types import (
     SparkMLVector,
     TensorSpec,
 )
-from ._validate import Validator
+from ._validate.validator import Validator
 from .coercion import coerce
 from .exceptions import (
     CoercionError,

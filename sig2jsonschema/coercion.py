@@ -18,41 +18,7 @@ numpy/pandas are imported by the emulator only when a body is parsed.
 .. versionadded:: 0.1
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
-
-from ._parsed import ParsedRequest
-
-if TYPE_CHECKING:
-    from .typing import Mode
-
-
-def coerce(
-    signature: Any,
-    body: Any,
-    *,
-    mode: Mode = "strict",
-    content_type: str = "application/json",
-) -> ParsedRequest:
-    """Validate ``body`` and return what ``predict`` receives.
-
-    A convenience for ``Validator(signature, mode=mode).parse(body, ...)``;
-    build a `Validator` once when parsing many bodies.
-
-    Args:
-        signature: a `Signature`, or anything `load_signature` reads.
-        body: raw JSON text/bytes as a server receives it, or a parsed object.
-        mode: ``strict`` (the portable contract) or ``mlflow`` (MLflow's verdict).
-        content_type: ``application/json``, ``text/csv`` or
-            ``application/vnd.apache.parquet``.
-
-    Raises:
-        PayloadError: the body is invalid in ``mode`` (the best error).
-    """
-    from ._validate import Validator
-
-    return Validator(signature, mode=mode).parse(body, content_type=content_type)
-
+from ._payload.parsed import ParsedRequest
+from ._validate.coerce import coerce
 
 __all__ = ["ParsedRequest", "coerce"]

@@ -24,10 +24,16 @@ import pandas as pd
 import pytest
 
 from sig2jsonschema import load_signature
-from sig2jsonschema._check import CHECK_CODES, all_codes, check
-from sig2jsonschema._examples import ExampleError, build_example_body, example_info
-from sig2jsonschema._hazards import FORMS, LLM_KEYS, has_one_row_column, hazard_codes, hazards
-from sig2jsonschema._types import DataType, Signature
+from sig2jsonschema._check.examples import ExampleError, build_example_body, example_info
+from sig2jsonschema._check.report import CHECK_CODES, all_codes, check
+from sig2jsonschema._hazards.verdicts import (
+    FORMS,
+    LLM_KEYS,
+    has_one_row_column,
+    hazard_codes,
+    hazards,
+)
+from sig2jsonschema._signature.types import DataType, Signature
 
 from .conftest import CONFORMANCE, MODELS, load_cases, model_dirs
 

@@ -7,9 +7,9 @@ from io import StringIO
 
 import pytest
 
-from sig2jsonschema._check import CHECK_CODES, all_codes
-from sig2jsonschema._diff import CHANGE_KINDS
-from sig2jsonschema._hazards import FORMS, RULES
+from sig2jsonschema._check.changes import CHANGE_KINDS
+from sig2jsonschema._check.report import CHECK_CODES, all_codes
+from sig2jsonschema._hazards.verdicts import FORMS, RULES
 from sig2jsonschema.cli import run
 
 from .conftest import CONFORMANCE, MODELS, ROOT

@@ -6,7 +6,7 @@ import json
 from io import StringIO
 
 from sig2jsonschema import load_signature
-from sig2jsonschema._validate import Validator
+from sig2jsonschema._validate.validator import Validator
 from sig2jsonschema.cli import run
 
 from .conftest import CONFORMANCE, MODELS

@@ -10,7 +10,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from sig2jsonschema import load_signature, signature_to_dict
-from sig2jsonschema._to_schema import to_jsonschema
+from sig2jsonschema._export.to_schema import to_jsonschema
 from sig2jsonschema.cli import run
 
 from .conftest import CONFORMANCE, MODELS

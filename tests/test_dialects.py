@@ -26,9 +26,9 @@ from jsonschema import Draft4Validator, Draft7Validator, Draft202012Validator
 from openapi_schema_validator import OAS30Validator, OAS31Validator
 
 from sig2jsonschema import load_signature
-from sig2jsonschema._dialect_tree import DIALECTS
-from sig2jsonschema._dialects import export, to_components, to_dialect
-from sig2jsonschema._to_schema import to_jsonschema
+from sig2jsonschema._export.dialects.convert import export, to_components, to_dialect
+from sig2jsonschema._export.dialects.tree import DIALECTS
+from sig2jsonschema._export.to_schema import to_jsonschema
 from sig2jsonschema.cli._common import Streams
 from sig2jsonschema.cli._schema import add_dialect_arguments, apply_dialect
 from sig2jsonschema.exceptions import SourceError
@@ -146,7 +146,7 @@ def test_conversions_keep_the_verdicts_on_the_corpus(path: Path, mode: str) -> N
 
 @pytest.mark.parametrize("path", corpus_signature_paths(), ids=lambda p: p.stem)
 def test_older_dialects_accept_every_body_the_strict_validator_accepts(path: Path) -> None:
-    from sig2jsonschema._validate import Validator
+    from sig2jsonschema._validate.validator import Validator
 
     sig = load_signature(path)
     strict = Validator(sig)

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from sig2jsonschema._diff import CHANGE_KINDS, Change, diff_signatures, has_breaking
-from sig2jsonschema._types import Signature
+from sig2jsonschema._check.changes import CHANGE_KINDS, Change
+from sig2jsonschema._check.diff import diff_signatures, has_breaking
+from sig2jsonschema._signature.types import Signature
 
 
 def sig(inputs: Any = None, outputs: Any = None, params: Any = None) -> dict[str, Any]:

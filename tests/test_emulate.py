@@ -18,16 +18,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sig2jsonschema._emulate import ConversionWarning, Outcome, emulate
-from sig2jsonschema._model import parse_signature
-from sig2jsonschema._nested import (
+from sig2jsonschema._emulator.server import ConversionWarning, Outcome, emulate
+from sig2jsonschema._signature.serialized import parse_signature
+from sig2jsonschema._signature.types import Array, DataType, Object, Property, Signature
+from sig2jsonschema._signature.value_rules import (
     NestedValueError,
     check_object_param,
     enforce_array,
     enforce_object,
     enforce_scalar,
 )
-from sig2jsonschema._types import Array, DataType, Object, Property, Signature
 
 
 def make_sig(

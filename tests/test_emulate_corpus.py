@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from sig2jsonschema._emulate import emulate
-from sig2jsonschema._model import parse_signature
+from sig2jsonschema._emulator.server import emulate
+from sig2jsonschema._signature.serialized import parse_signature
 
 from .conftest import CONFORMANCE, load_cases
 from .describe import describe, encode, first_difference, same
 
 if TYPE_CHECKING:
-    from sig2jsonschema._types import Signature
+    from sig2jsonschema._signature.types import Signature
 
 #: Cases where our status class differs from MLflow's: id -> reason.
 KNOWN_STATUS_GAPS: dict[str, str] = {}

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from sig2jsonschema._emulate import emulate
-from sig2jsonschema._model import parse_signature
+from sig2jsonschema._emulator.server import emulate
+from sig2jsonschema._signature.serialized import parse_signature
 
 from .conftest import CONFORMANCE, load_cases, model_dirs
 from .describe import describe, encode, first_difference, same
@@ -32,7 +32,7 @@ from .describe import describe, encode, first_difference, same
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from sig2jsonschema._types import Signature
+    from sig2jsonschema._signature.types import Signature
 
 pytestmark = pytest.mark.mlflow
 

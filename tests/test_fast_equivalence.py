@@ -1,4 +1,4 @@
-"""The fast path (`sig2jsonschema._fast`) agrees with the reference path, exactly.
+"""The fast path (`sig2jsonschema._fast.plan`) agrees with the reference path, exactly.
 
 For every body the fast path answers, the reference path (the `Validator`
 with its fast path switched off) must answer the same:
@@ -31,9 +31,9 @@ import orjson
 import pandas as pd
 import pytest
 
-from sig2jsonschema._fast import FastFailure, FastResult, compile_fast_plan
-from sig2jsonschema._load import load_signature
-from sig2jsonschema._validate import Validator
+from sig2jsonschema._fast.plan import FastFailure, FastResult, compile_fast_plan
+from sig2jsonschema._signature.load import load_signature
+from sig2jsonschema._validate.validator import Validator
 from sig2jsonschema.exceptions import PayloadError
 
 from .conftest import CONFORMANCE, ROOT, load_cases
@@ -336,7 +336,7 @@ def test_generated_bodies_agree_with_the_reference_path(name: str) -> None:
     if plan(name) is None:
         pytest.skip("no fast path for this signature")
     try:
-        from sig2jsonschema._hazards import working_forms
+        from sig2jsonschema._hazards.verdicts import working_forms
 
         if not working_forms(signature(name)):
             raise InvalidArgument(name)
@@ -365,7 +365,7 @@ def test_every_corpus_signature_is_read() -> None:
 # Resource limits: the fast path vouches only for bodies certainly within them
 # --------------------------------------------------------------------------
 def test_limits_are_vouched_for_only_when_certain() -> None:
-    from sig2jsonschema._limits import DEFAULT_LIMITS, check_body_limits
+    from sig2jsonschema._payload.limits import DEFAULT_LIMITS, check_body_limits
 
     body = workloads.make_body("w1", "split", 50)
     body["dataframe_split"]["data"][0][0] = 0.5
@@ -383,7 +383,7 @@ def test_limits_are_vouched_for_only_when_certain() -> None:
 
 
 def test_a_deep_bad_cell_is_left_to_the_limits_scan() -> None:
-    from sig2jsonschema._limits import DEFAULT_LIMITS
+    from sig2jsonschema._payload.limits import DEFAULT_LIMITS
 
     deep: Any = 1.0
     for _ in range(10):
@@ -394,7 +394,7 @@ def test_a_deep_bad_cell_is_left_to_the_limits_scan() -> None:
 
 
 def test_every_data_type_has_a_fast_column_checker() -> None:
-    from sig2jsonschema._fast_columns import SCALAR_CHECKERS
-    from sig2jsonschema._types import DataType
+    from sig2jsonschema._fast.columns import SCALAR_CHECKERS
+    from sig2jsonschema._signature.types import DataType
 
     assert set(SCALAR_CHECKERS) == set(DataType)

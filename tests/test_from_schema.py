@@ -22,8 +22,8 @@ from sig2jsonschema import (
     UnrepresentableSchema,
     load_signature,
 )
-from sig2jsonschema._from_schema import from_jsonschema
-from sig2jsonschema._to_schema import to_jsonschema
+from sig2jsonschema._export.from_schema import from_jsonschema
+from sig2jsonschema._export.to_schema import to_jsonschema
 
 from .conftest import MODELS
 

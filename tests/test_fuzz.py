@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from sig2jsonschema._fuzz import Case, Client, Response, classify, curl_command, shrink
 from sig2jsonschema.cli import run
+from sig2jsonschema.strategies._fuzz import Case, Client, Response, classify, curl_command, shrink
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from sig2jsonschema import Validator, load_signature
-from sig2jsonschema._hazards import (
+from sig2jsonschema._hazards.verdicts import (
     FORMS,
     applicable_forms,
     form_verdicts,
@@ -38,7 +38,7 @@ def sig(inputs=None, params=None, hint=False):
 
 
 def load_signature_with_hint(document, hint):
-    from sig2jsonschema._model import parse_signature
+    from sig2jsonschema._signature.serialized import parse_signature
 
     return parse_signature(document, from_type_hint=hint)
 

@@ -31,8 +31,8 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
 from sig2jsonschema import load_signature
-from sig2jsonschema._resources import load_schema
-from sig2jsonschema._to_schema import to_jsonschema
+from sig2jsonschema._export.to_schema import to_jsonschema
+from sig2jsonschema._signature.shipped import load_schema
 from tests.conftest import CONFORMANCE, load_cases
 
 JS = Path(__file__).resolve().parent / "js"

@@ -26,8 +26,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4, DRAFT202012
 
 from sig2jsonschema import cli, load_signature
-from sig2jsonschema._openapi import ModelSpec, build_document, openapi_document
-from sig2jsonschema._to_schema import to_jsonschema
+from sig2jsonschema._export.openapi import ModelSpec, build_document, openapi_document
+from sig2jsonschema._export.to_schema import to_jsonschema
 from sig2jsonschema.exceptions import SignatureError
 from tests.conftest import MODELS, corpus_signature_paths, load_cases, model_dirs
 
@@ -103,7 +103,7 @@ def bodies(name: str) -> list[tuple[str, str, Any]]:
 
 @pytest.mark.parametrize("path", corpus_signature_paths(), ids=_id)
 def test_the_request_component_keeps_the_export_meaning(path: Path) -> None:
-    from sig2jsonschema._validate import Validator
+    from sig2jsonschema._validate.validator import Validator
 
     sig = load_signature(path)
     strict = Validator(sig)

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 
 from sig2jsonschema import Signature, load_signature, signature_to_dict
-from sig2jsonschema._from_schema import from_jsonschema
-from sig2jsonschema._gen_signatures import signature_dicts, signatures
-from sig2jsonschema._model import parse_signature
-from sig2jsonschema._to_schema import to_jsonschema
+from sig2jsonschema._export.from_schema import from_jsonschema
+from sig2jsonschema._export.to_schema import to_jsonschema
+from sig2jsonschema._signature.serialized import parse_signature
+from sig2jsonschema.strategies._signatures import signature_dicts, signatures
 
 from .conftest import corpus_signature_paths, model_dirs
 

@@ -23,8 +23,8 @@ from functools import cache
 from jsonschema import Draft202012Validator, FormatChecker
 
 from sig2jsonschema import load_signature
-from sig2jsonschema._to_schema import to_jsonschema
-from sig2jsonschema._vocabulary import validator_for
+from sig2jsonschema._export.to_schema import to_jsonschema
+from sig2jsonschema._export.vocabulary import validator_for
 
 from .conftest import CONFORMANCE, ROOT, load_cases
 

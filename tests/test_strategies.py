@@ -20,12 +20,10 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from sig2jsonschema import load_signature
-from sig2jsonschema._emulate import emulate
-from sig2jsonschema._hazards import FORMS, form_verdicts, has_one_row_column
-from sig2jsonschema._model import parse_signature
-from sig2jsonschema._strategies_draw import draw_examples
-from sig2jsonschema._strategies_python import COLUMN_DTYPES
-from sig2jsonschema._types import DataType, Map, Signature
+from sig2jsonschema._emulator.server import emulate
+from sig2jsonschema._hazards.verdicts import FORMS, form_verdicts, has_one_row_column
+from sig2jsonschema._signature.serialized import parse_signature
+from sig2jsonschema._signature.types import DataType, Map, Signature
 from sig2jsonschema.strategies import (
     NearMiss,
     inputs,
@@ -35,13 +33,15 @@ from sig2jsonschema.strategies import (
     signatures,
     working_forms_for,
 )
+from sig2jsonschema.strategies._draw import draw_examples
+from sig2jsonschema.strategies._python import COLUMN_DTYPES
 
 from .conftest import corpus_signature_paths, model_dirs
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-validate = pytest.importorskip("sig2jsonschema._validate")
+validate = pytest.importorskip("sig2jsonschema._validate.validator")
 
 
 def _sources() -> list[Path]:
@@ -259,8 +259,8 @@ def _known_gap(sig: Signature) -> bool:
 
 
 def test_split_subset_limit_matches_the_strict_export() -> None:
-    from sig2jsonschema._column_forms import MAX_SPLIT_SUBSETS as EXPORTED
-    from sig2jsonschema._strategies_bodies import MAX_SPLIT_SUBSETS
+    from sig2jsonschema._export.column_forms import MAX_SPLIT_SUBSETS as EXPORTED
+    from sig2jsonschema.strategies._bodies import MAX_SPLIT_SUBSETS
 
     assert MAX_SPLIT_SUBSETS == EXPORTED
 

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from sig2jsonschema import load_signature, signature_to_dict
-from sig2jsonschema._hazards import form_verdicts
-from sig2jsonschema._strategies_draw import draw_examples
-from sig2jsonschema._validate import Validator
+from sig2jsonschema._hazards.verdicts import form_verdicts
+from sig2jsonschema._validate.validator import Validator
 from sig2jsonschema.strategies import inputs, requests
+from sig2jsonschema.strategies._draw import draw_examples
 
 from .conftest import corpus_signature_paths, model_dirs
 from .describe import describe, first_difference, same

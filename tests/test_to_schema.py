@@ -11,11 +11,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import best_match
 
 from sig2jsonschema import load_signature
-from sig2jsonschema._gen_signatures import signatures
-from sig2jsonschema._model import parse_signature
-from sig2jsonschema._resources import load_schema, registry
-from sig2jsonschema._to_schema import MLFLOW_VERSION, to_jsonschema
-from sig2jsonschema._to_schema_values import (
+from sig2jsonschema._export.to_schema import MLFLOW_VERSION, to_jsonschema
+from sig2jsonschema._export.values import (
     BASE64_PATTERN,
     DATETIME_PATTERN,
     MLFLOW_ARRAY_ITEMS,
@@ -23,8 +20,11 @@ from sig2jsonschema._to_schema_values import (
     MLFLOW_TOP_SCALARS,
     STRICT_SCALARS,
 )
-from sig2jsonschema._types import DataType
-from sig2jsonschema._vocabulary import validator_for
+from sig2jsonschema._export.vocabulary import validator_for
+from sig2jsonschema._signature.serialized import parse_signature
+from sig2jsonschema._signature.shipped import load_schema, registry
+from sig2jsonschema._signature.types import DataType
+from sig2jsonschema.strategies._signatures import signatures
 
 from .conftest import MODELS, corpus_signature_paths, model_dirs
 

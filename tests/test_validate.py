@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 from jsonschema.exceptions import ValidationError
 
-import sig2jsonschema._validate as validate_module
+import sig2jsonschema._validate.validator as validate_module
 from sig2jsonschema import PayloadError, load_signature
-from sig2jsonschema._error_ranking import find_best_deep_match, order
-from sig2jsonschema._validate import Validator
+from sig2jsonschema._validate.ranking import find_best_deep_match, order
+from sig2jsonschema._validate.validator import Validator
 from sig2jsonschema.coercion import ParsedRequest, coerce
 
 from .conftest import CONFORMANCE, MODELS, load_cases
@@ -87,7 +87,7 @@ def test_schema_and_validator_are_compiled_once(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_limits_are_checked_first_and_cap_the_errors() -> None:
-    from sig2jsonschema._limits import Limits
+    from sig2jsonschema._payload.limits import Limits
 
     tight = Validator(MIXED, limits=Limits(max_body_bytes=100))
     (error,) = list(tight.iter_errors(VALID))
@@ -389,7 +389,7 @@ def test_an_instances_object_on_a_row_signature_is_one_row(
 ) -> None:
     """mlflow mode follows MLflow; strict refuses every such body: ``instances/columnar``
     does not apply to these signatures and the contract has no ``instances/row`` form."""
-    from sig2jsonschema._hazards import applicable_forms
+    from sig2jsonschema._hazards.verdicts import applicable_forms
 
     sig = load_signature(source)
     assert "instances/columnar" not in applicable_forms(sig)

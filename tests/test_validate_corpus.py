@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from sig2jsonschema._model import parse_signature
-from sig2jsonschema._validate import Validator
+from sig2jsonschema._signature.serialized import parse_signature
+from sig2jsonschema._validate.validator import Validator
 
 from .conftest import CONFORMANCE, ROOT, load_cases
 from .describe import describe, encode, first_difference, same

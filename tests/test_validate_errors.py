@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from sig2jsonschema import PayloadError, load_signature
-from sig2jsonschema._validate import Validator
+from sig2jsonschema._validate.validator import Validator
 
 
 def signature(inputs: list[dict[str, Any]], params: list[dict[str, Any]] | None = None) -> Any:

@@ -6,6 +6,9 @@ the exit code.  Logic stays in the library: commands parse arguments, call
 the public API and report.  Exit codes, everywhere: 0 success, 1 a checked
 thing failed (an invalid body, a finding), 2 bad input or usage (one line on
 stderr, never a traceback).
+
+The top floor: it may import every stage, and nothing imports it
+(``python -m sig2jsonschema`` runs it through ``__main__``).
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import importlib
 import sys
 from typing import TYPE_CHECKING
 
-from ..exceptions import Sig2JsonSchemaError
+from sig2jsonschema.exceptions import Sig2JsonSchemaError
+
 from ._common import EXIT_BAD_INPUT, Streams
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """``sig2jsonschema check`` and ``sig2jsonschema diff``: audit a model, compare two.
 
-Both commands are thin: the library builds the report (`sig2jsonschema._check.check`,
-`sig2jsonschema._diff.diff_signatures`), a reporter picked from ``REPORTERS``
+Both commands are thin: the library builds the report (`sig2jsonschema._check.report.check`,
+`sig2jsonschema._check.diff.diff_signatures`), a reporter picked from ``REPORTERS``
 renders it as text for people (worst first, readable in ten seconds) or as
 JSON for CI.  Exit codes: ``check`` 0 when no finding is at or above
 ``--fail-on`` (default ``error``), 1 otherwise; ``diff`` 1 when a change is
@@ -13,14 +13,17 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from .._check import CheckReport, Finding, FormStatus, check
-from .._diff import Change, diff_signatures, has_breaking
+from sig2jsonschema._check.diff import diff_signatures, has_breaking
+from sig2jsonschema._check.report import CheckReport, Finding, FormStatus, check
+
 from ._common import EXIT_FAILED, EXIT_OK, add_source_argument, write_json, write_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from .._examples import ExampleReport
+    from sig2jsonschema._check.changes import Change
+    from sig2jsonschema._check.examples import ExampleReport
+
     from ._common import Streams
 
 _CHECK_EPILOG = """\

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import SourceError
+from sig2jsonschema.exceptions import SourceError
 
 if TYPE_CHECKING:
     import argparse

@@ -1,6 +1,6 @@
 """``sig2jsonschema openapi``: an OpenAPI document for a model's MLflow scoring server.
 
-Thin, like every command: `sig2jsonschema._openapi.openapi_document` builds the
+Thin, like every command: `sig2jsonschema._export.openapi.openapi_document` builds the
 document; this module parses arguments, writes JSON or YAML, and summarises on
 stderr what the schema conversion had to weaken (``--report FILE`` has it all) and
 which examples were left out.
@@ -13,9 +13,10 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._dialects import summarize
-from .._openapi import openapi_document
-from ..exceptions import SignatureError, SourceError
+from sig2jsonschema._export.dialects.convert import summarize
+from sig2jsonschema._export.openapi import openapi_document
+from sig2jsonschema.exceptions import SignatureError, SourceError
+
 from ._common import EXIT_BAD_INPUT, EXIT_OK, write_json, write_text
 
 if TYPE_CHECKING:

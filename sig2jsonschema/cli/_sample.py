@@ -3,7 +3,7 @@
 ``sample SOURCE`` prints ``-n`` bodies as JSON lines (``--invalid``: labelled
 near misses); the same ``--seed`` prints the same lines.  ``fuzz SOURCE
 --url URL`` posts valid bodies and near misses to a running scoring server
-and reports findings (`sig2jsonschema._fuzz`).  Hypothesis is imported only
+and reports findings (`sig2jsonschema.strategies._fuzz`).  Hypothesis is imported only
 when one of these commands runs.
 """
 
@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import Sig2JsonSchemaError
+from sig2jsonschema.exceptions import Sig2JsonSchemaError
+
 from ._common import EXIT_FAILED, EXIT_OK, Streams, add_source_argument
 
 if TYPE_CHECKING:
     import argparse
 
-    from .._fuzz import Case
+    from sig2jsonschema.strategies._fuzz import Case
 
 
 class UsageError(Sig2JsonSchemaError):
@@ -86,19 +87,17 @@ def _common_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _signature(args: argparse.Namespace) -> Any:
-    from .._load import load_signature
+    from sig2jsonschema._signature.load import load_signature
 
     return load_signature(args.source)
 
 
 def _draw(strategy: Any, n: int, seed: int) -> list[Any]:
-    from hypothesis.errors import InvalidArgument
-
-    from .._strategies_draw import draw_examples
+    from sig2jsonschema.strategies._draw import CannotDraw, draw_examples
 
     try:
         return draw_examples(strategy, n, seed)
-    except InvalidArgument as exc:
+    except CannotDraw as exc:
         raise NoBodyForm(str(exc)) from None
 
 
@@ -127,7 +126,7 @@ def run_sample(args: argparse.Namespace, streams: Streams) -> int:
 
 
 def _check_envelope(envelope: str | None) -> None:
-    from .._hazards import FORM_KEY, FORMS
+    from sig2jsonschema._hazards.verdicts import FORM_KEY, FORMS
 
     if envelope is not None and envelope not in FORMS and envelope not in FORM_KEY.values():
         known = ", ".join(FORMS)
@@ -158,9 +157,10 @@ def _headers(raw: list[str]) -> dict[str, str]:
 
 def _cases(sig: Any, n: int, seed: int) -> list[Case]:
     """``n`` valid bodies and ``n // 2`` near misses, deterministic for ``seed``."""
+    from sig2jsonschema._validate.validator import Validator
+    from sig2jsonschema.strategies._fuzz import Case
+
     from .. import strategies
-    from .._fuzz import Case
-    from .._validate import Validator
 
     validator = Validator(sig)
     cases = [
@@ -174,7 +174,7 @@ def _cases(sig: Any, n: int, seed: int) -> list[Case]:
 
 def run_fuzz(args: argparse.Namespace, streams: Streams) -> int:
     """Fuzz a running server; exit 1 when there are findings."""
-    from .._fuzz import Client, Fuzzer, render_text
+    from sig2jsonschema.strategies._fuzz import Client, Fuzzer, render_text
 
     sig = _signature(args)
     headers = _headers(args.header)

@@ -1,9 +1,9 @@
 """``sig2jsonschema schema`` and ``sig2jsonschema signature``: the two directions.
 
 ``schema`` exports a model's signature as JSON Schema 2020-12
-(`sig2jsonschema._to_schema.to_jsonschema`); ``signature`` reads a JSON Schema
+(`sig2jsonschema._export.to_schema.to_jsonschema`); ``signature`` reads a JSON Schema
 (or a component of an OpenAPI document) back into an MLflow signature
-(`sig2jsonschema._from_schema.from_jsonschema`).  Both print to stdout or
+(`sig2jsonschema._export.from_schema.from_jsonschema`).  Both print to stdout or
 ``-o FILE``; bad input (an unreadable file, a schema MLflow cannot represent,
 a pointer to nowhere) is exit 2 with one line on stderr.
 """
@@ -15,18 +15,20 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._dialect_tree import DIALECTS
-from .._dialects import summarize, to_dialect
-from .._from_schema import from_jsonschema
-from .._load import load_signature
-from .._model import signature_to_dict, signature_to_mlmodel_yaml
-from .._to_schema import MODES, PARTS, to_jsonschema
-from ..exceptions import SourceError, UnrepresentableSchema
+from sig2jsonschema._export.dialects.convert import summarize, to_dialect
+from sig2jsonschema._export.dialects.tree import DIALECTS
+from sig2jsonschema._export.from_schema import from_jsonschema
+from sig2jsonschema._export.to_schema import MODES, PARTS, to_jsonschema
+from sig2jsonschema._signature.load import load_signature
+from sig2jsonschema._signature.serialized import signature_to_dict, signature_to_mlmodel_yaml
+from sig2jsonschema.exceptions import SourceError, UnrepresentableSchema
+
 from ._common import EXIT_OK, add_source_argument, write_json, write_text
 
 if TYPE_CHECKING:
-    from .._dialect_tree import Dialect
-    from ..typing import JSONObject
+    from sig2jsonschema._export.dialects.tree import Dialect
+    from sig2jsonschema.typing import JSONObject
+
     from ._common import Streams
 
 #: The largest schema document read (OpenAPI documents of big services stay far below).

@@ -16,15 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._limits import DEFAULT_LIMITS
-from .._validate_body import CSV_TYPE, JSON_TYPE, PARQUET_TYPE
-from ..exceptions import PayloadError, SourceError
+from sig2jsonschema._payload.decode import CSV_TYPE, JSON_TYPE, PARQUET_TYPE
+from sig2jsonschema._payload.limits import DEFAULT_LIMITS
+from sig2jsonschema.exceptions import PayloadError, SourceError
+
 from ._common import EXIT_FAILED, EXIT_OK, Streams, add_source_argument
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from .._validate import Validator
+    from sig2jsonschema._validate.validator import Validator
 
 _EPILOG = """\
 BODY is a .json file (one request body), a .jsonl file (one body per line) or
@@ -333,8 +334,8 @@ class _Progress:
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
     """Validate every body; return the exit code."""
-    from .._load import load_signature
-    from .._validate import Validator
+    from sig2jsonschema._signature.load import load_signature
+    from sig2jsonschema._validate.validator import Validator
 
     paths: list[str] = list(args.bodies) or ["-"]
     if paths.count("-") > 1:

@@ -23,7 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sig2jsonschema import PayloadError, load_signature
-from sig2jsonschema._limits import (
+from sig2jsonschema._payload.limits import (
     DEFAULT_LIMITS,
     KW_LIMIT_BYTES,
     KW_LIMIT_DEPTH,
@@ -82,11 +82,6 @@ def test_limits_are_frozen_and_replace_keeps_the_rest() -> None:
     assert changed.max_body_bytes == DEFAULT_LIMITS.max_body_bytes
     with pytest.raises(AttributeError):
         DEFAULT_LIMITS.max_depth = 3  # type: ignore[misc]
-
-
-def test_crash_depth_agrees_with_the_emulator() -> None:
-    emulate_json = pytest.importorskip("sig2jsonschema._emulate_json")
-    assert emulate_json.JSON_DEPTH_LIMIT == MLFLOW_CRASH_DEPTH
 
 
 @pytest.mark.parametrize(
@@ -323,7 +318,7 @@ ORACLE_XFAIL: dict[str, str] = {}
 
 @pytest.fixture(scope="module")
 def validators() -> dict[str, Any]:
-    validate = pytest.importorskip("sig2jsonschema._validate")
+    validate = pytest.importorskip("sig2jsonschema._validate.validator")
     sig = load_signature(CONFORMANCE / "signatures" / f"{SIGNATURE}.json")
     return {mode: validate.Validator(sig, mode=mode) for mode in ("mlflow", "strict")}
 
@@ -394,7 +389,7 @@ def _corpus_hostile_cases() -> list[dict[str, Any]]:
 
 def test_corpus_hostile_bodies_get_mlflows_status(guard: Any) -> None:
     """Every hostile body of the conformance corpus, through the mlflow-mode Validator."""
-    validate = pytest.importorskip("sig2jsonschema._validate")
+    validate = pytest.importorskip("sig2jsonschema._validate.validator")
     cache: dict[str, Any] = {}
     wrong = []
     with guard():
@@ -427,7 +422,7 @@ def test_oracle_table_is_current(oracle: Any) -> None:
 def _validator_with_limits(limits: Limits, mode: str = "mlflow") -> Any:
     import inspect
 
-    validate = pytest.importorskip("sig2jsonschema._validate")
+    validate = pytest.importorskip("sig2jsonschema._validate.validator")
     assert "limits" in inspect.signature(validate.Validator).parameters, "no limits= option"
     sig = load_signature(CONFORMANCE / "signatures" / f"{SIGNATURE}.json")
     return validate.Validator(sig, mode=mode, limits=limits)
@@ -479,10 +474,10 @@ loop = [1.5]
 loop.append(loop)
 body = {"inputs": loop}
 if sys.argv[2] == "emulate":
-    from sig2jsonschema._emulate import emulate
+    from sig2jsonschema._emulator.server import emulate
     print(emulate(sig, body).status)
 else:
-    from sig2jsonschema._validate import Validator
+    from sig2jsonschema._validate.validator import Validator
     print([e.keyword for e in Validator(sig, mode=sys.argv[2]).iter_errors(body)][:1])
 """
 
@@ -547,7 +542,7 @@ REDACT_BODIES = [
 @pytest.mark.parametrize("mode", ["mlflow", "strict"])
 @pytest.mark.parametrize("body", REDACT_BODIES, ids=lambda b: b[:40].decode("latin-1"))
 def test_redacted_messages_never_contain_payload_values(body: bytes, mode: str) -> None:
-    validate = pytest.importorskip("sig2jsonschema._validate")
+    validate = pytest.importorskip("sig2jsonschema._validate.validator")
     sig = load_signature(CONFORMANCE / "signatures" / f"{SIGNATURE}.json")
     validator = validate.Validator(sig, mode=mode, redact=True)
     for error in validator.iter_errors(body):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from sig2jsonschema._limits import KW_LIMIT_BYTES, KW_LIMIT_DEPTH
+from sig2jsonschema._payload.limits import KW_LIMIT_BYTES, KW_LIMIT_DEPTH
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -224,7 +224,7 @@ def test_100_mb_body_is_invalid_not_read(tmp_path: Path, cli: Any) -> None:
     _need("validate")
     import inspect
 
-    from sig2jsonschema._validate import Validator
+    from sig2jsonschema._validate.validator import Validator
 
     assert "limits" in inspect.signature(Validator).parameters, "no limits= option"
     body = tmp_path / "huge.json"

@@ -54,8 +54,8 @@ def test_loading_every_signature_needs_no_network(no_network: Any) -> None:
 
 
 def test_exports_need_no_network(no_network: Any) -> None:
-    to_schema = pytest.importorskip("sig2jsonschema._to_schema")
-    from_schema = pytest.importorskip("sig2jsonschema._from_schema")
+    to_schema = pytest.importorskip("sig2jsonschema._export.to_schema")
+    from_schema = pytest.importorskip("sig2jsonschema._export.from_schema")
     for source in _sources():
         try:
             sig = load_signature(source)
@@ -75,7 +75,7 @@ def test_exports_need_no_network(no_network: Any) -> None:
 
 @pytest.mark.parametrize("url", URLS)
 def test_schema_urls_are_never_fetched(url: str, no_network: Any) -> None:
-    from_schema = pytest.importorskip("sig2jsonschema._from_schema")
+    from_schema = pytest.importorskip("sig2jsonschema._export.from_schema")
     documents = [
         {"$schema": url, "type": "object", "properties": {"a": {"type": "string"}}},
         {"type": "object", "properties": {"a": {"$ref": url}}},
@@ -91,7 +91,7 @@ def test_schema_urls_are_never_fetched(url: str, no_network: Any) -> None:
 
 @pytest.mark.parametrize("mode", ["strict", "mlflow"])
 def test_validation_needs_no_network(mode: str, no_network: Any) -> None:
-    validate = pytest.importorskip("sig2jsonschema._validate")
+    validate = pytest.importorskip("sig2jsonschema._validate.validator")
     validators: dict[str, Any] = {}
     with (CONFORMANCE / "cases.jsonl").open(encoding="utf-8") as f:
         cases = [json.loads(line) for line in f][::7]
@@ -105,7 +105,7 @@ def test_validation_needs_no_network(mode: str, no_network: Any) -> None:
 
 
 def test_emulation_needs_no_network(no_network: Any) -> None:
-    emulate = pytest.importorskip("sig2jsonschema._emulate")
+    emulate = pytest.importorskip("sig2jsonschema._emulator.server")
     sig = load_signature(CONFORMANCE / "signatures" / "n_object_arrays_maps.json")
     with (CONFORMANCE / "cases.jsonl").open(encoding="utf-8") as f:
         for line in f:

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from sig2jsonschema import Sig2JsonSchemaError, UnrepresentableSchema
-from sig2jsonschema._limits import DEFAULT_LIMITS
+from sig2jsonschema._payload.limits import DEFAULT_LIMITS
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-from_schema = pytest.importorskip("sig2jsonschema._from_schema")
+from_schema = pytest.importorskip("sig2jsonschema._export.from_schema")
 from_jsonschema = from_schema.from_jsonschema
 
 #: A hang detector for the child process, not a timing assertion.
@@ -175,7 +175,7 @@ def test_schema_nested_10000_deep_is_unrepresentable(guard: Any) -> None:
 
 
 def test_schema_deeper_than_any_signature_is_unrepresentable() -> None:
-    from sig2jsonschema._model import parse_signature, signature_to_dict
+    from sig2jsonschema._signature.serialized import parse_signature, signature_to_dict
 
     try:
         signature = from_jsonschema(_deep(100))
@@ -209,7 +209,7 @@ _BOMB_SCRIPT = """
 import json, resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
 from sig2jsonschema import Sig2JsonSchemaError
-from sig2jsonschema._from_schema import from_jsonschema
+from sig2jsonschema._export.from_schema import from_jsonschema
 try:
     from_jsonschema(json.load(sys.stdin))
 except Sig2JsonSchemaError as exc:

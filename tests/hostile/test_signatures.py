@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from sig2jsonschema import SignatureError, load_signature
-from sig2jsonschema._limits import DEFAULT_LIMITS
-from sig2jsonschema._load import MAX_SIGNATURE_BYTES
-from sig2jsonschema._model import MAX_SIGNATURE_DEPTH, parse_signature
+from sig2jsonschema._payload.limits import DEFAULT_LIMITS
+from sig2jsonschema._signature.load import MAX_SIGNATURE_BYTES
+from sig2jsonschema._signature.serialized import MAX_SIGNATURE_DEPTH, parse_signature
 
 NO_SIGNATURE = "this model has no signature; add one with mlflow.models.set_signature"
 

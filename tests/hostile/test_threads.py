@@ -23,7 +23,7 @@ import pytest
 
 from sig2jsonschema import load_signature, signature_to_dict
 
-validate = pytest.importorskip("sig2jsonschema._validate")
+validate = pytest.importorskip("sig2jsonschema._validate.validator")
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CONFORMANCE = ROOT / "fixtures" / "conformance"

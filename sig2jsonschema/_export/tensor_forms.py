@@ -1,0 +1,162 @@
+"""JSON Schema of the body forms of a tensor signature.
+
+One unnamed tensor is nested lists matching its shape; named tensors are an
+object of them (``inputs``/``instances``) or row records stacked along a new
+first axis (``instances``).  Through ``dataframe_split``/``dataframe_records``
+each tensor is one column whose cells MLflow reshapes: a leaf for 1-D
+tensors, else a flat list of ``prod(shape[1:])`` leaves.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .column_forms import same_keys
+from .defs import JSON, Ctx, field_notes, ref
+from .values import flat_size, tensor_leaf, tensor_value
+
+if TYPE_CHECKING:
+    from sig2jsonschema._signature.types import TensorSpec
+
+
+def _tensor_inline(ctx: Ctx, i: int, spec: TensorSpec, shape: tuple[int, ...]) -> JSON:
+    return {**field_notes(spec, i), **tensor_value(shape, tensor_leaf(spec.dtype, ctx.mode))}
+
+
+def _tensor_cell(ctx: Ctx, i: int, spec: TensorSpec) -> JSON:
+    """A dataframe cell of a tensor: a leaf for 1-D tensors, else a flat list of leaves."""
+    leaf = tensor_leaf(spec.dtype, ctx.mode)
+    notes = field_notes(spec, i)
+    if len(spec.shape) == 1:
+        # A scalar cell, or a one-element list (the flat form of a 1-D sample).
+        one: JSON = {"items": leaf}
+        if ctx.strict:
+            one.update(minItems=1, maxItems=1)
+        return {**notes, "if": {"type": "array"}, "then": one, "else": leaf}
+    size = flat_size(spec.shape)
+    return {
+        **notes,
+        "type": "array",
+        "items": leaf,
+        "minItems": size,
+        "maxItems": size,
+    }
+
+
+def tensor_frame_split(ctx: Ctx) -> JSON:
+    """``dataframe_split`` for tensors: one column per tensor (or ``n`` for ``(-1, n)``)."""
+    data: JSON = {"type": "array", "items": {"type": "array"}}
+    props: JSON = {"index": {"type": "array"}, "columns": {"type": "array"}, "data": data}
+    out: JSON = {
+        "type": "object",
+        "properties": props,
+        "required": ["data"],
+        "additionalProperties": False,
+        "x-mlflow-split": True,
+    }
+    if not ctx.strict:
+        # pandas also builds a frame from rows given as objects (corpus t_object_1d).
+        data["items"] = {"type": ["array", "object"]}
+        return out
+    data["minItems"] = 1
+    tensors = ctx.tensors
+    if not ctx.named:
+        spec = tensors[0]
+        cell = _tensor_cell(ctx, 0, spec)
+        one: JSON = {"type": "array", "prefixItems": [cell], "minItems": 1, "maxItems": 1}
+        if len(spec.shape) == 2:
+            n = spec.shape[1]
+            wide: JSON = {
+                "type": "array",
+                "items": tensor_leaf(spec.dtype, ctx.mode),
+                "minItems": n,
+                "maxItems": n,
+            }
+            one = {
+                "if": {"prefixItems": [{"type": "array"}]},
+                "then": one,
+                "else": wide,
+            }
+        data["items"] = one
+        width = spec.shape[1] if len(spec.shape) == 2 else 1
+        props["columns"] = {"type": "array", "minItems": 1, "maxItems": width}
+        return out
+    names = [str(t.name) for t in tensors]
+    props["columns"] = {"const": names}
+    out["required"] = ["columns", "data"]
+    data["items"] = {
+        "type": "array",
+        "prefixItems": [_tensor_cell(ctx, i, t) for i, t in enumerate(tensors)],
+        "minItems": len(tensors),
+        "maxItems": len(tensors),
+    }
+    return out
+
+
+def tensor_frame_records(ctx: Ctx) -> JSON:
+    """``dataframe_records`` for tensors: each record holds one cell per tensor."""
+    if not ctx.named:
+        row: JSON = {"type": "object", "minProperties": 1}
+        if ctx.strict:
+            row["maxProperties"] = 1
+            row["additionalProperties"] = _tensor_cell(ctx, 0, ctx.tensors[0])
+    else:
+        row = {
+            "type": "object",
+            "properties": {
+                str(t.name): _tensor_cell(ctx, i, t) if ctx.strict else {}
+                for i, t in enumerate(ctx.tensors)
+            },
+            "required": [str(t.name) for t in ctx.tensors],
+        }
+        if ctx.strict:
+            row["additionalProperties"] = False
+    out: JSON = {"type": "array", "items": row}
+    if ctx.strict:
+        out["minItems"] = 1
+    return out
+
+
+def tensor_single(defs: list[str]) -> JSON:
+    """``inputs``/``instances`` for one unnamed tensor: nested lists matching the shape."""
+    return ref(defs[0])
+
+
+def tensor_dict(ctx: Ctx, defs: list[str]) -> JSON:
+    """``{"name": <nested list>, ...}`` for named tensors."""
+    out: JSON = {
+        "type": "object",
+        "properties": {str(t.name): ref(d) for t, d in zip(ctx.tensors, defs, strict=True)},
+        "required": [str(t.name) for t in ctx.tensors],
+    }
+    if ctx.strict:
+        out["additionalProperties"] = False
+        if len(ctx.tensors) > 1:
+            out["x-mlflow-equal-lengths"] = True
+    return out
+
+
+def tensor_records(ctx: Ctx) -> JSON:
+    """``instances`` as row records for named tensors: stacked along a new first axis."""
+    row: JSON = {
+        "type": "object",
+        "properties": {
+            str(t.name): _tensor_inline(ctx, i, t, t.shape[1:]) for i, t in enumerate(ctx.tensors)
+        },
+        "required": [str(t.name) for t in ctx.tensors],
+    }
+    if ctx.strict:
+        row["additionalProperties"] = False
+    out: JSON = {"type": "array", "items": row}
+    if ctx.strict:
+        out["minItems"] = 1
+    return same_keys(out, ctx)
+
+
+__all__ = [
+    "tensor_dict",
+    "tensor_frame_records",
+    "tensor_frame_split",
+    "tensor_records",
+    "tensor_single",
+]
