@@ -20,7 +20,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from hypothesis import given, note
+from hypothesis import example, given, note
 from hypothesis import strategies as st
 from jsonschema import Draft4Validator, Draft7Validator, Draft202012Validator
 from openapi_schema_validator import OAS30Validator, OAS31Validator
@@ -644,6 +644,9 @@ def _schemas() -> st.SearchStrategy[Any]:
 
 
 @given(schema=_schemas(), instances=st.lists(_instances(), min_size=8, max_size=8))
+# A lossy "if" with boolean branches once crashed the else-if flattening (draft-07).
+@example(schema={"if": {"format": "uuid"}, "then": False, "else": False}, instances=["a"] * 8)
+@example(schema={"if": {"format": "uuid"}, "then": True, "else": False}, instances=["a", 1] * 4)
 def test_every_conversion_accepts_what_the_original_accepts(
     schema: Any, instances: list[Any]
 ) -> None:

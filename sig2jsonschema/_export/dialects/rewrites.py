@@ -189,7 +189,9 @@ class KeywordRewrites:
             # An else-if chain (the request schemas dispatch on the envelope key this way)
             # becomes one flat anyOf: not A and (B and Y or not B and Z) is
             # (not A and B and Y) or (not A and not B and Z).
-            rest = other["anyOf"] if set(other) == {"anyOf"} else [other]
+            rest = (
+                other["anyOf"] if isinstance(other, dict) and set(other) == {"anyOf"} else [other]
+            )
             add_any(
                 out,
                 [both(cond, then), *(both({"not": copy.deepcopy(negative)}, r) for r in rest)],
