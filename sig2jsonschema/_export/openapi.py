@@ -404,7 +404,7 @@ class _Builder:
             "info": {
                 "title": title,
                 "version": MLFLOW_VERSION,
-                "description": "The MLflow 3.17.2 scoring server"
+                "description": f"The MLflow {MLFLOW_VERSION} scoring server"
                 + (" of " + ", ".join(s.title for s in specs) if specs else "")
                 + ", described by sig2jsonschema from the model signature.",
             },
