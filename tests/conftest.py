@@ -7,6 +7,7 @@ default), ``ci`` (more, no deadline; chosen automatically when CI is set) and
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -58,12 +59,32 @@ def cases() -> list[dict[str, Any]]:
     return load_cases()
 
 
+def require(module: str) -> Any:
+    """Import a component the tests compare against, or fail saying how to get it.
+
+    A missing component is a failure, never a silent skip: a suite that skips
+    MLflow would pass without checking the ground truth.
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        pytest.fail(
+            f"{module} is not importable ({exc}); install the test extras: "
+            "pip install -e '.[test]'",
+            pytrace=False,
+        )
+
+
 @pytest.fixture(scope="session")
 def oracle() -> Any:
     """MLflow's own scoring server in-process (one saved model per signature)."""
-    pytest.importorskip("mlflow")
+    require("mlflow")
     if not (ORACLE_TOOLS / "mlflow_oracle.py").is_file():
-        pytest.skip(f"the MLflow oracle is not at {ORACLE_TOOLS}")
+        pytest.fail(
+            f"the MLflow oracle is not at {ORACLE_TOOLS}: the tests expect the shared/ "
+            "folder beside the checkout",
+            pytrace=False,
+        )
     sys.path.insert(0, str(ORACLE_TOOLS))
     with warnings.catch_warnings():
         # MLflow warns about type hints when the oracle's model class is defined.

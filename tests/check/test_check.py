@@ -34,8 +34,7 @@ from sig2jsonschema._hazards.verdicts import (
     hazards,
 )
 from sig2jsonschema._signature.types import DataType, Signature
-
-from .conftest import CONFORMANCE, MODELS, load_cases, model_dirs
+from tests.conftest import CONFORMANCE, MODELS, load_cases, model_dirs
 
 if TYPE_CHECKING:
     from pathlib import Path

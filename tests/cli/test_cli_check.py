@@ -11,9 +11,8 @@ from sig2jsonschema._check.changes import CHANGE_KINDS
 from sig2jsonschema._check.report import CHECK_CODES, all_codes
 from sig2jsonschema._hazards.verdicts import FORMS, RULES
 from sig2jsonschema.cli import run
-
-from .conftest import CONFORMANCE, MODELS, ROOT
-from .test_check import clean_signatures, rejected_signatures
+from tests.check.test_check import clean_signatures, rejected_signatures
+from tests.conftest import CONFORMANCE, MODELS, ROOT
 
 
 def cli(*argv: str) -> tuple[int, str, str]:

@@ -8,8 +8,7 @@ from io import StringIO
 from sig2jsonschema import load_signature
 from sig2jsonschema._validate.validator import Validator
 from sig2jsonschema.cli import run
-
-from .conftest import CONFORMANCE, MODELS
+from tests.conftest import CONFORMANCE, MODELS
 
 MIXED = str(MODELS / "mixed_types_sklearn_regressor")
 NO_FORM = str(CONFORMANCE / "signatures" / "n_object_arrays_maps.json")

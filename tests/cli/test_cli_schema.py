@@ -12,8 +12,7 @@ from jsonschema import Draft202012Validator
 from sig2jsonschema import load_signature, signature_to_dict
 from sig2jsonschema._export.to_schema import to_jsonschema
 from sig2jsonschema.cli import run
-
-from .conftest import CONFORMANCE, MODELS
+from tests.conftest import CONFORMANCE, MODELS
 
 
 def cli(*argv: str) -> tuple[int, str, str]:

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from sig2jsonschema.cli import run
-
-from .conftest import CONFORMANCE, MODELS
+from tests.conftest import CONFORMANCE, MODELS
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -18,9 +18,8 @@ import pytest
 
 from sig2jsonschema._emulator.server import emulate
 from sig2jsonschema._signature.serialized import parse_signature
-
-from .conftest import CONFORMANCE, load_cases
-from .describe import describe, encode, first_difference, same
+from tests.conftest import CONFORMANCE, load_cases
+from tests.describe import describe, encode, first_difference, same
 
 if TYPE_CHECKING:
     from sig2jsonschema._signature.types import Signature

@@ -25,9 +25,8 @@ import pytest
 
 from sig2jsonschema._emulator.server import emulate
 from sig2jsonschema._signature.serialized import parse_signature
-
-from .conftest import CONFORMANCE, load_cases, model_dirs
-from .describe import describe, encode, first_difference, same
+from tests.conftest import CONFORMANCE, load_cases, model_dirs
+from tests.describe import describe, encode, first_difference, same
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -24,8 +24,7 @@ from sig2jsonschema import (
 )
 from sig2jsonschema._export.from_schema import from_jsonschema
 from sig2jsonschema._export.to_schema import to_jsonschema
-
-from .conftest import MODELS
+from tests.conftest import MODELS, require
 
 
 def columns(*specs):
@@ -69,7 +68,7 @@ def test_hand_written_object_schema_maps_to_named_columns():
 
 
 def test_pydantic_model_schema_maps_to_columns():
-    pydantic = pytest.importorskip("pydantic")
+    pydantic = require("pydantic")
 
     class Address(pydantic.BaseModel):
         street: str

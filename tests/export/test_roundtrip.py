@@ -12,8 +12,7 @@ from sig2jsonschema._export.from_schema import from_jsonschema
 from sig2jsonschema._export.to_schema import to_jsonschema
 from sig2jsonschema._signature.serialized import parse_signature
 from sig2jsonschema.strategies._signatures import signature_dicts, signatures
-
-from .conftest import corpus_signature_paths, model_dirs
+from tests.conftest import corpus_signature_paths, model_dirs, require
 
 PARTS = ("request", "inputs", "outputs", "params")
 MODES = ("strict", "mlflow")
@@ -66,7 +65,7 @@ def test_generated_signatures_round_trip_through_every_part_and_mode(sig):
 @pytest.mark.mlflow
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem or p.name)
 def test_mlflow_reads_the_round_tripped_fixture_as_the_original(source):
-    pytest.importorskip("mlflow")
+    require("mlflow")
     from mlflow.models.signature import ModelSignature
 
     sig = load_signature(source)
@@ -82,7 +81,7 @@ def test_mlflow_reads_the_round_tripped_fixture_as_the_original(source):
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(signature_dicts())
 def test_mlflow_reads_round_tripped_generated_signatures_as_the_originals(document):
-    pytest.importorskip("mlflow")
+    require("mlflow")
     from mlflow.models.signature import ModelSignature
 
     original = {k: json.dumps(v) if v is not None else None for k, v in document.items()}

@@ -25,8 +25,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from sig2jsonschema import load_signature
 from sig2jsonschema._export.to_schema import to_jsonschema
 from sig2jsonschema._export.vocabulary import validator_for
-
-from .conftest import CONFORMANCE, ROOT, load_cases
+from tests.conftest import CONFORMANCE, ROOT, load_cases
 
 #: Mutation classes (the case's ``mutation`` without its "[envelope]" suffix) of bodies
 #: MLflow refuses that pure JSON Schema in strict mode cannot refuse, and why.  The same

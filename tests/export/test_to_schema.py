@@ -25,8 +25,7 @@ from sig2jsonschema._signature.serialized import parse_signature
 from sig2jsonschema._signature.shipped import load_schema, registry
 from sig2jsonschema._signature.types import DataType
 from sig2jsonschema.strategies._signatures import signatures
-
-from .conftest import MODELS, corpus_signature_paths, model_dirs
+from tests.conftest import MODELS, corpus_signature_paths, model_dirs
 
 SOURCES = [*corpus_signature_paths(), *model_dirs()]
 PARTS = ("request", "inputs", "outputs", "params")

@@ -30,13 +30,15 @@ import numpy as np
 import orjson
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import InvalidArgument
 
+from sig2jsonschema import strategies
 from sig2jsonschema._fast.plan import FastFailure, FastResult, compile_fast_plan
 from sig2jsonschema._signature.load import load_signature
 from sig2jsonschema._validate.validator import Validator
 from sig2jsonschema.exceptions import PayloadError
-
-from .conftest import CONFORMANCE, ROOT, load_cases
+from tests.conftest import CONFORMANCE, ROOT, load_cases
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import workloads
@@ -324,15 +326,8 @@ def test_repeated_keys_inside_records_are_left_to_the_reference_path() -> None:
 # --------------------------------------------------------------------------
 # Generated bodies
 # --------------------------------------------------------------------------
-hypothesis = pytest.importorskip("hypothesis")
-strategies = pytest.importorskip("sig2jsonschema.strategies")
-
-
 @pytest.mark.parametrize("name", [*SIGNATURES, "w1", "w2", "w3"])
 def test_generated_bodies_agree_with_the_reference_path(name: str) -> None:
-    from hypothesis import HealthCheck, given, settings
-    from hypothesis.errors import InvalidArgument
-
     if plan(name) is None:
         pytest.skip("no fast path for this signature")
     try:

@@ -16,8 +16,7 @@ from sig2jsonschema._hazards.verdicts import (
     hazards,
     recommended_form,
 )
-
-from .conftest import ROOT, corpus_signature_paths, load_cases, model_dirs
+from tests.conftest import ROOT, corpus_signature_paths, load_cases, model_dirs
 
 
 def col(t, name=None, required=True, **extra):

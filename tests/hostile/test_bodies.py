@@ -318,7 +318,8 @@ ORACLE_XFAIL: dict[str, str] = {}
 
 @pytest.fixture(scope="module")
 def validators() -> dict[str, Any]:
-    validate = pytest.importorskip("sig2jsonschema._validate.validator")
+    import sig2jsonschema._validate.validator as validate
+
     sig = load_signature(CONFORMANCE / "signatures" / f"{SIGNATURE}.json")
     return {mode: validate.Validator(sig, mode=mode) for mode in ("mlflow", "strict")}
 
@@ -389,7 +390,8 @@ def _corpus_hostile_cases() -> list[dict[str, Any]]:
 
 def test_corpus_hostile_bodies_get_mlflows_status(guard: Any) -> None:
     """Every hostile body of the conformance corpus, through the mlflow-mode Validator."""
-    validate = pytest.importorskip("sig2jsonschema._validate.validator")
+    import sig2jsonschema._validate.validator as validate
+
     cache: dict[str, Any] = {}
     wrong = []
     with guard():
@@ -422,7 +424,8 @@ def test_oracle_table_is_current(oracle: Any) -> None:
 def _validator_with_limits(limits: Limits, mode: str = "mlflow") -> Any:
     import inspect
 
-    validate = pytest.importorskip("sig2jsonschema._validate.validator")
+    import sig2jsonschema._validate.validator as validate
+
     assert "limits" in inspect.signature(validate.Validator).parameters, "no limits= option"
     sig = load_signature(CONFORMANCE / "signatures" / f"{SIGNATURE}.json")
     return validate.Validator(sig, mode=mode, limits=limits)
@@ -542,7 +545,8 @@ REDACT_BODIES = [
 @pytest.mark.parametrize("mode", ["mlflow", "strict"])
 @pytest.mark.parametrize("body", REDACT_BODIES, ids=lambda b: b[:40].decode("latin-1"))
 def test_redacted_messages_never_contain_payload_values(body: bytes, mode: str) -> None:
-    validate = pytest.importorskip("sig2jsonschema._validate.validator")
+    import sig2jsonschema._validate.validator as validate
+
     sig = load_signature(CONFORMANCE / "signatures" / f"{SIGNATURE}.json")
     validator = validate.Validator(sig, mode=mode, redact=True)
     for error in validator.iter_errors(body):

@@ -21,9 +21,8 @@ from typing import Any
 
 import pytest
 
+import sig2jsonschema._validate.validator as validate
 from sig2jsonschema import load_signature, signature_to_dict
-
-validate = pytest.importorskip("sig2jsonschema._validate.validator")
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CONFORMANCE = ROOT / "fixtures" / "conformance"

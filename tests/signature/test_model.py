@@ -17,8 +17,7 @@ from sig2jsonschema import (
     signature_to_dict,
     signature_to_mlmodel_yaml,
 )
-
-from .conftest import corpus_signature_paths, model_dirs
+from tests.conftest import corpus_signature_paths, model_dirs
 
 ALL_SOURCES = [*corpus_signature_paths(), *model_dirs()]
 

@@ -22,6 +22,7 @@ import pytest
 
 from sig2jsonschema.cli import run
 from sig2jsonschema.strategies._fuzz import Case, Client, Response, classify, curl_command, shrink
+from tests.conftest import require
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -160,8 +161,8 @@ def _buggy_model_class() -> Any:
 
 @pytest.fixture(scope="module")
 def buggy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    pytest.importorskip("mlflow")
-    uvicorn = pytest.importorskip("uvicorn")
+    require("mlflow")
+    uvicorn = require("uvicorn")
     import mlflow.pyfunc
     from mlflow.models import ModelSignature
     from mlflow.pyfunc import scoring_server

@@ -27,16 +27,15 @@ import json
 import math
 import os
 from functools import cache, lru_cache
-from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
 from sig2jsonschema import Sig2JsonSchemaError, load_signature
 from sig2jsonschema._payload.limits import Limits, check_body_limits, check_value_limits
 from sig2jsonschema._signature.serialized import parse_signature
+from tests.conftest import CONFORMANCE, MODELS
 
 settings.register_profile(
     "hostile",
@@ -49,9 +48,6 @@ settings.register_profile(
 if os.environ.get("SIG2JSONSCHEMA_FUZZ") == "hostile":
     settings.load_profile("hostile")
 
-ROOT = Path(__file__).resolve().parent.parent
-CONFORMANCE = ROOT / "fixtures" / "conformance"
-MODELS = ROOT / "fixtures" / "models"
 #: The per-unit example budget: a third more than the active profile's, so that the
 #: weighted tests below draw about 4,000 examples in all under the ``ci`` profile
 #: (``SIG2JSONSCHEMA_FUZZ_EXAMPLES=N`` overrides it for one long local run).
@@ -92,14 +88,16 @@ def _bodies() -> dict[str, tuple[str, ...]]:
 
 @cache
 def _validator(name: str, mode: str) -> Any:
-    validate = pytest.importorskip("sig2jsonschema._validate.validator")
+    import sig2jsonschema._validate.validator as validate
+
     sig = load_signature(CONFORMANCE / "signatures" / f"{name}.json")
     return validate.Validator(sig, mode=mode)
 
 
 @cache
 def _exported(name: str, part: str, mode: str) -> dict[str, Any] | None:
-    to_schema = pytest.importorskip("sig2jsonschema._export.to_schema")
+    import sig2jsonschema._export.to_schema as to_schema
+
     sig = load_signature(CONFORMANCE / "signatures" / f"{name}.json")
     try:
         schema: dict[str, Any] = to_schema.to_jsonschema(sig, part=part, mode=mode)
@@ -376,8 +374,9 @@ def test_parse_signature_raises_only_signature_errors(data: st.DataObject) -> No
 
 def _exercise_signature(sig: Any, data: st.DataObject) -> None:
     """A signature that parsed: every export works or says why in our words."""
-    to_schema = pytest.importorskip("sig2jsonschema._export.to_schema")
-    from_schema = pytest.importorskip("sig2jsonschema._export.from_schema")
+    import sig2jsonschema._export.from_schema as from_schema
+    import sig2jsonschema._export.to_schema as to_schema
+
     for part in ("request", "inputs", "outputs", "params"):
         mode = data.draw(st.sampled_from(["strict", "mlflow"]))
         try:
@@ -481,7 +480,8 @@ def test_from_jsonschema_raises_only_our_errors(data: st.DataObject) -> None:
     tests/hostile/test_schemas.py, so such examples are discarded here; a crash
     on a well-formed document fails this test.
     """
-    from_schema = pytest.importorskip("sig2jsonschema._export.from_schema")
+    import sig2jsonschema._export.from_schema as from_schema
+
     schema = data.draw(mutated_schemas())
     note(repr(schema)[:2000])
     try:
@@ -534,7 +534,8 @@ def test_redacted_errors_never_echo_a_planted_value(data: st.DataObject) -> None
     marker = "zq" + data.draw(st.sampled_from(["X7", "Y8", "W9"])) + "marker"
     name = data.draw(st.sampled_from(_signature_names()))
     mode = data.draw(st.sampled_from(["strict", "mlflow"]))
-    validate = pytest.importorskip("sig2jsonschema._validate.validator")
+    import sig2jsonschema._validate.validator as validate
+
     validator = validate.Validator(_validator(name, mode).signature, mode=mode, redact=True)
     seed = _parsed_seed(data, name)
     paths = _paths(seed)
@@ -567,7 +568,8 @@ def _parsed_seed(data: st.DataObject, name: str) -> Any:
 @_budget(2)
 @given(data=st.data())
 def test_emulate_returns_an_outcome_and_never_an_internal_error(data: st.DataObject) -> None:
-    emulate = pytest.importorskip("sig2jsonschema._emulator.server")
+    import sig2jsonschema._emulator.server as emulate
+
     name = data.draw(st.sampled_from(_signature_names()))
     sig = _validator(name, "mlflow").signature
     body = data.draw(hostile_bytes(_Seeds(_bodies()[name])))

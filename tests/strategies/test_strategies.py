@@ -35,13 +35,12 @@ from sig2jsonschema.strategies import (
 )
 from sig2jsonschema.strategies._draw import draw_examples
 from sig2jsonschema.strategies._python import COLUMN_DTYPES
-
-from .conftest import corpus_signature_paths, model_dirs
+from tests.conftest import corpus_signature_paths, model_dirs
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-validate = pytest.importorskip("sig2jsonschema._validate.validator")
+import sig2jsonschema._validate.validator as validate
 
 
 def _sources() -> list[Path]:

@@ -19,9 +19,8 @@ from sig2jsonschema._hazards.verdicts import form_verdicts
 from sig2jsonschema._validate.validator import Validator
 from sig2jsonschema.strategies import inputs, requests
 from sig2jsonschema.strategies._draw import draw_examples
-
-from .conftest import corpus_signature_paths, model_dirs
-from .describe import describe, first_difference, same
+from tests.conftest import corpus_signature_paths, model_dirs, require
+from tests.describe import describe, first_difference, same
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -70,7 +69,7 @@ def test_generated_bodies_are_served_as_emulated(oracle: Any, path: Path) -> Non
 
 @pytest.mark.parametrize("path", _sources(), ids=lambda p: p.stem if p.suffix else p.name)
 def test_python_inputs_pass_mlflow_enforcement(path: Path) -> None:
-    pytest.importorskip("mlflow")
+    require("mlflow")
     from mlflow.models import ModelSignature
     from mlflow.models.utils import _enforce_schema
 

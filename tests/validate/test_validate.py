@@ -18,8 +18,7 @@ from sig2jsonschema import PayloadError, load_signature
 from sig2jsonschema._validate.ranking import find_best_deep_match, order
 from sig2jsonschema._validate.validator import Validator
 from sig2jsonschema.coercion import ParsedRequest, coerce
-
-from .conftest import CONFORMANCE, MODELS, load_cases
+from tests.conftest import CONFORMANCE, MODELS, load_cases
 
 MIXED = CONFORMANCE / "signatures" / "fx_mixed_types_sklearn_regressor.json"
 PARAMS = CONFORMANCE / "signatures" / "p_scalar_all_types.json"

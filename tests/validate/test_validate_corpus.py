@@ -27,9 +27,8 @@ import pytest
 
 from sig2jsonschema._signature.serialized import parse_signature
 from sig2jsonschema._validate.validator import Validator
-
-from .conftest import CONFORMANCE, ROOT, load_cases
-from .describe import describe, encode, first_difference, same
+from tests.conftest import CONFORMANCE, ROOT, load_cases
+from tests.describe import describe, encode, first_difference, same
 
 if TYPE_CHECKING:
     from sig2jsonschema import PayloadError

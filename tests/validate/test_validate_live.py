@@ -27,9 +27,8 @@ import pytest
 
 from sig2jsonschema._signature.serialized import parse_signature
 from sig2jsonschema._validate.validator import Validator
-
-from .conftest import CONFORMANCE, load_cases, model_dirs
-from .describe import describe, encode, first_difference, same
+from tests.conftest import CONFORMANCE, load_cases, model_dirs
+from tests.describe import describe, encode, first_difference, same
 
 pytestmark = [pytest.mark.mlflow, pytest.mark.slow]
 

@@ -1,0 +1,68 @@
+"""The release table: each row's measured facts, re-asked of the real server it describes."""
+
+from __future__ import annotations
+
+import json
+from importlib.metadata import version
+from typing import Any
+
+import pytest
+
+from sig2jsonschema import load_signature, openapi_document, to_jsonschema
+from sig2jsonschema._releases.table import DEFAULT_RELEASE, RELEASES
+from tests.conftest import CONFORMANCE, MODELS
+
+DOUBLE = json.loads((CONFORMANCE / "signatures" / "u_double.json").read_text())
+OBJECT_TENSOR = json.loads((CONFORMANCE / "signatures" / "t_object_1d.json").read_text())
+
+
+def _with_extra(value: str) -> str:
+    """A valid body plus an ignored top-level key holding ``value``."""
+    return '{"dataframe_records": [{"c0": 1.5}], "zz": ' + value + "}"
+
+
+def _nested(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+def test_every_release_is_filed_under_its_own_version() -> None:
+    assert RELEASES, "the table is empty"
+    for key, release in RELEASES.items():
+        assert release.version == key
+    assert RELEASES[DEFAULT_RELEASE.version] is DEFAULT_RELEASE
+
+
+def test_the_default_release_is_the_mlflow_the_tests_compare_with() -> None:
+    # The oracle, the labelled corpus and the live tests all run this MLflow.
+    assert version("mlflow-skinny") == DEFAULT_RELEASE.version
+
+
+def test_exports_are_stamped_with_the_default_release() -> None:
+    sig = load_signature(MODELS / "iris_sklearn_classifier")
+    assert to_jsonschema(sig)["x-mlflow-version"] == DEFAULT_RELEASE.version
+    document = openapi_document(sig).document
+    assert f"MLflow {DEFAULT_RELEASE.version}" in document["info"]["description"]
+
+
+@pytest.mark.mlflow
+def test_the_measured_limits_of_the_default_release_hold_on_the_real_server(
+    oracle: Any,
+) -> None:
+    release = DEFAULT_RELEASE
+    # The top-level object counts as one level, the ignored array the rest.
+    json_depth = {
+        _with_extra(_nested(release.json_crash_depth - 2)): 200,
+        _with_extra(_nested(release.json_crash_depth - 1)): 500,
+    }
+    digits = {
+        _with_extra("9" * release.max_int_digits): 200,
+        _with_extra("9" * (release.max_int_digits + 1)): 500,
+    }
+    answers = oracle.query(DOUBLE, [*json_depth, *digits])
+    assert [a["status"] for a in answers] == [*json_depth.values(), *digits.values()]
+    deepcopy = {
+        '{"inputs": ' + _nested(release.deepcopy_crash_depth - 1) + "}": 200,
+        '{"inputs": ' + _nested(release.deepcopy_crash_depth) + "}": 400,
+    }
+    answers = oracle.query(OBJECT_TENSOR, list(deepcopy))
+    assert [a["status"] for a in answers] == list(deepcopy.values())
