@@ -5,7 +5,7 @@ value (spec 2.6, 2.7, 3.8.1): ``numpy.array(value, dtype)`` for scalar columns
 and tensors, nested enforcement for array/object/map columns.  This module
 runs the same numpy operations in the same order, so every quirk (truncation,
 truthiness, ``"None"`` strings) comes out the same; it never mutates the body.
-(``dataframe_split``/``dataframe_records`` live in `_emulate_frames`.)
+(``dataframe_split``/``dataframe_records`` live in `frames`.)
 
 Alongside the data, every parse records per column where the column's values
 sit in the body (`ColumnSource`, `Parsed`), so later stages can point at a

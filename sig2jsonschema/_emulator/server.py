@@ -6,12 +6,12 @@ model's ``predict()`` receives (DataFrame, arrays, params) and every lossy or
 surprising conversion MLflow made on the way (`ConversionWarning`).
 
 The pipeline is the server's (spec sections 2 and 3): content type, JSON
-decoding (`_emulate_json`), the top-level interpretation (unified-LLM keys,
-envelope keys, params), the parse stage per envelope (`_emulate_parse`), CSV
-and Parquet (`_emulate_tabular`), enforcement (`_emulate_enforce`,
-`_emulate_tensor`), params (`_emulate_params`), then the warning pass
-(`_emulate_warnings`).  pandas and numpy do the casting, as in MLflow, so
-their quirks come out the same.
+decoding (`sig2jsonschema._payload.mlflow_json`), the top-level interpretation
+(unified-LLM keys, envelope keys, params), the parse stage per envelope
+(`parse`, `frames`), CSV and Parquet (`tabular`), enforcement (`enforce`,
+`tensors`), params (`params`), then the warning pass (`conversion_warnings`).
+pandas and numpy do the casting, as in MLflow, so their quirks come out the
+same.
 """
 
 from __future__ import annotations

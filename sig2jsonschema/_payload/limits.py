@@ -283,7 +283,7 @@ def _crashes_mlflow(data: bytes) -> bool:
 
     ``json.loads`` reads left to right: a body already invalid before its first
     point nested that deep gets MLflow's 400, not the crash.  Only that prefix
-    is parsed (by ``_emulate_json``), never the deep remainder.
+    is parsed (by ``mlflow_json``), never the deep remainder.
     """
     try:
         judge_deep_body(data)

@@ -1,6 +1,6 @@
 """Body builders: lay generated values out in one named body form.
 
-`_strategies_values` says what one value may be; this module says where it
+`_values` says what one value may be; this module says where it
 goes for each form of the strict contract (``docs/strict-contract.md``).
 Which forms *work* for a signature is not decided here: `_hazards` owns that
 table and `sig2jsonschema.strategies` asks it before calling `form_body`.
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 
 #: Above this many optional columns the strict ``dataframe_split`` schema stops
-#: listing every column subset and wants all columns (``_to_schema_forms``'
+#: listing every column subset and wants all columns (``sig2jsonschema._export.column_forms``'
 #: ``MAX_SPLIT_SUBSETS``; a test keeps the two equal).
 MAX_SPLIT_SUBSETS = 64
 

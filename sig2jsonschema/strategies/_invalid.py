@@ -1,6 +1,6 @@
 """Near misses: valid bodies with exactly one rule of the strict contract broken.
 
-A near miss is built from a valid draw (`_strategies_bodies`' table of
+A near miss is built from a valid draw (`_bodies`' table of
 columns, batch of tensors, or params dict), then one mutation is applied
 *before* the layout, so the same mutation reaches every body form.  Each
 mutation knows the keyword the strict validator reports for it (JSON Schema

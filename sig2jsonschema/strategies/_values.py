@@ -3,7 +3,7 @@
 Every strategy here builds a JSON value that the strict contract accepts *by
 construction* (bounds, token kinds, formats), never by filtering, so no
 ``filter_too_much`` health check can fire and generation stays fast.  The
-body builders in `_strategies_bodies` lay these values out in an envelope.
+body builders in `_bodies` lay these values out in an envelope.
 
 Two rule sets exist because MLflow has two (spec 3.2 versus 3.5):
 

@@ -10,9 +10,9 @@ lists in a *loss report* whatever it had to drop or weaken.  The report is empty
 the result accepts the same instances as the input.
 
 The converter is generic over any 2020-12 schema.  This module holds the public API;
-`_dialect_tree` names the dialects and classifies keywords, `_dialect_targets` says what
-each target lacks, `_dialect_rules` walks the tree (references, polarity),
-`_dialect_keywords` rewrites one keyword at a time and `_dialect_unevaluated` analyses what
+`tree` names the dialects and classifies keywords, `targets` says what
+each target lacks, `walker` walks the tree (references, polarity),
+`rewrites` rewrites one keyword at a time and `unevaluated` analyses what
 ``unevaluated*`` depends on.
 
 .. versionadded:: 0.1

@@ -1,7 +1,7 @@
 """The converter of the dialect down-conversion (see `sig2jsonschema._export.dialects.convert`).
 
-Why one pass over the tree with a feature table per target (`_dialect_targets`): each
-feature a target lacks has one rewrite (`_dialect_keywords`); this module walks the tree,
+Why one pass over the tree with a feature table per target (`targets`): each
+feature a target lacks has one rewrite (`rewrites`); this module walks the tree,
 follows references and applies them.  Where the rewrite is exact (``if/then/else`` as
 ``anyOf``, ``contains`` as ``not``/``items``, ``const`` as a one-value ``enum``,
 ``dependentSchemas`` as ``dependencies`` or ``anyOf``, tuple ``items``) nothing is reported;
