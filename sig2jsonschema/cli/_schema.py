@@ -211,4 +211,12 @@ def apply_dialect(
     return converted
 
 
-__all__ = ["export_options", "read_schema_file", "register", "run_schema", "run_signature"]
+__all__ = [
+    "add_dialect_arguments",
+    "apply_dialect",
+    "export_options",
+    "read_schema_file",
+    "register",
+    "run_schema",
+    "run_signature",
+]
