@@ -15,7 +15,7 @@ import itertools
 from sig2jsonschema._hazards.verdicts import has_one_row_column
 from sig2jsonschema._signature.types import ColSpec, DataType
 
-from .defs import JSON, Ctx, field_notes, left_out, ref
+from .defs import JSON, Ctx, field_notes, left_out, ref, same_keys
 from .values import column_value
 
 #: Above this many optional columns, strict ``dataframe_split`` stops listing every
@@ -47,27 +47,6 @@ def _row_object(ctx: Ctx, values: dict[str, JSON]) -> JSON:
     if ctx.strict:
         out["additionalProperties"] = False
     return out
-
-
-#: Optional column types whose missing record key MLflow reads as the canonical
-#: missing value (NaN/NaT), per record form (checked on MLflow 3.17.2's server:
-#: float32 NaN fails enforcement through inputs, and instances records of uneven
-#: length fail DataFrame construction).
-_MAY_BE_MISSING: dict[str, frozenset[DataType]] = {
-    "dataframe_records": frozenset({DataType.double, DataType.float, DataType.datetime}),
-    "inputs": frozenset({DataType.double, DataType.datetime}),
-    "instances": frozenset(),
-}
-
-
-def same_keys(schema: JSON, ctx: Ctx, key: str = "instances") -> JSON:
-    if not ctx.strict:
-        return schema
-    may_be_missing = _MAY_BE_MISSING.get(key, frozenset())
-    fixed = [str(c.name) for c in ctx.columns if not c.is_required and c.type not in may_be_missing]
-    if fixed:
-        schema["x-mlflow-same-keys"] = fixed
-    return schema
 
 
 def _records(ctx: Ctx, row: JSON, key: str = "inputs") -> JSON:
@@ -280,7 +259,6 @@ __all__ = [
     "dataframe_split",
     "is_one_row",
     "llm_body",
-    "same_keys",
     "tf_columnar",
     "tf_list",
     "tf_records",

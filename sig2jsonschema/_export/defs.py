@@ -227,6 +227,28 @@ def left_out(spec: ColSpec, i: int, why: str) -> JSON:
     return {**field_notes(spec, i), "not": {}, "description": f"leave it out here: {why}"}
 
 
+#: Optional column types whose missing record key MLflow reads as the canonical
+#: missing value (NaN/NaT), per record form (checked on MLflow 3.17.2's server:
+#: float32 NaN fails enforcement through inputs, and instances records of uneven
+#: length fail DataFrame construction).
+_MAY_BE_MISSING: dict[str, frozenset[DataType]] = {
+    "dataframe_records": frozenset({DataType.double, DataType.float, DataType.datetime}),
+    "inputs": frozenset({DataType.double, DataType.datetime}),
+    "instances": frozenset(),
+}
+
+
+def same_keys(schema: JSON, ctx: Ctx, key: str = "instances") -> JSON:
+    """Strict records: optional columns must be present in all records or in none."""
+    if not ctx.strict:
+        return schema
+    may_be_missing = _MAY_BE_MISSING.get(key, frozenset())
+    fixed = [str(c.name) for c in ctx.columns if not c.is_required and c.type not in may_be_missing]
+    if fixed:
+        schema["x-mlflow-same-keys"] = fixed
+    return schema
+
+
 __all__ = [
     "JSON",
     "Ctx",
@@ -239,4 +261,5 @@ __all__ = [
     "ref",
     "register_param",
     "register_spec",
+    "same_keys",
 ]

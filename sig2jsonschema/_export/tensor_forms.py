@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .column_forms import same_keys
-from .defs import JSON, Ctx, field_notes, ref
+from .defs import JSON, Ctx, field_notes, ref, same_keys
 from .values import flat_size, tensor_leaf, tensor_value
 
 if TYPE_CHECKING:
