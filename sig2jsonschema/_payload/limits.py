@@ -36,13 +36,13 @@ from typing import Any
 from sig2jsonschema._releases.table import DEFAULT_RELEASE
 from sig2jsonschema.exceptions import PayloadError
 
-from .mlflow_json import JSON_DEPTH_LIMIT, judge_deep_body
+from .mlflow_json import judge_deep_body
 from .refusal import Rejection
 
 #: Container nesting (arrays and objects, the top level counting one) at which
 #: MLflow's ``json.loads`` runs out of recursion inside the scoring server and
 #: the request crashes with HTTP 500 (`Release.json_crash_depth`).
-MLFLOW_CRASH_DEPTH = JSON_DEPTH_LIMIT
+MLFLOW_CRASH_DEPTH = DEFAULT_RELEASE.json_crash_depth
 
 #: The longest integer literal the server's ``int()`` reads
 #: (`Release.max_int_digits`); a longer one is an uncaught ``ValueError`` and
