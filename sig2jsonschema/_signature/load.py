@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -104,9 +105,13 @@ def _from_mlmodel(path: Path) -> Signature:
         raise SignatureError("must be a mapping", where="signature", source=source)
     flag = bool(document.get("is_signature_from_type_hint", False))
     try:
-        return parse_signature(block, from_type_hint=flag)
+        signature = parse_signature(block, from_type_hint=flag)
     except SignatureError as exc:
         raise exc.with_source(source) from None
+    recorded = document.get("mlflow_version")
+    if isinstance(recorded, str) and recorded.strip():
+        return replace(signature, mlflow_version=recorded.strip())
+    return signature
 
 
 def _from_json_file(path: Path) -> Signature:

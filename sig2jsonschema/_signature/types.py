@@ -189,13 +189,17 @@ class Signature:
     """A whole MLflow model signature.
 
     ``from_type_hint`` is the MLmodel flag ``is_signature_from_type_hint``:
-    such models accept only the ``inputs`` request key.
+    such models accept only the ``inputs`` request key.  ``mlflow_version``
+    is the release that saved the model (the MLmodel's ``mlflow_version``),
+    when the signature was read from one: it picks the default release to
+    judge for, and is not part of the signature's identity.
     """
 
     inputs: Schema | None = None
     outputs: Schema | None = None
     params: ParamSchema | None = None
     from_type_hint: bool = False
+    mlflow_version: str | None = field(default=None, compare=False)
 
 
 def field_name(part: str, spec: ColSpec | TensorSpec | ParamSpec, index: int) -> str:

@@ -46,6 +46,7 @@ from sig2jsonschema._payload.limits import (
     check_value_limits,
 )
 from sig2jsonschema._payload.parsed import ParsedRequest
+from sig2jsonschema._releases.table import Release, release_for_model
 from sig2jsonschema._signature.load import load_signature
 from sig2jsonschema._signature.shipped import registry
 from sig2jsonschema._signature.types import Signature
@@ -85,14 +86,18 @@ class Validator:
         signature: a `Signature`, or anything `load_signature` reads (an
             MLmodel file, a model directory, a signature JSON file or dict).
         mode: ``"strict"`` (default; the portable contract) or ``"mlflow"``
-            (MLflow 3.17.2's own verdict).
+            (the chosen MLflow release's own verdict).
         redact: withhold every payload value from messages (pointers, fields
             and expected types only).
         limits: resource limits checked before anything parses a body (size,
             nesting, number length, errors per body; ``docs/limits.md``).
+        mlflow_version: the MLflow release to judge for: ``"2.22"``,
+            ``"3.17"`` or ``"3.18"`` (a patch release such as ``"3.18.0"`` is
+            the same).  Default: the release that saved the model, when
+            supported, else the newest supported (``docs/mlflow-versions.md``).
 
     Raises:
-        ValueError: an unknown mode.
+        ValueError: an unknown mode or an unsupported MLflow release.
         SignatureError: the signature cannot be read.
 
     .. versionadded:: 0.1
@@ -105,12 +110,18 @@ class Validator:
         redact: bool = False,
         *,
         limits: Limits = DEFAULT_LIMITS,
+        mlflow_version: str | None = None,
     ) -> None:
         if mode not in _MODES:
             msg = f"mode must be 'strict' or 'mlflow', got {mode!r}"
             raise ValueError(msg)
         sig = signature if isinstance(signature, Signature) else load_signature(signature)
         self.signature: Signature = sig
+        release, note = release_for_model(mlflow_version, sig.mlflow_version)
+        #: The MLflow release the ``mlflow`` mode reproduces (`sig2jsonschema._releases`).
+        self.release: Release = release
+        #: Why the release is not the model's own, when the model's is unsupported.
+        self.release_note: str | None = note
         self.mode: Mode = mode
         self.redact = redact
         #: The resource limits every body is checked against first (docs/limits.md).

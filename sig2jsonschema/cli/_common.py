@@ -51,6 +51,22 @@ def add_source_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_mlflow_version_argument(parser: argparse.ArgumentParser) -> None:
+    """``--mlflow-version``: the MLflow release to judge for (every command takes it)."""
+    from sig2jsonschema._releases.table import SUPPORTED
+
+    parser.add_argument(
+        "--mlflow-version",
+        metavar="V",
+        default=None,
+        help=(
+            f"the MLflow release to judge for: {', '.join(SUPPORTED)} (a patch "
+            "release such as 3.18.0 means its line); default: the release that "
+            "saved the model when supported, else the newest"
+        ),
+    )
+
+
 def write_json(
     document: Any, streams: Streams, output: str | None = None, *, indent: int | None = 2
 ) -> None:

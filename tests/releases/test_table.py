@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 
 from sig2jsonschema import load_signature, openapi_document, to_jsonschema
-from sig2jsonschema._releases.table import DEFAULT_RELEASE, RELEASES
+from sig2jsonschema._releases.table import (
+    DEFAULT_RELEASE,
+    NEWEST_RELEASE,
+    RELEASES,
+    release_for_model,
+    resolve_release,
+)
 from tests.conftest import CONFORMANCE, MODELS
 
 DOUBLE = json.loads((CONFORMANCE / "signatures" / "u_double.json").read_text())
@@ -28,8 +34,34 @@ def _nested(levels: int) -> str:
 def test_every_release_is_filed_under_its_own_version() -> None:
     assert RELEASES, "the table is empty"
     for key, release in RELEASES.items():
-        assert release.version == key
-    assert RELEASES[DEFAULT_RELEASE.version] is DEFAULT_RELEASE
+        assert release.version.startswith(key + ".")
+        assert release.line == key
+    assert RELEASES[DEFAULT_RELEASE.line] is DEFAULT_RELEASE
+
+
+@pytest.mark.parametrize(
+    ("asked", "line"),
+    [("3.18", "3.18"), ("3.18.0", "3.18"), (" 2.22.5 ", "2.22"), ("3.17", "3.17")],
+)
+def test_a_release_is_named_by_its_line_or_any_patch_of_it(asked: str, line: str) -> None:
+    assert resolve_release(asked).line == line
+
+
+@pytest.mark.parametrize("asked", ["3.16", "4.0", "", "latest", "3"])
+def test_an_unsupported_release_is_a_value_error_listing_the_supported(asked: str) -> None:
+    with pytest.raises(ValueError, match=r"supported: 2\.22, 3\.17, 3\.18"):
+        resolve_release(asked)
+
+
+def test_the_default_is_the_models_own_release_else_the_newest() -> None:
+    assert release_for_model(None, "2.22.1") == (RELEASES["2.22"], None)
+    assert release_for_model(None, None) == (NEWEST_RELEASE, None)
+    assert release_for_model("3.17", "2.22.1") == (RELEASES["3.17"], None)
+    release, note = release_for_model(None, "2.9.0")
+    assert release is NEWEST_RELEASE
+    assert note is not None
+    assert "2.9.0" in note
+    assert "not supported" in note
 
 
 def test_the_default_release_is_the_mlflow_the_tests_compare_with() -> None:
