@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shutil
 import sys
 import warnings
 from pathlib import Path
@@ -57,6 +58,18 @@ def load_cases() -> list[dict[str, Any]]:
 @pytest.fixture(scope="session")
 def cases() -> list[dict[str, Any]]:
     return load_cases()
+
+
+def chromium() -> str:
+    """The headless browser's path, or a failure saying how to install it (never a skip)."""
+    path = shutil.which("chromium")
+    if path is None:
+        pytest.fail(
+            "chromium is not installed; run scripts/install-test-system-deps "
+            "(the README's test command does)",
+            pytrace=False,
+        )
+    return path
 
 
 def require(module: str) -> Any:
