@@ -203,6 +203,10 @@ def _enforce_cells(
                 pointer=parsed.cell_pointer(label, row) + to_pointer(exc.path),
                 field=_field(spec, index),
             ) from None
+    if parsed.release.complex_columns_drop_index:
+        # Built without the frame's index: pandas then aligns it with the other
+        # columns by label (`Release.complex_columns_drop_index`).
+        return pd.Series(out, name=label)
     return pd.Series(out, index=frame.index, name=label)
 
 

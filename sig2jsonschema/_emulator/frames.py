@@ -42,13 +42,14 @@ from .parse import MISSING, ColumnSource, Parsed, spec_kind, spec_names, spec_ty
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from sig2jsonschema._releases.table import Release
     from sig2jsonschema._signature.types import Schema
 
 
 # --------------------------------------------------------------------------
 # dataframe_split / dataframe_records
 # --------------------------------------------------------------------------
-def parse_split(value: Any, schema: Schema | None) -> Parsed:
+def parse_split(value: Any, schema: Schema | None, release: Release) -> Parsed:
     """``dataframe_split``: a DataFrame from columns/index/data, then cast.
 
     Raises:
@@ -98,7 +99,7 @@ def parse_split(value: Any, schema: Schema | None) -> Parsed:
             _split_cell(j),
             value=_split_value(value["data"], j),
         )
-    parsed = Parsed(frame, "dataframe_split", "dataframe_split", sources)
+    parsed = Parsed(frame, "dataframe_split", "dataframe_split", sources, release)
     if schema is not None:
         cast_frame(parsed, schema)
     return parsed
@@ -126,7 +127,7 @@ def _records_value(records: list[Any], key: Any) -> Callable[[int], Any]:
     return get
 
 
-def parse_records(value: Any, schema: Schema | None) -> Parsed:
+def parse_records(value: Any, schema: Schema | None, release: Release) -> Parsed:
     """``dataframe_records``: ``pandas.DataFrame(list_of_records)``, then cast.
 
     Raises:
@@ -156,7 +157,7 @@ def parse_records(value: Any, schema: Schema | None) -> Parsed:
             records=value,
             value=_records_value(value, label),
         )
-    parsed = Parsed(frame, "dataframe_records", "dataframe_records", sources)
+    parsed = Parsed(frame, "dataframe_records", "dataframe_records", sources, release)
     if schema is not None:
         cast_frame(parsed, schema)
     return parsed
@@ -208,7 +209,9 @@ def cast_frame(parsed: Parsed, schema: Schema) -> None:
             column = frame[label]
             source.sent = column
         try:
-            _cast_column(frame, label, spec, schema, required=label in required)
+            _cast_column(
+                frame, label, spec, schema, required=label in required, release=parsed.release
+            )
         except Exception as exc:  # noqa: BLE001 - MLflow answers every cast failure with 400
             raise _cast_failure(parsed, label, spec, exc) from None
 
@@ -218,7 +221,13 @@ def _required(spec: ColSpec | TensorSpec) -> bool:
 
 
 def _cast_column(
-    frame: pd.DataFrame, label: Any, spec: ColSpec | TensorSpec, schema: Schema, *, required: bool
+    frame: pd.DataFrame,
+    label: Any,
+    spec: ColSpec | TensorSpec,
+    schema: Schema,
+    *,
+    required: bool,
+    release: Release,
 ) -> None:
     col_type = spec_type(spec)
     pandas_type = _pandas_type(col_type)
@@ -230,14 +239,24 @@ def _cast_column(
         # List cells of a tensor frame are reshaped at enforcement instead.
         pass
     elif isinstance(col_type, (Array, SparkMLVector)):
-        frame[label] = frame[label].map(lambda x: enforce_array(x, col_type, required))
+        timestamps = release.array_datetimes_as_timestamps
+        frame[label] = frame[label].map(
+            lambda x: enforce_array(x, col_type, required, timestamps=timestamps)
+        )
     elif isinstance(col_type, Object):
         frame[label] = frame[label].map(lambda x: enforce_object(x, col_type, required))
     elif isinstance(col_type, Map):
         frame[label] = frame[label].map(lambda x: enforce_map(x, col_type, required))
     elif isinstance(col_type, AnyType):
         pass
-    elif col_type is DataType.datetime:
+    elif (
+        release.frame_booleans_keep_nulls
+        and col_type is DataType.boolean
+        and frame[label].isna().any()
+    ):
+        column = frame[label]
+        frame[label] = column.where(column.isna(), column.astype(bool))
+    elif col_type is DataType.datetime and release.frame_datetime_cast == "to_datetime":
         parsed = pd.to_datetime(frame[label])
         if pd.api.types.is_datetime64_any_dtype(parsed) and parsed.dt.unit != "ns":
             parsed = parsed.dt.as_unit("ns")
@@ -321,7 +340,9 @@ def _first_failing_row(parsed: Parsed, label: Any, spec: ColSpec | TensorSpec) -
     def fails(rows: int) -> bool:
         prefix = pd.DataFrame({label: column.iloc[:rows]})
         try:
-            _cast_column(prefix, label, spec, single, required=spec.is_required)
+            _cast_column(
+                prefix, label, spec, single, required=spec.is_required, release=parsed.release
+            )
         except Exception:  # noqa: BLE001 - any failure counts
             return True
         return False

@@ -16,14 +16,14 @@ model gets.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sig2jsonschema._payload.mlflow_json import value_depth
 from sig2jsonschema._payload.refusal import bad_request, brief
-from sig2jsonschema._releases.table import DEFAULT_RELEASE
+from sig2jsonschema._releases.table import DEFAULT_RELEASE, Release
 from sig2jsonschema._signature.param_rules import json_kind
 from sig2jsonschema._signature.types import (
     Array,
@@ -79,7 +79,9 @@ class Parsed:
     data: Any
     form: str
     envelope: str
-    sources: dict[Any, ColumnSource] = field(default_factory=dict)
+    sources: dict[Any, ColumnSource]
+    #: The MLflow release whose server is reproduced (`sig2jsonschema._releases`).
+    release: Release
 
     @property
     def root(self) -> str:
@@ -126,7 +128,11 @@ def spec_names(schema: Schema) -> list[Any]:
 # --------------------------------------------------------------------------
 # inputs / instances
 # --------------------------------------------------------------------------
-def convert_value(value: Any, spec: ColSpec | TensorSpec | None) -> Any:
+#: The scalar types whose ``None`` a release may keep (`Release.tf_keeps_none`).
+_NONE_KEEPING = (DataType.boolean, DataType.string, DataType.binary)
+
+
+def convert_value(value: Any, spec: ColSpec | TensorSpec | None, release: Release) -> Any:
     """The per-value converter of the ``inputs`` path (``convert_data_type``).
 
     Raises:
@@ -141,11 +147,30 @@ def convert_value(value: Any, spec: ColSpec | TensorSpec | None) -> Any:
         from sig2jsonschema._signature.value_rules import NUMPY_TYPES
 
         dtype = NUMPY_TYPES[col_type]
+        if release.tf_keeps_none and col_type in _NONE_KEEPING:
+            if value is None:
+                return None
+            if (
+                isinstance(value, list)
+                and any(x is None for x in value)
+                and all(np.isscalar(x) for x in value if x is not None)
+            ):
+                return np.array(
+                    [x if x is None else convert_value(x, spec, release) for x in value],
+                    dtype=object,
+                )
         if isinstance(value, (list, np.ndarray)):
             return np.array(value, dtype)
         return np.array([value], dtype)[0]
     if isinstance(col_type, (Array, SparkMLVector)):
-        return np.array(enforce_array(value, col_type, spec.is_required))
+        return np.array(
+            enforce_array(
+                value,
+                col_type,
+                spec.is_required,
+                timestamps=release.array_datetimes_as_timestamps,
+            )
+        )
     if isinstance(col_type, Object):
         return enforce_object(value, col_type, spec.is_required)
     if isinstance(col_type, Map):
@@ -153,9 +178,15 @@ def convert_value(value: Any, spec: ColSpec | TensorSpec | None) -> Any:
     return value
 
 
-def _convert(value: Any, spec: ColSpec | TensorSpec | None, pointer: str, field_text: str) -> Any:
+def _convert(
+    value: Any,
+    spec: ColSpec | TensorSpec | None,
+    pointer: str,
+    field_text: str,
+    release: Release,
+) -> Any:
     try:
-        return convert_value(value, spec)
+        return convert_value(value, spec, release)
     except NestedValueError as exc:
         raise bad_request(
             f"{field_text or 'value'}: {exc}",
@@ -185,7 +216,11 @@ def _first_spec(schema: Schema | None) -> ColSpec | TensorSpec | None:
 
 
 def parse_tf(
-    value: Any, envelope: str, schema: Schema | None, depth_bound: int | None = None
+    value: Any,
+    envelope: str,
+    schema: Schema | None,
+    release: Release,
+    depth_bound: int | None = None,
 ) -> Parsed:
     """``inputs`` / ``instances``: numpy arrays value by value (spec 2.6, 2.7).
 
@@ -196,8 +231,8 @@ def parse_tf(
         Rejection: 400 ``BAD_REQUEST`` as MLflow answers.
     """
     if envelope == "instances" and isinstance(value, list) and value and isinstance(value[0], dict):
-        return _parse_instance_records(value, schema)
-    parsed = _cast_schema_type(value, envelope, schema, depth_bound)
+        return _parse_instance_records(value, schema, release)
+    parsed = _cast_schema_type(value, envelope, schema, release, depth_bound)
     if envelope == "instances":
         _check_lengths(parsed, schema)
     return parsed
@@ -212,7 +247,7 @@ def _field_of(spec: ColSpec | TensorSpec | None, key: Any) -> str:
 
 
 def _cast_schema_type(
-    value: Any, envelope: str, schema: Schema | None, depth_bound: int | None
+    value: Any, envelope: str, schema: Schema | None, release: Release, depth_bound: int | None
 ) -> Parsed:
     root = "/" + envelope
     # The value's depth (leaves counted) is at most the body's container depth.
@@ -231,9 +266,9 @@ def _cast_schema_type(
     if schema is not None:
         if len(names) == 1 and is_list and not any(isinstance(x, dict) for x in value):
             name = next(iter(names))
-            data = {name: _convert(value, names[name], root, _field_of(names[name], name))}
+            data = {name: _convert(value, names[name], root, _field_of(names[name], name), release)}
             source = ColumnSource(name, root, lambda i: f"{root}/{i}", sent=value)
-            return Parsed(data, f"{envelope}/list", envelope, {name: source})
+            return Parsed(data, f"{envelope}/list", envelope, {name: source}, release)
         if not schema.has_names and not (is_list or np.isscalar(value)):
             raise bad_request(
                 f"this signature has unnamed inputs: {envelope} must be an array or a single "
@@ -250,14 +285,14 @@ def _cast_schema_type(
         for key, item in value.items():
             pointer = f"{root}/{escape_pointer_token(key)}"
             spec = names.get(key)
-            data_dict[key] = _convert(item, spec, pointer, _field_of(spec, key))
+            data_dict[key] = _convert(item, spec, pointer, _field_of(spec, key), release)
             cell = _columnar_cell(pointer) if isinstance(item, list) and not one_row else None
             sources[key] = ColumnSource(key, pointer, cell, sent=item)
         if tensor:
             form = f"{envelope}/tensors"
         else:
             form = f"{envelope}/row" if one_row else f"{envelope}/columnar"
-        return Parsed(data_dict, form, envelope, sources)
+        return Parsed(data_dict, form, envelope, sources, release)
     if is_list and all(isinstance(x, dict) for x in value):
         rows = []
         for i, record in enumerate(value):
@@ -265,7 +300,7 @@ def _cast_schema_type(
             for key, item in record.items():
                 spec = names.get(key)
                 pointer = f"{root}/{i}/{escape_pointer_token(key)}"
-                row[key] = _convert(item, spec, pointer, _field_of(spec, key))
+                row[key] = _convert(item, spec, pointer, _field_of(spec, key), release)
             rows.append(row)
         keys: dict[Any, None] = {}
         for record in value:
@@ -276,13 +311,15 @@ def _cast_schema_type(
             )
             for key in keys
         }
-        return Parsed(rows, f"{envelope}/records", envelope, sources)
+        return Parsed(rows, f"{envelope}/records", envelope, sources, release)
     spec = _first_spec(schema)
     label = 0
     cell = (lambda i: f"{root}/{i}") if is_list else None
-    data = _convert(value, spec, root, _field_of(spec, None))
+    data = _convert(value, spec, root, _field_of(spec, None), release)
     form = f"{envelope}/tensor" if tensor else f"{envelope}/list"
-    return Parsed(data, form, envelope, {label: ColumnSource(label, root, cell, sent=value)})
+    return Parsed(
+        data, form, envelope, {label: ColumnSource(label, root, cell, sent=value)}, release
+    )
 
 
 def _has_row_column(schema: Schema | None) -> bool:
@@ -301,7 +338,7 @@ def _row_cell(root: str, key: str) -> Callable[[int], str]:
     return lambda i: f"{root}/{i}/{escaped}"
 
 
-def _parse_instance_records(value: list[Any], schema: Schema | None) -> Parsed:
+def _parse_instance_records(value: list[Any], schema: Schema | None, release: Release) -> Parsed:
     """``instances`` as row records: convert each value, then stack per column."""
     names = _names(schema)
     columns: dict[str, list[Any]] = defaultdict(list)
@@ -316,7 +353,7 @@ def _parse_instance_records(value: list[Any], schema: Schema | None) -> Parsed:
         for key, item in record.items():
             spec = names.get(key)
             pointer = f"/instances/{i}/{escape_pointer_token(key)}"
-            columns[key].append(_convert(item, spec, pointer, _field_of(spec, key)))
+            columns[key].append(_convert(item, spec, pointer, _field_of(spec, key), release))
     data: dict[str, Any] = {}
     for key, converted in columns.items():
         try:
@@ -339,7 +376,7 @@ def _parse_instance_records(value: list[Any], schema: Schema | None) -> Parsed:
     }
     tensor = schema is not None and schema.is_tensor
     parsed = Parsed(
-        data, "instances/tensors" if tensor else "instances/records", "instances", sources
+        data, "instances/tensors" if tensor else "instances/records", "instances", sources, release
     )
     _check_lengths(parsed, schema)
     return parsed

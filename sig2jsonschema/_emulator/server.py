@@ -1,4 +1,4 @@
-"""Emulate MLflow 3.17.2's scoring server on one request body, without MLflow.
+"""Emulate an MLflow release's scoring server on one request body, without MLflow.
 
 `emulate` answers "what would ``POST /invocations`` do with this body?": the
 HTTP status and MLflow error code, or, for an accepted body, exactly what the
@@ -11,7 +11,8 @@ decoding (`sig2jsonschema._payload.mlflow_json`), the top-level interpretation
 (`parse`, `frames`), CSV and Parquet (`tabular`), enforcement (`enforce`,
 `tensors`), params (`params`), then the warning pass (`conversion_warnings`).
 pandas and numpy do the casting, as in MLflow, so their quirks come out the
-same.
+same.  Where releases differ, each stage reads the `Release` row it is handed
+(`sig2jsonschema._releases.table`); nothing here spells a version.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sig2jsonschema._payload.decode import CONTENT_TYPES, JSON_TYPE
+from sig2jsonschema._payload.decode import CONTENT_TYPES, JSON_TYPE, PARQUET_TYPE
 from sig2jsonschema._payload.mlflow_json import (
     JSON_DEPTH_LIMIT,
     decode_body,
@@ -36,11 +37,13 @@ from sig2jsonschema._payload.refusal import (
     invalid_parameter,
     server_crash,
 )
+from sig2jsonschema._releases.table import NEWEST_RELEASE, Release
 from sig2jsonschema.exceptions import escape_pointer_token, to_pointer
 
 from .frames import parse_records, parse_split
 from .outcome import Outcome, WarningSink
 from .parse import ENVELOPE_KEYS, ColumnSource, Parsed, parse_tf
+from .received import for_release
 
 if TYPE_CHECKING:
     from sig2jsonschema._signature.types import Signature
@@ -54,6 +57,7 @@ class _Run:
     """What is known so far about one request, for the final `Outcome`."""
 
     signature: Signature
+    release: Release
     sink: WarningSink = field(default_factory=WarningSink)
     form: str | None = None
     unwrapped: bool = False
@@ -62,15 +66,21 @@ class _Run:
 
 
 def emulate(
-    signature: Signature, body: bytes | str | Any, *, content_type: str | None = JSON_TYPE
+    signature: Signature,
+    body: bytes | str | Any,
+    *,
+    content_type: str | None = JSON_TYPE,
+    release: Release = NEWEST_RELEASE,
 ) -> Outcome:
-    """What MLflow 3.17.2's scoring server does with one request body.
+    """What an MLflow release's scoring server does with one request body.
 
     Args:
         signature: the model's signature.
         body: the raw body (``bytes``, or ``str`` sent as UTF-8), or an already
             parsed JSON value (then JSON decoding is skipped).
         content_type: the request's ``Content-Type`` header (``None``: absent).
+        release: the MLflow release whose server is reproduced (default: the
+            newest supported).
 
     Returns:
         The `Outcome`; never raises, whatever the body.
@@ -83,7 +93,7 @@ def emulate(
 
     .. versionadded:: 0.1
     """
-    run = _Run(signature)
+    run = _Run(signature, release)
     with warnings.catch_warnings():
         # numpy and pandas warn (timezones, casts) where the server just logs.
         warnings.simplefilter("ignore")
@@ -116,7 +126,7 @@ def emulate(
         field="",
         keyword="",
         form=run.form,
-        received=received,
+        received=for_release(received, run.parsed),
         params=params,
         unwrapped=run.unwrapped,
         warnings=tuple(run.sink.items),
@@ -134,7 +144,7 @@ def _rejected(run: _Run, rejection: Rejection) -> Outcome:
     return Outcome(
         status=rejection.status,
         error_code=rejection.error_code,
-        error_class=rejection.error_class,
+        error_class=rejection.error_class if run.release.error_class else None,
         message=message,
         pointer=rejection.pointer,
         field=rejection.field,
@@ -147,7 +157,7 @@ def _rejected(run: _Run, rejection: Rejection) -> Outcome:
     )
 
 
-def _media_type(content_type: str | None) -> str:
+def _media_type(content_type: str | None, release: Release) -> str:
     """Check the header the way the server does; return the media type.
 
     Raises:
@@ -165,9 +175,10 @@ def _media_type(content_type: str | None) -> str:
     unexpected = sorted(set(options) - {"charset"})
     if unexpected:
         raise _unsupported(f"content type parameter {unexpected[0]!r}; only 'charset' is allowed")
-    if parts[0] not in CONTENT_TYPES:
+    served = [t for t in CONTENT_TYPES if release.parquet or t != PARQUET_TYPE]
+    if parts[0] not in served:
         raise _unsupported(
-            f"content type {parts[0]!r}; expected one of {', '.join(CONTENT_TYPES)} "
+            f"content type {parts[0]!r}; MLflow {release.line} serves {', '.join(served)} "
             "(case-sensitive)"
         )
     return parts[0]
@@ -184,18 +195,18 @@ def _unsupported(problem: str) -> Rejection:
 
 
 def _serve(run: _Run, body: Any, content_type: str | None) -> tuple[Any, dict[str, Any] | None]:
-    media = _media_type(content_type)
+    media = _media_type(content_type, run.release)
     if media != JSON_TYPE:
         from .tabular import read_table
 
-        parsed = read_table(run.signature, body, media)
+        parsed = read_table(run.signature, body, media, run.release)
         run.form, run.parsed = parsed.form, parsed
         return _predict(run, parsed, None, params_pointer="/params", from_body=False)
     depth: int | None = None
     if isinstance(body, (bytes, bytearray, memoryview)):
-        value, strict, depth = decode_body(bytes(body))
+        value, strict, depth = _decode(bytes(body), run.release)
     elif isinstance(body, str):
-        value, strict, depth = decode_body(body.encode("utf-8", "surrogatepass"))
+        value, strict, depth = _decode(body.encode("utf-8", "surrogatepass"), run.release)
     else:
         if value_depth(body, JSON_DEPTH_LIMIT) >= JSON_DEPTH_LIMIT:
             # Too deep for MLflow's parser to have produced; also stops a value
@@ -257,13 +268,32 @@ def _serve(run: _Run, body: Any, content_type: str | None) -> tuple[Any, dict[st
     key = keys[0]
     run.form = key
     if key == "dataframe_split":
-        parsed = parse_split(value[key], sig.inputs)
+        parsed = parse_split(value[key], sig.inputs, run.release)
     elif key == "dataframe_records":
-        parsed = parse_records(value[key], sig.inputs)
+        parsed = parse_records(value[key], sig.inputs, run.release)
     else:
-        parsed = parse_tf(value[key], key, sig.inputs, depth)
+        parsed = parse_tf(value[key], key, sig.inputs, run.release, depth)
     run.form, run.parsed = parsed.form, parsed
     return _predict(run, parsed, params, params_pointer="/params", from_body=True)
+
+
+def _decode(raw: bytes, release: Release) -> tuple[Any, bool, int]:
+    """`decode_body`, and a release that lets a non-UTF-8 body crash (`Release.non_utf8_status`)."""
+    if release.non_utf8_status != 400:
+        import json
+
+        try:
+            raw.decode(json.detect_encoding(raw), "surrogatepass")
+        except UnicodeDecodeError as exc:
+            raise Rejection(
+                f"the body is not valid text ({exc.reason} at byte {exc.start}); MLflow "
+                f"{release.line} lets the decoding error escape",
+                status=release.non_utf8_status,
+                error_code=None,
+                error_class=None,
+                keyword="x-mlflow-json",
+            ) from None
+    return decode_body(raw)
 
 
 def _serve_llm(run: _Run, value: dict[str, Any]) -> tuple[Any, dict[str, Any] | None]:
@@ -282,7 +312,7 @@ def _serve_llm(run: _Run, value: dict[str, Any]) -> tuple[Any, dict[str, Any] | 
         )
         for k, v in data.items()
     }
-    parsed = Parsed(data, "llm", "", sources)
+    parsed = Parsed(data, "llm", "", sources, run.release)
     run.parsed = parsed
     if run.signature.from_type_hint:
         from .hint import check_type_hint

@@ -12,13 +12,14 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any
 
-from sig2jsonschema._payload.refusal import Rejection, bad_request, brief
+from sig2jsonschema._payload.refusal import Rejection, bad_request, brief, server_crash
 from sig2jsonschema._signature.types import ColSpec, DataType
 from sig2jsonschema._signature.value_rules import PANDAS_TYPES
 
 from .parse import ColumnSource, Parsed
 
 if TYPE_CHECKING:
+    from sig2jsonschema._releases.table import Release
     from sig2jsonschema._signature.types import Signature
 
 
@@ -30,7 +31,7 @@ def _as_bytes(body: Any, what: str) -> bytes:
     raise bad_request(f"a {what} body must be raw bytes or text", keyword="x-mlflow-body")
 
 
-def read_table(signature: Signature, body: Any, media_type: str) -> Parsed:
+def read_table(signature: Signature, body: Any, media_type: str, release: Release) -> Parsed:
     """Read a CSV or Parquet body into the DataFrame MLflow builds.
 
     Raises:
@@ -43,10 +44,13 @@ def read_table(signature: Signature, body: Any, media_type: str) -> Parsed:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise bad_request(
-                f"the CSV body is not valid UTF-8 ({exc.reason} at byte {exc.start})",
-                keyword="x-mlflow-csv",
-            ) from None
+            problem = f"the CSV body is not valid UTF-8 ({exc.reason} at byte {exc.start})"
+            if release.non_utf8_status == 500:
+                raise server_crash(
+                    f"{problem}; MLflow {release.line} lets the decoding error escape",
+                    keyword="x-mlflow-csv",
+                ) from None
+            raise bad_request(problem, keyword="x-mlflow-csv") from None
         frame = _read_csv(signature, text)
         form = "csv"
     else:
@@ -60,7 +64,7 @@ def read_table(signature: Signature, body: Any, media_type: str) -> Parsed:
             ) from None
         form = "parquet"
     sources = {label: ColumnSource(label, "", None, sent=frame[label]) for label in frame.columns}
-    return Parsed(frame, form, "", sources)
+    return Parsed(frame, form, "", sources, release)
 
 
 def _read_csv(signature: Signature, text: str) -> Any:

@@ -78,7 +78,9 @@ def _shape(shape: tuple[int, ...]) -> str:
     return "[" + ", ".join(str(d) for d in shape) + "]"
 
 
-def _reshape_column(series: pd.Series[Any], spec: TensorSpec, pointer: str) -> Any:
+def _reshape_column(
+    series: pd.Series[Any], spec: TensorSpec, pointer: str, *, by_position: bool
+) -> Any:
     """One DataFrame column feeding one tensor (``_reshape_and_cast_pandas_column_values``)."""
     shape = spec.shape
     if shape[0] != -1 or -1 in shape[1:]:
@@ -91,8 +93,9 @@ def _reshape_column(series: pd.Series[Any], spec: TensorSpec, pointer: str) -> A
         )
     dtype = np.dtype(spec.dtype)
     try:
-        # MLflow reads the first cell by label 0, whatever the index.
-        first = series[0]
+        # MLflow reads the first cell by label 0, whatever the index, unless the
+        # release reads it by position (`Release.tensor_first_value_by_position`).
+        first = series.iloc[0] if by_position else series[0]
         if isinstance(first, list) and first:
             first[0]
     except (KeyError, IndexError):
@@ -171,7 +174,12 @@ def enforce_tensors(parsed: Parsed, data: Any, schema: Schema) -> Any:
             return out
         if isinstance(data, pd.DataFrame):
             return {
-                spec.name: _reshape_column(data[spec.name], spec, parsed.column_pointer(spec.name))
+                spec.name: _reshape_column(
+                    data[spec.name],
+                    spec,
+                    parsed.column_pointer(spec.name),
+                    by_position=parsed.release.tensor_first_value_by_position,
+                )
                 for spec in specs
             }
         raise enforcement_failed(
@@ -186,7 +194,12 @@ def enforce_tensors(parsed: Parsed, data: Any, schema: Schema) -> Any:
                 "the table is empty", keyword="x-mlflow-shape", pointer=root, field=_field(spec)
             )
         if len(data.columns) == 1:
-            return _reshape_column(data[data.columns[0]], spec, root)
+            return _reshape_column(
+                data[data.columns[0]],
+                spec,
+                root,
+                by_position=parsed.release.tensor_first_value_by_position,
+            )
         if spec.shape != (-1, len(data.columns)):
             raise enforcement_failed(
                 f"a table of {len(data.columns)} columns feeds a tensor of shape "

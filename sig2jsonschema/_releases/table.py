@@ -40,6 +40,50 @@ class Release:
     #: ``sys.int_info.default_max_str_digits``; a longer one is an uncaught
     #: ``ValueError`` (HTTP 500; measured: 4300 digits parse, 4301 crash).
     max_int_digits: int
+    #: Error bodies carry ``error_class`` (``mlflow/exceptions.py``,
+    #: ``MlflowException.serialize_as_json``).  2.22 never sets it.
+    error_class: bool = True
+    #: pandas' dtype for a string column in what ``predict`` receives:
+    #: ``"str"`` on pandas 3 (3.x servers), ``"object"`` on pandas 2 (2.22).
+    string_dtype: str = "str"
+    #: ``dataframe_split``/``dataframe_records``: a boolean column holding
+    #: nulls keeps them (object dtype) instead of ``astype(bool)`` turning
+    #: ``None`` into ``False`` and NaN into ``True``; an all-null boolean column
+    #: stays float64 and fails enforcement.  3.18.0,
+    #: ``mlflow/utils/proto_json_utils.py`` (``cast_df_types_according_to_schema``).
+    frame_booleans_keep_nulls: bool = False
+    #: ``inputs``/``instances``: ``None`` in a boolean, string or binary column
+    #: stays ``None`` (before: ``False``, ``"None"``, ``b"None"``).  3.18.0,
+    #: ``mlflow/utils/proto_json_utils.py`` (``convert_data_type``).
+    tf_keeps_none: bool = False
+    #: ``_enforce_array`` hands datetime arrays back as pandas Timestamps
+    #: (before: ``numpy.tolist()`` made them integers of nanoseconds).  3.18.0,
+    #: ``mlflow/models/utils.py``.
+    array_datetimes_as_timestamps: bool = False
+    #: ``_reshape_and_cast_pandas_column_values`` reads a tensor column's first
+    #: value with ``iloc[0]``, so a frame whose index lacks the label 0 no
+    #: longer breaks a tensor signature (before: ``pd_series[0]``, a KeyError).
+    #: 3.18.0, ``mlflow/models/utils.py``.
+    tensor_first_value_by_position: bool = False
+    #: ``_enforce_named_col_schema``/``_enforce_unnamed_col_schema`` build the
+    #: enforced array/object/map/any columns without the frame's index, so a
+    #: ``dataframe_split`` custom ``index`` is reset (all columns complex) or
+    #: misaligns rows and pads them with NaN (complex and scalar mixed).
+    #: Fixed in 3.x (``index=pf_input.index``); 2.22.5, ``mlflow/models/utils.py``.
+    complex_columns_drop_index: bool = False
+    #: How split/records frames cast a datetime column: ``"to_datetime"``
+    #: (``pd.to_datetime``: one format per column, inferred from the first
+    #: value) or ``"astype"`` (2.22.5: ``astype("datetime64[ns]")``, which
+    #: parses each value on its own, so mixed formats are accepted).
+    #: ``mlflow/utils/proto_json_utils.py`` (``cast_df_types_according_to_schema``).
+    frame_datetime_cast: str = "to_datetime"
+    #: A JSON or CSV body that is not UTF-8 is a 400 (``MlflowInvalidInputException``);
+    #: 2.22.5 lets the ``UnicodeDecodeError`` escape: a plain-text 500.
+    #: ``mlflow/pyfunc/scoring_server/__init__.py``.
+    non_utf8_status: int = 400
+    #: The server reads ``application/vnd.apache.parquet`` bodies (added in 3.x;
+    #: 2.22.5 answers 415).  ``mlflow/pyfunc/scoring_server/__init__.py``.
+    parquet: bool = True
 
     @property
     def line(self) -> str:
@@ -62,6 +106,12 @@ RELEASES: dict[str, Release] = {
             json_crash_depth=987,
             deepcopy_crash_depth=495,
             max_int_digits=4300,
+            error_class=False,
+            string_dtype="object",
+            complex_columns_drop_index=True,
+            frame_datetime_cast="astype",
+            non_utf8_status=500,
+            parquet=False,
         ),
         Release(
             version="3.17.2",
@@ -74,6 +124,10 @@ RELEASES: dict[str, Release] = {
             json_crash_depth=987,
             deepcopy_crash_depth=495,
             max_int_digits=4300,
+            frame_booleans_keep_nulls=True,
+            tf_keeps_none=True,
+            array_datetimes_as_timestamps=True,
+            tensor_first_value_by_position=True,
         ),
     )
 }

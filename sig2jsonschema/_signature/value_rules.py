@@ -246,8 +246,13 @@ def _fast_scalar(value: Any, dtype: DataType) -> Any:
     return _NO_FAST_PATH
 
 
-def enforce_array(value: Any, arr: Array | SparkMLVector, required: bool = True) -> Any:
+def enforce_array(
+    value: Any, arr: Array | SparkMLVector, required: bool = True, *, timestamps: bool = False
+) -> Any:
     """One nested array (``_enforce_array``): a list in gives a list out.
+
+    ``timestamps``: a datetime array comes back as pandas Timestamps rather
+    than integers of nanoseconds (`Release.array_datetimes_as_timestamps`).
 
     Raises:
         NestedValueError: not a list/ndarray, or an element does not fit.
@@ -272,7 +277,11 @@ def enforce_array(value: Any, arr: Array | SparkMLVector, required: bool = True)
             enforced = enforce_series(pd.Series(value), items).to_numpy(dtype=NUMPY_TYPES[items])
         except (NestedValueError, ValueError, TypeError, OverflowError):
             raise _array_error(value, items) from None
-        return enforced.tolist() if isinstance(value, list) else enforced
+        if not isinstance(value, list):
+            return enforced
+        if timestamps and items is DataType.datetime:
+            return pd.Series(enforced).tolist()
+        return enforced.tolist()
     out: list[Any] = []
     for i, element in enumerate(value):
         try:
