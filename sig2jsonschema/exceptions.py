@@ -124,6 +124,9 @@ class PayloadError(Sig2JsonSchemaError, ValueError):
     #: Line and column in the raw body text, for malformed JSON.
     line: int | None = None
     column: int | None = None
+    #: Whether the release's server puts ``error_class`` in its error body
+    #: (MLflow 2.22 never does).
+    error_class_reported: bool = True
 
     def __post_init__(self) -> None:
         Exception.__init__(self, self.message)
@@ -147,17 +150,18 @@ class PayloadError(Sig2JsonSchemaError, ValueError):
         return self.message
 
     def to_mlflow_error(self) -> dict[str, str]:
-        """The JSON error body MLflow's scoring server would return."""
-        error_class = self.error_class or (
-            "INVALID_PARAMETER_VALUE"
-            if self.error_code in {"BAD_REQUEST", "INVALID_PARAMETER_VALUE"}
-            else "CLIENT_INTERNAL_ERROR"
-        )
-        return {
-            "error_code": self.error_code,
-            "message": self.message,
-            "error_class": error_class,
-        }
+        """The JSON error body the chosen MLflow release's scoring server would return.
+
+        ``error_class`` is left out for a release that never sends it (2.22).
+        """
+        body = {"error_code": self.error_code, "message": self.message}
+        if self.error_class_reported:
+            body["error_class"] = self.error_class or (
+                "INVALID_PARAMETER_VALUE"
+                if self.error_code in {"BAD_REQUEST", "INVALID_PARAMETER_VALUE"}
+                else "CLIENT_INTERNAL_ERROR"
+            )
+        return body
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready description (used by ``--output json``)."""

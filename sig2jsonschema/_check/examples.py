@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sig2jsonschema._hazards.verdicts import LLM_KEYS
+from sig2jsonschema._releases.table import NEWEST_RELEASE, Release
 from sig2jsonschema._signature.load import parse_yaml, read_text
 from sig2jsonschema.exceptions import Sig2JsonSchemaError, to_pointer
 
@@ -186,8 +187,13 @@ def example_info(model_dir: Path) -> dict[str, Any]:
     return dict(info) if isinstance(info, dict) else {}
 
 
-def judge_examples(sig: Signature, model_dir: Path) -> list[ExampleReport]:
-    """Judge the serving example as written, and the body MLflow builds from the input example."""
+def judge_examples(
+    sig: Signature, model_dir: Path, release: Release = NEWEST_RELEASE
+) -> list[ExampleReport]:
+    """Judge the serving example as written, and the body MLflow builds from the input example.
+
+    ``release`` is the MLflow release whose verdict is reproduced.
+    """
     try:
         info = example_info(model_dir)
     except Sig2JsonSchemaError:
@@ -201,7 +207,7 @@ def judge_examples(sig: Signature, model_dir: Path) -> list[ExampleReport]:
         except Sig2JsonSchemaError as exc:
             reports.append(ExampleReport(serving.name, "as written", unreadable=str(exc)))
         else:
-            reports.append(_judge(sig, serving.name, "as written", text))
+            reports.append(_judge(sig, serving.name, "as written", text, release))
     if example.is_file():
         origin = f"built as MLflow does from type {info.get('type', '?')}"
         if info.get("pandas_orient"):
@@ -212,7 +218,7 @@ def judge_examples(sig: Signature, model_dir: Path) -> list[ExampleReport]:
         except (Sig2JsonSchemaError, ValueError, RecursionError) as exc:
             reports.append(ExampleReport(example.name, origin, unreadable=str(exc)))
         else:
-            reports.append(_judge(sig, example.name, origin, text))
+            reports.append(_judge(sig, example.name, origin, text, release))
     return reports
 
 
@@ -239,11 +245,11 @@ def _nonfinite_pointers(text: str) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def _judge(sig: Signature, file: str, origin: str, text: str) -> ExampleReport:
+def _judge(sig: Signature, file: str, origin: str, text: str, release: Release) -> ExampleReport:
     """The mlflow verdict (the emulator) and the strict problems (the validator) of one body."""
     from sig2jsonschema._emulator.server import emulate
 
-    outcome = emulate(sig, text)
+    outcome = emulate(sig, text, release=release)
     return ExampleReport(
         file=file,
         origin=origin,
@@ -253,17 +259,19 @@ def _judge(sig: Signature, file: str, origin: str, text: str) -> ExampleReport:
         error=None if outcome.status == 200 else outcome.message,
         error_field="" if outcome.status == 200 else outcome.field,
         unwrapped=outcome.unwrapped,
-        strict_problems=_strict_problems(sig, text, outcome),
+        strict_problems=_strict_problems(sig, text, outcome, release),
         nonfinite_at=_nonfinite_pointers(text),
     )
 
 
-def _strict_problems(sig: Signature, text: str, outcome: Outcome) -> tuple[Problem, ...]:
+def _strict_problems(
+    sig: Signature, text: str, outcome: Outcome, release: Release
+) -> tuple[Problem, ...]:
     """Strict-mode errors of the body; the emulator's warnings if the validator is missing."""
     try:
         from sig2jsonschema._validate.validator import Validator
 
-        validator = Validator(sig, mode="strict")
+        validator = Validator(sig, mode="strict", mlflow_version=release.line)
     except ImportError:  # pragma: no cover - only while the validator's modules are absent
         return tuple(Problem(w.pointer, w.field, w.code, w.message) for w in outcome.warnings)
     return tuple(

@@ -29,7 +29,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sig2jsonschema._hazards import verdicts as _hazards
+from sig2jsonschema._hazards.releases import (
+    split_index_breaks,
+    strict_releases,
+    tensor_index_without_zero_breaks,
+)
 from sig2jsonschema._hazards.verdicts import FORMS, Hazard, applicable_forms, form_verdicts
+from sig2jsonschema._releases.table import release_for_model
 from sig2jsonschema._signature.load import load_signature, model_dir_of
 from sig2jsonschema._signature.types import Signature
 
@@ -50,6 +56,10 @@ CHECK_CODES: dict[str, tuple[Severity, str]] = {
     ),
     "example-not-strict": ("warning", "MLflow accepts the example, outside the strict contract"),
     "example-unreadable": ("warning", "an example file cannot be read or turned into a body"),
+    "breaks-on-release": (
+        "warning",
+        "a body element one supported MLflow release mishandles (strict leaves it out)",
+    ),
 }
 
 
@@ -126,6 +136,10 @@ class CheckReport:
     #: The form to send, or None when none works.
     recommended: str | None
     examples: tuple[ExampleReport, ...] = ()
+    #: The MLflow release judged for (``"3.18"``): the examples' verdicts are its.
+    mlflow_version: str = ""
+    #: Why that is not the model's own release, when the model's is unsupported.
+    release_note: str | None = None
 
     def count(self, severity: Severity) -> int:
         """How many findings have ``severity``."""
@@ -140,6 +154,8 @@ class CheckReport:
         """The JSON document of ``check --output json``."""
         return {
             "source": self.source,
+            "mlflow_version": self.mlflow_version,
+            "strict_releases": list(strict_releases()),
             "summary": {"errors": self.count("error"), "warnings": self.count("warning")},
             "findings": [f.to_dict() for f in self.findings],
             "forms": {s.form: s.to_dict() for s in self.forms},
@@ -151,31 +167,38 @@ class CheckReport:
 # --------------------------------------------------------------------------
 # The audit
 # --------------------------------------------------------------------------
-def check(source: Any, *, examples: bool = True) -> CheckReport:
-    """Audit a model or signature for a real MLflow 3.x scoring server.
+def check(source: Any, *, examples: bool = True, mlflow_version: str | None = None) -> CheckReport:
+    """Audit a model or signature for a real MLflow scoring server.
 
     Args:
         source: an MLmodel file, a model directory, a signature JSON file, a
             `Signature` or a ``to_dict()`` mapping.
         examples: also judge ``input_example.json`` and
             ``serving_input_example.json`` (only for model sources).
+        mlflow_version: the release to judge for (``"2.22"``, ``"3.17"``,
+            ``"3.18"``; default: the model's own when supported, else the
+            newest).  What breaks on another supported release is a
+            ``breaks-on-release`` warning naming it.
 
     Raises:
         SignatureError: the signature is malformed.
         SourceError: the source cannot be read.
+        ValueError: an unsupported MLflow release.
 
     .. versionadded:: 0.1
     """
     sig = load_signature(source)
+    release, note = release_for_model(mlflow_version, sig.mlflow_version)
     found = _hazards.hazards(sig)
     statuses = _form_statuses(sig)
     working = [s.form for s in statuses if s.works]
     findings = [_from_hazard(h) for h in found]
     findings.extend(_form_findings(sig, statuses))
+    findings.extend(_release_findings(sig))
     reports: list[ExampleReport] = []
     model_dir = model_dir_of(source) if examples else None
     if model_dir is not None:
-        reports = judge_examples(sig, model_dir)
+        reports = judge_examples(sig, model_dir, release)
         findings.extend(_example_findings(reports))
     recommended = _hazards.recommended_form(sig)
     if recommended not in working:
@@ -187,7 +210,44 @@ def check(source: Any, *, examples: bool = True) -> CheckReport:
         forms=tuple(statuses),
         recommended=recommended,
         examples=tuple(reports),
+        mlflow_version=release.line,
+        release_note=note,
     )
+
+
+def _release_findings(sig: Signature) -> list[Finding]:
+    """What one supported release mishandles and the others serve (`_hazards.releases`)."""
+    out: list[Finding] = []
+    lines = split_index_breaks(sig)
+    if lines:
+        out.append(
+            Finding(
+                "warning",
+                "breaks-on-release",
+                "",
+                ("dataframe_split",),
+                f"a dataframe_split 'index' breaks on {', '.join(lines)}: with array, object, "
+                "map or any columns MLflow "
+                + ", ".join(lines)
+                + " resets it, or misaligns the rows and pads them with NaN",
+                "leave 'index' out of dataframe_split (the strict contract does)",
+            )
+        )
+    lines = tensor_index_without_zero_breaks(sig)
+    if lines:
+        out.append(
+            Finding(
+                "warning",
+                "breaks-on-release",
+                "",
+                ("dataframe_split",),
+                f"a dataframe_split 'index' without the label 0 breaks on {', '.join(lines)}: "
+                "they read the first cell by the label 0 to reshape tensor cells",
+                "leave 'index' out of dataframe_split, or include 0 (the strict contract "
+                "requires it)",
+            )
+        )
+    return out
 
 
 def _from_hazard(h: Hazard) -> Finding:

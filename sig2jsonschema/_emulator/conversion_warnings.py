@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import infer_dtype
 
+from sig2jsonschema._payload.mlflow_json import render_json
 from sig2jsonschema._payload.parsed import ConversionWarning
 from sig2jsonschema._signature.types import (
     AnyType,
@@ -105,11 +106,46 @@ def collect_warnings(  # noqa: PLR0917 - one call site, all arguments needed
         return
     if not isinstance(received, pd.DataFrame):
         return
+    if not _index_kept(parsed, received, body, sink):
+        return  # the rows no longer line up with the body's: nothing more to compare
     for column in _columns(schema.columns, parsed, received, body):
         if isinstance(column.col_type, DataType):
             _scalar_column(column, sink)
         else:
             _nested_column(column, sink)
+
+
+def _index_kept(parsed: Parsed, received: pd.DataFrame, body: Any, sink: WarningSink) -> bool:
+    """Whether a ``dataframe_split`` ``index`` reaches the model; a warning when not.
+
+    A release that builds array/object/map/any columns without the frame's
+    index (`Release.complex_columns_drop_index`, 2.22) resets it, or
+    misaligns the rows and pads them with NaN.
+    """
+    split = body.get("dataframe_split") if isinstance(body, dict) else None
+    index = split.get("index") if isinstance(split, dict) else None
+    if parsed.envelope != "dataframe_split" or not isinstance(index, list):
+        return True
+    got = list(received.index)
+    if got == index:
+        return True
+    problem = (
+        "the rows are misaligned and padded with NaN"
+        if len(got) != len(index)
+        else "the index is reset to 0, 1, ..."
+    )
+    sink.add(
+        ConversionWarning(
+            "/dataframe_split/index",
+            "",
+            "index-not-kept",
+            render_json(index),
+            render_json(got),
+            f"MLflow {parsed.release.line} builds array/object/map/any columns without the "
+            f"frame's index: {problem}",
+        )
+    )
+    return len(got) == len(index)
 
 
 # --------------------------------------------------------------------------
@@ -361,7 +397,10 @@ def scalar_code(
         return "missing-key-to-nan" if required or target not in _NULLABLE else None
     if sent is None:
         if target is DataType.boolean:
-            return "null-to-false" if final is False else "null-to-true"
+            # A release that keeps the null (3.18) hands the model None: nothing altered.
+            if final is False:
+                return "null-to-false"
+            return "null-to-true" if final is True else None
         if target in _TEXT:
             return "null-to-None-string" if final in {"None", b"None"} else None
         return "null-to-nan" if required and target in _NULLABLE else None

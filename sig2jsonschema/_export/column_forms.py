@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 
+from sig2jsonschema._hazards.releases import split_index_breaks
 from sig2jsonschema._hazards.verdicts import has_one_row_column
 from sig2jsonschema._signature.types import ColSpec, DataType
 
@@ -64,6 +65,9 @@ def _records(ctx: Ctx, row: JSON, key: str = "inputs") -> JSON:
 
 
 def _uniform_datetimes(ctx: Ctx, schema: JSON) -> JSON:
+    if not ctx.strict and ctx.release.frame_datetime_cast != "to_datetime":
+        # This release casts each value on its own: mixed formats are served.
+        return schema
     names = [
         c.name if c.name is not None else i
         for i, c in enumerate(ctx.columns)
@@ -97,6 +101,10 @@ def dataframe_split(ctx: Ctx, col_defs: list[str]) -> JSON:
     props: JSON = {"index": {"type": "array"}, "data": data}
     if ctx.strict:
         data["minItems"] = 1
+        if split_index_breaks(ctx.sig):
+            # Some supported release loses the index with these columns: strict
+            # is one contract for all of them (docs/mlflow-versions.md).
+            del props["index"]
     if not ctx.named:
         n = len(ctx.columns)
         row: JSON = {"type": "array", "minItems": n}

@@ -11,7 +11,7 @@ like the canonical value) or inline a variant carrying the same annotations
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sig2jsonschema._hazards.verdicts import RULES, hazards
 from sig2jsonschema._signature.serialized import param_to_dict, spec_to_dict
@@ -38,6 +38,9 @@ from .values import (
     with_null,
 )
 
+if TYPE_CHECKING:
+    from sig2jsonschema._releases.table import Release
+
 JSON = dict[str, Any]
 
 #: Codes whose severity depends on whether the field must be sent (see `Ctx.forbidden`).
@@ -51,6 +54,8 @@ class Ctx:
 
     sig: Signature
     mode: Mode
+    #: The release an ``mlflow``-mode export describes (strict is for every release).
+    release: Release
     defs: dict[str, JSON] = field(default_factory=dict)
     _forbidden: dict[str, dict[int, str]] | None = None
 

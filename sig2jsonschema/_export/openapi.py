@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from sig2jsonschema._releases.table import DEFAULT_RELEASE
+from sig2jsonschema._releases.table import NEWEST_RELEASE
 from sig2jsonschema._signature.types import DataType, Signature
 from sig2jsonschema.exceptions import SignatureError
 
@@ -50,7 +50,7 @@ OpenAPIVersion = Literal["3.1", "3.0"]
 SchemaDialect = Literal["2020-12", "draft-04"]
 
 #: The MLflow version whose scoring server the documents describe.
-MLFLOW_VERSION = DEFAULT_RELEASE.version
+MLFLOW_VERSION = NEWEST_RELEASE.version
 _OPENAPI = {"3.1": "3.1.0", "3.0": "3.0.3"}
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 _CONTENT_TYPES = "['text/csv', 'application/json', 'application/vnd.apache.parquet']"
@@ -211,8 +211,27 @@ def _examples(model_dir: Path | None) -> tuple[dict[str, tuple[str, Any]], str |
     return examples, _csv_example(table)
 
 
-def model_spec(source: Any, *, name: str | None = None, mode: Mode = "strict") -> ModelSpec:
+def _releases_of(specs: Sequence[ModelSpec]) -> list[str]:
+    """The MLflow releases the request schemas hold for, in order, once each."""
+    lines: dict[str, None] = {}
+    for spec in specs:
+        stamp = spec.request.get("x-mlflow-version")
+        found = [stamp] if isinstance(stamp, str) else spec.request.get("x-mlflow-versions", [])
+        lines.update(dict.fromkeys(str(line) for line in found))
+    return list(lines) or [MLFLOW_VERSION]
+
+
+def model_spec(
+    source: Any,
+    *,
+    name: str | None = None,
+    mode: Mode = "strict",
+    mlflow_version: str | None = None,
+) -> ModelSpec:
     """Read a model (or signature) source into a `ModelSpec`.
+
+    ``mlflow_version`` picks the release an ``mlflow``-mode schema describes
+    (default: the model's own when supported, else the newest).
 
     Raises:
         SignatureError: the signature cannot be read, or ``name`` is not usable in a path.
@@ -238,8 +257,12 @@ def model_spec(source: Any, *, name: str | None = None, mode: Mode = "strict") -
     return ModelSpec(
         name=name,
         title=title,
-        request=to_jsonschema(sig, part="request", mode=mode),
-        outputs=to_jsonschema(sig, part="outputs", mode=mode) if sig.outputs else None,
+        request=to_jsonschema(sig, part="request", mode=mode, mlflow_version=mlflow_version),
+        outputs=(
+            to_jsonschema(sig, part="outputs", mode=mode, mlflow_version=mlflow_version)
+            if sig.outputs
+            else None
+        ),
         csv=csv_text,
         csv_example=csv_example if csv_text else None,
         examples=examples,
@@ -399,12 +422,13 @@ class _Builder:
         self.component("MLflowError", ERROR_SCHEMA)
         for spec in specs:
             paths.update(self.operations(spec, f"/{spec.name}" if spec.name else ""))
+        releases = ", ".join(_releases_of(specs))
         document: dict[str, Any] = {
             "openapi": _OPENAPI[self.version],
             "info": {
                 "title": title,
-                "version": MLFLOW_VERSION,
-                "description": f"The MLflow {MLFLOW_VERSION} scoring server"
+                "version": releases,
+                "description": f"The MLflow {releases} scoring server"
                 + (" of " + ", ".join(s.title for s in specs) if specs else "")
                 + ", described by sig2jsonschema from the model signature.",
             },
@@ -451,6 +475,7 @@ def openapi_document(
     title: str | None = None,
     servers: Sequence[str] = (),
     schema_dialect: SchemaDialect = "2020-12",
+    mlflow_version: str | None = None,
 ) -> OpenAPIResult:
     """An OpenAPI document for the MLflow scoring server of ``source`` and/or ``models``.
 
@@ -464,17 +489,22 @@ def openapi_document(
         servers: server URLs.
         schema_dialect: ``draft-04`` writes a 3.1 document with draft-04 Schema Objects
             (``jsonSchemaDialect``), as IBM DataPower API Gateway reads them.
+        mlflow_version: the MLflow release ``mlflow``-mode schemas describe
+            (``"2.22"``, ``"3.17"``, ``"3.18"``; default: each model's own release
+            when supported, else the newest).  Strict schemas hold for every
+            supported release.
 
     Raises:
         SignatureError: a source cannot be read or a name is unusable.
+        ValueError: an unsupported MLflow release.
 
     .. versionadded:: 0.1
     """
     specs = []
     if source is not None:
-        specs.append(model_spec(source, mode=mode))
+        specs.append(model_spec(source, mode=mode, mlflow_version=mlflow_version))
     for name, each in (models or {}).items():
-        specs.append(model_spec(each, name=name, mode=mode))
+        specs.append(model_spec(each, name=name, mode=mode, mlflow_version=mlflow_version))
     if not specs:
         raise SignatureError("give a SOURCE or at least one --model NAME=SOURCE")
     return build_document(

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sig2jsonschema._hazards.releases import tensor_index_without_zero_breaks
+
 from .defs import JSON, Ctx, field_notes, ref, same_keys
 from .values import flat_size, tensor_leaf, tensor_value
 
@@ -58,6 +60,9 @@ def tensor_frame_split(ctx: Ctx) -> JSON:
         data["items"] = {"type": ["array", "object"]}
         return out
     data["minItems"] = 1
+    if tensor_index_without_zero_breaks(ctx.sig):
+        # Some supported release reads the first cell by the label 0.
+        props["index"]["contains"] = {"const": 0}
     tensors = ctx.tensors
     if not ctx.named:
         spec = tensors[0]

@@ -24,6 +24,7 @@ import hashlib
 import json
 from typing import Any, Literal
 
+from sig2jsonschema._hazards.releases import strict_releases
 from sig2jsonschema._hazards.verdicts import (
     LLM_KEYS,
     applicable_forms,
@@ -31,7 +32,7 @@ from sig2jsonschema._hazards.verdicts import (
     hazards,
     recommended_form,
 )
-from sig2jsonschema._releases.table import DEFAULT_RELEASE
+from sig2jsonschema._releases.table import NEWEST_RELEASE, Release, release_for_model
 from sig2jsonschema._signature.load import load_signature
 from sig2jsonschema._signature.serialized import signature_to_json_parts
 from sig2jsonschema._signature.types import ColSpec, Schema, Signature, TensorSpec, field_name
@@ -51,8 +52,9 @@ JSON = dict[str, Any]
 Part = Literal["request", "inputs", "outputs", "params"]
 Mode = Literal["strict", "mlflow"]
 
-#: The MLflow version whose server behaviour the exports describe.
-MLFLOW_VERSION = DEFAULT_RELEASE.version
+#: The MLflow release an ``mlflow``-mode export describes by default (a model
+#: that records a supported release gets that one instead).
+MLFLOW_VERSION = NEWEST_RELEASE.line
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 PARTS: tuple[str, ...] = ("request", "inputs", "outputs", "params")
 MODES: tuple[str, ...] = ("strict", "mlflow")
@@ -73,9 +75,14 @@ def signature_digest(sig: Signature) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def schema_id(sig: Signature, part: str, mode: str) -> str:
-    """The ``$id`` of an export: ``urn:sig2jsonschema:<sha256>:<part>:<mode>``."""
-    return f"urn:sig2jsonschema:{signature_digest(sig)}:{part}:{mode}"
+def schema_id(sig: Signature, part: str, mode: str, release: Release | None = None) -> str:
+    """The ``$id`` of an export: ``urn:sig2jsonschema:<sha256>:<part>:<mode>``.
+
+    An ``mlflow``-mode export describes one release: its line is appended
+    (``...:mlflow:3.18``), so two releases' documents never share an id.
+    """
+    suffix = f":{release.line}" if mode == "mlflow" and release is not None else ""
+    return f"urn:sig2jsonschema:{signature_digest(sig)}:{part}:{mode}{suffix}"
 
 
 def to_jsonschema(
@@ -84,6 +91,7 @@ def to_jsonschema(
     mode: Mode = "strict",
     *,
     title: str | None = None,
+    mlflow_version: str | None = None,
 ) -> dict[str, Any]:
     """Export a signature (or one part of it) as a JSON Schema 2020-12 document.
 
@@ -92,13 +100,19 @@ def to_jsonschema(
         part: ``request``, ``inputs``, ``outputs`` or ``params``.
         mode: ``strict`` (the portable contract) or ``mlflow`` (MLflow's leniency).
         title: overrides the document's ``title``.
+        mlflow_version: the release an ``mlflow``-mode export describes
+            (``"2.22"``, ``"3.17"``, ``"3.18"``; default: the model's own
+            release when supported, else the newest).  A strict export is one
+            contract for every supported release, whatever this says.
 
     Returns:
         A self-contained schema: ``$schema``, ``$id``, ``title``, ``description``,
-        ``x-mlflow-version``, internal ``$defs`` only.
+        ``x-mlflow-version`` (mlflow mode: the release's line) or
+        ``x-mlflow-versions`` (strict: every release it is safe for), internal
+        ``$defs`` only.
 
     Raises:
-        ValueError: an unknown part or mode.
+        ValueError: an unknown part or mode, or an unsupported MLflow release.
         SignatureError: the signature cannot be read.
 
     .. versionadded:: 0.1
@@ -108,7 +122,8 @@ def to_jsonschema(
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
     sig = load_signature(signature)
-    ctx = Ctx(sig, mode)
+    release, _note = release_for_model(mlflow_version, sig.mlflow_version)
+    ctx = Ctx(sig, mode, release)
     input_defs = _register_inputs(ctx) if part in {"request", "inputs"} else []
     body: JSON
     if part == "request":
@@ -125,13 +140,16 @@ def to_jsonschema(
                 register_param(ctx, i, p)
     root: JSON = {
         "$schema": DIALECT,
-        "$id": schema_id(sig, part, mode),
+        "$id": schema_id(sig, part, mode, release),
         "title": title or _TITLES[part],
-        "description": _describe(sig, part, mode, body),
-        "x-mlflow-version": MLFLOW_VERSION,
-        "x-mlflow-part": part,
-        "x-mlflow-mode": mode,
+        "description": _describe(sig, part, mode, body, release),
     }
+    if mode == "mlflow":
+        root["x-mlflow-version"] = release.line
+    else:
+        root["x-mlflow-versions"] = list(strict_releases())
+    root["x-mlflow-part"] = part
+    root["x-mlflow-mode"] = mode
     if sig.from_type_hint and part in {"request", "inputs"}:
         root["x-mlflow-from-type-hint"] = True
     body_description = body.pop("description", None)
@@ -392,10 +410,12 @@ def _describe_schema(schema: Schema, part: str) -> str:
     return "; ".join(words)
 
 
-def _describe(sig: Signature, part: str, mode: str, body: JSON) -> str:
+def _describe(sig: Signature, part: str, mode: str, body: JSON, release: Release) -> str:
     lead = {
-        "strict": "Strict contract (only body forms that reach the model unchanged).",
-        "mlflow": f"What MLflow {MLFLOW_VERSION}'s scoring server accepts (lossy casts included).",
+        "strict": "Strict contract (only body forms that reach the model unchanged, on MLflow "
+        + ", ".join(strict_releases())
+        + ").",
+        "mlflow": f"What MLflow {release.line}'s scoring server accepts (lossy casts included).",
     }[mode]
     lines = [lead]
     if part in {"request", "inputs"}:

@@ -144,6 +144,10 @@ class FramePlan:
         self.check_split_columns(columns)
         if set(map(type, data)) != {list} or set(map(len, data)) != {len(columns)}:
             raise Bail
+        if "index" in value and not self.lean_ok:
+            # With array/object columns an index is not portable (MLflow 2.22 loses
+            # it; docs/mlflow-versions.md): the reference path refuses it.
+            raise Bail
         index = _split_index(value.get("index"), len(data))
         if ctx.census is not None:
             ctx.census.add_keys(value)

@@ -2,7 +2,8 @@
 
 Two modes (``docs/validation.md``):
 
-* ``mlflow`` predicts MLflow 3.17.2's verdict exactly.  The verdict comes from
+* ``mlflow`` predicts the chosen MLflow release's verdict exactly
+  (``mlflow_version``; `sig2jsonschema._releases.table`).  The verdict comes from
   the emulator (`sig2jsonschema._emulator.server`); the exported ``mlflow``-mode JSON
   Schema, run on the ``jsonschema`` library with our vocabulary keywords,
   supplies pointer, keyword and expected words where it agrees, the
@@ -266,7 +267,7 @@ class Validator:
     def _emulate(self, body: Any, content_type: str | None) -> Outcome:
         from sig2jsonschema._emulator.server import emulate
 
-        return emulate(self.signature, body, content_type=content_type)
+        return emulate(self.signature, body, content_type=content_type, release=self.release)
 
     def _check(self, body: Any, content_type: str | None, *, build: bool = False) -> _Check:
         """The fast path when it is certain, else the reference path (`_reference`).
@@ -289,6 +290,10 @@ class Validator:
         if check is None:
             check = self._reference(body, content_type)
         del check.errors[self.limits.max_errors :]
+        if not self.release.error_class:
+            for error in check.errors:
+                error.error_class = None
+                error.error_class_reported = False
         return check
 
     def _limit_error(self, body: Any, content_type: str | None) -> PayloadError | None:

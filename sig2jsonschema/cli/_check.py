@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING, Any
 from sig2jsonschema._check.diff import diff_signatures, has_breaking
 from sig2jsonschema._check.report import CheckReport, Finding, FormStatus, check
 
-from ._common import EXIT_FAILED, EXIT_OK, add_source_argument, write_json, write_text
+from ._common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    add_mlflow_version_argument,
+    add_source_argument,
+    chosen_release,
+    write_json,
+    write_text,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -79,6 +87,7 @@ def register(subparsers: Any) -> None:
         default="error",
         help="exit 1 when a finding of this severity or worse exists (default: error)",
     )
+    add_mlflow_version_argument(parser)
     parser.set_defaults(run=run_check)
 
     diff = subparsers.add_parser(
@@ -102,7 +111,10 @@ def register(subparsers: Any) -> None:
 # --------------------------------------------------------------------------
 def run_check(args: argparse.Namespace, streams: Streams) -> int:
     """Audit ``args.source`` and report; the exit code follows ``--fail-on``."""
-    report = check(args.source)
+    from sig2jsonschema._signature.load import load_signature
+
+    release = chosen_release(args, load_signature(args.source).mlflow_version, streams)
+    report = check(args.source, mlflow_version=release)
     REPORTERS[args.output](report, streams)
     return report.exit_code(args.fail_on)
 
@@ -129,7 +141,11 @@ def render_check_text(report: CheckReport) -> str:
     """The report as a person reads it: verdict, findings worst first, forms, examples."""
     errors, warnings = report.count("error"), report.count("warning")
     verdict = "FAIL" if errors else "ok"
-    lines = [f"{report.source}: {verdict}: {errors} error(s), {warnings} warning(s)"]
+    lines = [
+        f"{report.source}: {verdict}: {errors} error(s), {warnings} warning(s)",
+        f"judged for MLflow {report.mlflow_version}; the strict contract holds on MLflow "
+        + ", ".join(report.to_dict()["strict_releases"]),
+    ]
     applicable = tuple(s.form for s in report.forms if s.applicable)
     for group in _group(report.findings):
         first = group[0]

@@ -67,6 +67,26 @@ def add_mlflow_version_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def chosen_release(args: argparse.Namespace, recorded: str | None, streams: Streams) -> str:
+    """The release line a command judges for, from ``--mlflow-version`` or the model.
+
+    The model's own release (its MLmodel's ``mlflow_version``) when supported,
+    else the newest, with a one-line note on stderr saying so.
+
+    Raises:
+        SourceError: ``--mlflow-version`` names an unsupported release (exit 2).
+    """
+    from sig2jsonschema._releases.table import release_for_model
+
+    try:
+        release, note = release_for_model(getattr(args, "mlflow_version", None), recorded)
+    except ValueError as exc:
+        raise SourceError(f"--mlflow-version: {exc}") from None
+    if note:
+        streams.note(f"sig2jsonschema: note: {note}")
+    return release.line
+
+
 def write_json(
     document: Any, streams: Streams, output: str | None = None, *, indent: int | None = 2
 ) -> None:
@@ -91,7 +111,9 @@ __all__ = [
     "EXIT_FAILED",
     "EXIT_OK",
     "Streams",
+    "add_mlflow_version_argument",
     "add_source_argument",
+    "chosen_release",
     "write_json",
     "write_text",
 ]

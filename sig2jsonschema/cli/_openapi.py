@@ -17,7 +17,14 @@ from sig2jsonschema._export.dialects.convert import summarize
 from sig2jsonschema._export.openapi import openapi_document
 from sig2jsonschema.exceptions import SignatureError, SourceError
 
-from ._common import EXIT_BAD_INPUT, EXIT_OK, write_json, write_text
+from ._common import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    add_mlflow_version_argument,
+    chosen_release,
+    write_json,
+    write_text,
+)
 
 if TYPE_CHECKING:
     from ._common import Streams
@@ -88,6 +95,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--format", choices=("json", "yaml"), default="json", help="output format (default: json)"
     )
+    add_mlflow_version_argument(parser)
     parser.add_argument("--title", help="info.title of the document")
     parser.add_argument(
         "--server", action="append", default=[], metavar="URL", help="a server URL (repeatable)"
@@ -119,9 +127,17 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     if args.schema_dialect == "draft-04" and args.oas_version != "3.1":
         streams.error("--schema-dialect draft-04 needs --version 3.1")
         return EXIT_BAD_INPUT
+    release = None
+    if args.mlflow_version is not None:
+        release = chosen_release(args, None, streams)
+    elif args.source is not None:
+        from sig2jsonschema._signature.load import load_signature
+
+        chosen_release(args, load_signature(args.source).mlflow_version, streams)
     result = openapi_document(
         args.source,
         models=_models(args.model),
+        mlflow_version=release,
         version=args.oas_version,
         mode=args.mode,
         title=args.title,

@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from sig2jsonschema.exceptions import Sig2JsonSchemaError
 
-from ._common import EXIT_FAILED, EXIT_OK, Streams, add_source_argument
+from ._common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    Streams,
+    add_mlflow_version_argument,
+    add_source_argument,
+    chosen_release,
+)
 
 if TYPE_CHECKING:
     import argparse
@@ -60,8 +67,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description=(
             "POST strictly valid bodies and near misses to URL (and nothing else) and "
             "report: valid bodies rejected, 5xx answers, timeouts, and verdicts that differ "
-            "from MLflow 3.17.2's. Each finding is shrunk by re-posting smaller bodies and "
-            "comes with a curl reproducer. Exit 1 when there are findings."
+            "from the chosen MLflow release's. Each finding is shrunk by re-posting smaller "
+            "bodies and comes with a curl reproducer. Exit 1 when there are findings."
         ),
     )
     add_source_argument(fuzz)
@@ -84,6 +91,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-n", type=int, default=10, help="how many bodies (default 10)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    add_mlflow_version_argument(parser)
 
 
 def _signature(args: argparse.Namespace) -> Any:
@@ -106,13 +114,14 @@ def run_sample(args: argparse.Namespace, streams: Streams) -> int:
     from .. import strategies
 
     sig = _signature(args)
+    release = chosen_release(args, sig.mlflow_version, streams)
     if args.n < 0:
         raise UsageError("-n must be 0 or more")
     _check_envelope(args.envelope)
     strategy = (
-        strategies.invalid_requests(sig, args.envelope)
+        strategies.invalid_requests(sig, args.envelope, mlflow_version=release)
         if args.invalid
-        else strategies.requests(sig, args.envelope)
+        else strategies.requests(sig, args.envelope, mlflow_version=release)
     )
     try:
         examples = _draw(strategy, args.n, args.seed)
@@ -155,19 +164,19 @@ def _headers(raw: list[str]) -> dict[str, str]:
     return headers
 
 
-def _cases(sig: Any, n: int, seed: int) -> list[Case]:
+def _cases(sig: Any, n: int, seed: int, release: str) -> list[Case]:
     """``n`` valid bodies and ``n // 2`` near misses, deterministic for ``seed``."""
     from sig2jsonschema._validate.validator import Validator
     from sig2jsonschema.strategies._fuzz import Case
 
     from .. import strategies
 
-    validator = Validator(sig)
+    validator = Validator(sig, mlflow_version=release)
     cases = [
         Case(body, validator.parse(body).form or "")
-        for body in _draw(strategies.requests(sig), n, seed)
+        for body in _draw(strategies.requests(sig, mlflow_version=release), n, seed)
     ]
-    misses = _draw(strategies.invalid_requests(sig), n // 2, seed)
+    misses = _draw(strategies.invalid_requests(sig, mlflow_version=release), n // 2, seed)
     cases += [Case(m.body, m.form, m.rule, m.why) for m in misses]
     return cases
 
@@ -177,13 +186,14 @@ def run_fuzz(args: argparse.Namespace, streams: Streams) -> int:
     from sig2jsonschema.strategies._fuzz import Client, Fuzzer, render_text
 
     sig = _signature(args)
+    release = chosen_release(args, sig.mlflow_version, streams)
     headers = _headers(args.header)
     try:
         client = Client(args.url, headers, args.timeout)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     try:
-        cases = _cases(sig, max(args.n, 1), args.seed)
+        cases = _cases(sig, max(args.n, 1), args.seed, release)
     except NoBodyForm as exc:
         streams.error(str(exc))
         return EXIT_FAILED
@@ -194,6 +204,7 @@ def run_fuzz(args: argparse.Namespace, streams: Streams) -> int:
         concurrency=args.concurrency,
         shrink_budget=args.shrink_budget,
         progress=progress,
+        mlflow_version=release,
     )
     report = fuzzer.run(cases)
     if progress is not None:

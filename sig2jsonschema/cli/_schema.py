@@ -23,7 +23,14 @@ from sig2jsonschema._signature.load import load_signature
 from sig2jsonschema._signature.serialized import signature_to_dict, signature_to_mlmodel_yaml
 from sig2jsonschema.exceptions import SourceError, UnrepresentableSchema
 
-from ._common import EXIT_OK, add_source_argument, write_json, write_text
+from ._common import (
+    EXIT_OK,
+    add_mlflow_version_argument,
+    add_source_argument,
+    chosen_release,
+    write_json,
+    write_text,
+)
 
 if TYPE_CHECKING:
     from sig2jsonschema._export.dialects.tree import Dialect
@@ -81,6 +88,7 @@ def register(subparsers: Any) -> None:
     schema.add_argument("--part", choices=PARTS, default="request", help="default: request")
     schema.add_argument("--mode", choices=MODES, default="strict", help="default: strict")
     schema.add_argument("-o", "--output-file", metavar="FILE", help="write here, not stdout")
+    add_mlflow_version_argument(schema)
     add_dialect_arguments(schema)
     schema.set_defaults(run=run_schema)
 
@@ -116,7 +124,10 @@ def export_options(args: argparse.Namespace) -> dict[str, Any]:
 def run_schema(args: argparse.Namespace, streams: Streams) -> int:
     """Print the exported schema."""
     signature = load_signature(args.source)
-    document = to_jsonschema(signature, args.part, args.mode, **export_options(args))
+    release = chosen_release(args, signature.mlflow_version, streams)
+    document = to_jsonschema(
+        signature, args.part, args.mode, mlflow_version=release, **export_options(args)
+    )
     write_json(apply_dialect(document, args, streams), streams, args.output_file)
     return EXIT_OK
 

@@ -20,7 +20,14 @@ from sig2jsonschema._payload.decode import CSV_TYPE, JSON_TYPE, PARQUET_TYPE
 from sig2jsonschema._payload.limits import DEFAULT_LIMITS
 from sig2jsonschema.exceptions import PayloadError, SourceError
 
-from ._common import EXIT_FAILED, EXIT_OK, Streams, add_source_argument
+from ._common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    Streams,
+    add_mlflow_version_argument,
+    add_source_argument,
+    chosen_release,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -97,6 +104,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="never echo payload values in messages (pointers, fields and types only)",
     )
+    add_mlflow_version_argument(parser)
     for flag, attribute, what in _LIMIT_FLAGS:
         parser.add_argument(
             flag,
@@ -345,7 +353,10 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     limits = DEFAULT_LIMITS.replace(
         **{attribute: getattr(args, attribute) for _, attribute, _ in _LIMIT_FLAGS}
     )
-    validator = Validator(signature, mode=args.mode, redact=args.redact, limits=limits)
+    release = chosen_release(args, signature.mlflow_version, streams)
+    validator = Validator(
+        signature, mode=args.mode, redact=args.redact, limits=limits, mlflow_version=release
+    )
     reporter = REPORTERS[args.output](streams)
     progress = _Progress(streams)
     total = invalid = 0

@@ -42,6 +42,7 @@ from sig2jsonschema._hazards.verdicts import (
     hazards,
     recommended_form,
 )
+from sig2jsonschema._releases.table import resolve_release
 from sig2jsonschema._signature.load import load_signature
 from sig2jsonschema._signature.types import Signature
 
@@ -110,13 +111,23 @@ def working_forms_for(signature: Any, envelope: str | None = None) -> list[str]:
     return sorted(candidates, key=lambda f: (f != best, FORMS.index(f)))
 
 
+def _check_release(mlflow_version: str | None) -> None:
+    """Raise ``ValueError`` (listing the supported releases) for an unsupported one."""
+    if mlflow_version is not None:
+        resolve_release(mlflow_version)
+
+
 def _deferred(build: Any) -> SearchStrategy[Any]:
     """Build the strategy lazily, so argument errors surface at draw time."""
     return st.deferred(build)
 
 
 def requests(
-    signature: Any, envelope: str | None = None, params: bool = True
+    signature: Any,
+    envelope: str | None = None,
+    params: bool = True,
+    *,
+    mlflow_version: str | None = None,
 ) -> SearchStrategy[Any]:
     """Complete request bodies (JSON-ready Python objects) MLflow serves unchanged.
 
@@ -127,12 +138,18 @@ def requests(
             (``"inputs"`` picks among its working sub-forms).
         params: whether to add ``params`` (sometimes absent, sometimes
             partial) when the signature declares params.
+        mlflow_version: the MLflow release the bodies are for (``"2.22"``,
+            ``"3.17"``, ``"3.18"``).  The bodies follow the strict contract,
+            which holds for every supported release, so this only checks the
+            name: an unsupported release raises ``ValueError`` at once.
 
     Drawing raises ``InvalidArgument`` when the form asked for does not work
     for the signature (the message names the hazard), or none does.
 
     .. versionadded:: 0.1
     """
+
+    _check_release(mlflow_version)
 
     def build() -> SearchStrategy[Any]:
         sig = _signature(signature)
@@ -173,8 +190,13 @@ def signatures(**kwargs: Any) -> SearchStrategy[Signature]:
     return generate(**kwargs)
 
 
-def invalid_requests(signature: Any, envelope: str | None = None) -> SearchStrategy[NearMiss]:
+def invalid_requests(
+    signature: Any, envelope: str | None = None, *, mlflow_version: str | None = None
+) -> SearchStrategy[NearMiss]:
     """Near misses: a valid body with one rule broken, labelled with that rule.
+
+    ``mlflow_version`` is checked as for `requests` (the strict contract the
+    near misses break is the same on every supported release).
 
     Each `NearMiss` has ``rule`` (the keyword of the error the strict
     validator reports: ``required``, ``type``, ``minimum``, ``maximum``,
@@ -185,6 +207,8 @@ def invalid_requests(signature: Any, envelope: str | None = None) -> SearchStrat
 
     .. versionadded:: 0.1
     """
+
+    _check_release(mlflow_version)
 
     def build() -> SearchStrategy[NearMiss]:
         sig = _signature(signature)

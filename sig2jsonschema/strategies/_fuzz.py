@@ -2,7 +2,7 @@
 
 ``sig2jsonschema fuzz`` sends strictly valid bodies (`strategies.requests`)
 and near misses (`strategies.invalid_requests`) to one URL and compares each
-answer with what MLflow 3.17.2 would answer (`_emulate.emulate`).  Findings:
+answer with what the chosen MLflow release would answer (`_emulate.emulate`).  Findings:
 
 * ``valid-rejected``: a strictly valid body was refused (4xx);
 * ``server-error``: a 5xx MLflow would not give;
@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sig2jsonschema._emulator.server import emulate
+from sig2jsonschema._releases.table import Release, release_for_model
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -174,9 +175,10 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def expected_status(sig: Signature, body: Any) -> int:
-    """The status MLflow 3.17.2 answers ``body`` with (the emulated verdict)."""
-    return emulate(sig, json.dumps(body, ensure_ascii=False, allow_nan=False)).status
+def expected_status(sig: Signature, body: Any, release: Release) -> int:
+    """The status ``release``'s scoring server answers ``body`` with (the emulated verdict)."""
+    text = json.dumps(body, ensure_ascii=False, allow_nan=False)
+    return emulate(sig, text, release=release).status
 
 
 def classify(case: Case, expected: int, response: Response) -> str | None:
@@ -336,13 +338,22 @@ class Fuzzer:
     concurrency: int = 4
     shrink_budget: int = 200
     progress: Callable[[int, int], None] | None = None
+    #: The MLflow release the server runs (``"3.18"``; default: the model's own
+    #: release when supported, else the newest): it decides the expected verdicts.
+    mlflow_version: str | None = None
     _validator: Any = None
+
+    @property
+    def release(self) -> Release:
+        """The release whose verdicts the answers are compared with."""
+        return release_for_model(self.mlflow_version, self.signature.mlflow_version)[0]
 
     def run(self, cases: list[Case]) -> Report:
         """Send every case, classify the answers, shrink each distinct finding."""
         report = Report(self.client.url)
         start = time.perf_counter()
-        expected = [expected_status(self.signature, c.body) for c in cases]
+        release = self.release
+        expected = [expected_status(self.signature, c.body, release) for c in cases]
         responses = self._post_all([c.body for c in cases])
         seen: set[tuple[str, str, str]] = set()
         for case, want, response in zip(cases, expected, responses, strict=True):
@@ -381,7 +392,7 @@ class Fuzzer:
         from sig2jsonschema._validate.validator import Validator
 
         if self._validator is None:
-            self._validator = Validator(self.signature)
+            self._validator = Validator(self.signature, mlflow_version=self.release.line)
         validator = self._validator
         if case.valid:
             return lambda body: bool(validator.is_valid(body))
@@ -401,7 +412,8 @@ class Fuzzer:
 
         def still_fails(body: Any) -> bool:
             response = self.client.post(body)
-            if classify(case, expected_status(self.signature, body), response) != finding.kind:
+            expected = expected_status(self.signature, body, self.release)
+            if classify(case, expected, response) != finding.kind:
                 return False
             last["response"] = response
             return True
