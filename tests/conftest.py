@@ -55,6 +55,27 @@ def load_cases() -> list[dict[str, Any]]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+#: The relabelled corpora (fixtures/conformance/versions/README.md), by release line;
+#: 3.17's labels are the ``mlflow`` key of cases.jsonl itself.
+RELEASE_LABELS = {
+    "2.22": CONFORMANCE / "versions" / "mlflow-2.22.5.jsonl",
+    "3.18": CONFORMANCE / "versions" / "mlflow-3.18.0.jsonl",
+}
+
+
+def load_release_labels(line: str) -> dict[str, dict[str, Any]]:
+    """One release's real-server labels of the public corpus, by case id.
+
+    Each label has the keys of a case's ``mlflow`` (``status``, ``error_code``,
+    ``message``, ``error_class``, ``received``, ``params``, ``unwrapped``).
+    """
+    if line == "3.17":
+        return {c["id"]: c["mlflow"] for c in load_cases()}
+    with RELEASE_LABELS[line].open(encoding="utf-8") as f:
+        rows = [json.loads(text) for text in f if text.strip()]
+    return {row["id"]: row for row in rows}
+
+
 @pytest.fixture(scope="session")
 def cases() -> list[dict[str, Any]]:
     return load_cases()

@@ -16,7 +16,29 @@ from typing import TYPE_CHECKING, Any
 from .parse import MISSING
 
 if TYPE_CHECKING:
+    from sig2jsonschema._releases.table import Release
+
     from .parse import Parsed
+
+
+def strings_for_release(data: Any, release: Release) -> Any:
+    """A frame with no null strings, as ``release``'s pandas hands it to ``predict``."""
+    if release.string_dtype != "object":
+        return data
+    import pandas as pd
+
+    if not isinstance(data, pd.DataFrame):
+        return data
+    kinds = [isinstance(dtype, pd.StringDtype) for dtype in data.dtypes]
+    if not any(kinds):
+        return data
+    columns = [
+        data.iloc[:, i].astype(object) if is_string else data.iloc[:, i]
+        for i, is_string in enumerate(kinds)
+    ]
+    out = pd.concat(columns, axis=1)
+    out.columns = data.columns
+    return out
 
 
 def for_release(data: Any, parsed: Parsed | None) -> Any:
@@ -54,4 +76,4 @@ def _as_object(column: Any, parsed: Parsed) -> Any:
     return out
 
 
-__all__ = ["for_release"]
+__all__ = ["for_release", "strings_for_release"]

@@ -24,7 +24,7 @@ never mutates the signature or a body.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from sig2jsonschema._export.to_schema import to_jsonschema
@@ -189,8 +189,11 @@ class Validator:
         if check.errors:
             raise check.errors[0]
         if check.fast is not None:
+            from sig2jsonschema._emulator.received import strings_for_release
+
             parsed: ParsedRequest = check.fast.as_parsed_request()
-            return parsed
+            inputs = strings_for_release(parsed.inputs, self.release)
+            return parsed if inputs is parsed.inputs else replace(parsed, inputs=inputs)
         outcome = check.outcome
         assert outcome is not None
         return ParsedRequest(
