@@ -276,6 +276,7 @@ KEYWORDS: dict[str, KeywordFn] = {
 #: Annotation keywords: documented, never validated.
 ANNOTATIONS: tuple[str, ...] = (
     "x-mlflow-version",
+    "x-mlflow-versions",
     "x-mlflow-part",
     "x-mlflow-mode",
     "x-mlflow-field",

@@ -514,7 +514,8 @@ HAZARD_CASES: dict[str, tuple[Signature, str]] = {
 
 def test_every_code_has_a_check_test():
     example_codes = {c for c in CHECK_CODES if c.startswith("example-")}
-    assert set(all_codes()) == set(HAZARD_CASES) | example_codes
+    release_codes = {"breaks-on-release"}  # tests below
+    assert set(all_codes()) == set(HAZARD_CASES) | example_codes | release_codes
 
 
 @pytest.mark.parametrize("code", sorted(HAZARD_CASES))
@@ -575,7 +576,8 @@ def test_forms_cover_every_form_in_table_order():
     doc = report.to_dict()
     assert list(doc["forms"]) == list(FORMS)
     assert doc["forms"]["inputs/columnar"]["works"] is False
-    assert doc["summary"] == {"errors": 2, "warnings": 1}
+    # The second warning: a dataframe_split index breaks on 2.22 (breaks-on-release).
+    assert doc["summary"] == {"errors": 2, "warnings": 2}
 
 
 # --------------------------------------------------------------------------
@@ -761,3 +763,37 @@ def test_example_bodies_follow_mlflow(info, example, body):
 def test_example_shapes_mlflow_does_not_write_are_refused(info, example):
     with pytest.raises(ExampleError):
         build_example_body(info, example)
+
+
+# --------------------------------------------------------------------------
+# Releases
+# --------------------------------------------------------------------------
+def _release_findings(report: Any) -> list[Any]:
+    return [f for f in report.findings if f.code == "breaks-on-release"]
+
+
+@pytest.mark.parametrize("line", ["2.22", "3.17", "3.18"])
+def test_an_index_2_22_loses_is_a_warning_naming_2_22_whatever_the_release(line):
+    report = check(signature("m_map_object"), mlflow_version=line)
+    found = _release_findings(report)
+    assert [(f.severity, f.forms) for f in found] == [("warning", ("dataframe_split",))]
+    assert "breaks on 2.22" in found[0].message
+    assert report.mlflow_version == line
+
+
+def test_a_tensor_index_without_zero_breaks_on_the_releases_reading_label_zero():
+    found = _release_findings(check(_sig([_t("float64", [-1, 2])])))
+    assert len(found) == 1
+    assert "breaks on 2.22, 3.17" in found[0].message
+
+
+def test_scalar_columns_break_on_no_release():
+    assert not _release_findings(check(_sig([_c("a", "long"), _c("b", "string")])))
+
+
+def test_check_judges_for_the_models_own_release_unless_told():
+    model = MODELS / "iris_sklearn_classifier"
+    assert check(model).mlflow_version == "3.17"  # saved by MLflow 3.17.2
+    assert check(model, mlflow_version="2.22.5").mlflow_version == "2.22"
+    with pytest.raises(ValueError, match=r"supported: 2\.22, 3\.17, 3\.18"):
+        check(model, mlflow_version="2.21")

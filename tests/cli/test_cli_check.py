@@ -34,6 +34,7 @@ def test_check_text_of_a_clean_model():
     assert (code, err) == (0, "")
     assert out == (
         f"{model}: ok: 0 error(s), 0 warning(s)\n"
+        "judged for MLflow 3.17; the strict contract holds on MLflow 2.22, 3.17, 3.18\n"
         "\n"
         "body forms (recommended: dataframe_split)\n"
         "  works  dataframe_split\n"
@@ -55,9 +56,9 @@ def test_check_text_puts_errors_first_and_names_failing_forms():
     code, out, _ = cli("check", sig_path("m_map_object"))
     assert code == 1
     lines = out.splitlines()
-    assert lines[0].endswith("FAIL: 2 error(s), 1 warning(s)")
+    assert lines[0].endswith("FAIL: 2 error(s), 2 warning(s)")
     heads = [line.split()[0] for line in lines if line.startswith(("ERROR", "WARNING"))]
-    assert heads == ["ERROR", "ERROR", "WARNING"]
+    assert heads == ["ERROR", "ERROR", "WARNING", "WARNING"]
     assert "  FAILS  inputs/columnar     map-column-not-one-row (inputs['entities'])" in lines
 
 
@@ -65,7 +66,18 @@ def test_check_json_document():
     code, out, _ = cli("check", str(MODELS / "optional_columns_sklearn"), "--output", "json")
     assert code == 0
     doc = json.loads(out)
-    assert set(doc) == {"source", "summary", "findings", "forms", "recommended", "examples"}
+    assert set(doc) == {
+        "source",
+        "mlflow_version",
+        "strict_releases",
+        "summary",
+        "findings",
+        "forms",
+        "recommended",
+        "examples",
+    }
+    # The model was saved by MLflow 3.17.2: its own release is judged.
+    assert (doc["mlflow_version"], doc["strict_releases"]) == ("3.17", ["2.22", "3.17", "3.18"])
     assert list(doc["forms"]) == list(FORMS)
     assert all(set(v) >= {"works", "why"} for v in doc["forms"].values())
     for finding in doc["findings"]:

@@ -1,7 +1,9 @@
 """Focused tests of `emulate`: one rule or one warning code per test.
 
 Each expectation was checked against MLflow 3.17.2's real scoring server
-(tests/test_emulate_live.py re-checks a sample of them live).  Rejections are
+(tests/test_emulate_live.py re-checks a sample of them live), so every call
+here names that release; what 3.18 and 2.22 do differently is tested at the
+end of the module.  Rejections are
 asserted on status, error code, keyword and pointer; warnings on code and
 pointer; never on message text.
 """
@@ -18,7 +20,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sig2jsonschema._emulator.server import ConversionWarning, Outcome, emulate
+from sig2jsonschema._emulator.server import ConversionWarning, Outcome
+from sig2jsonschema._emulator.server import emulate as emulate_release
+from sig2jsonschema._releases.table import RELEASES
 from sig2jsonschema._signature.serialized import parse_signature
 from sig2jsonschema._signature.types import Array, DataType, Object, Property, Signature
 from sig2jsonschema._signature.value_rules import (
@@ -77,6 +81,11 @@ PARAMS = make_sig(
         {"name": "when", "type": "datetime", "default": "2024-01-01T00:00:00", "shape": None},
     ],
 )
+
+
+def emulate(sig: Signature, body: Any, **kwargs: Any) -> Outcome:
+    """`emulate` for MLflow 3.17.2, the release these expectations were checked on."""
+    return emulate_release(sig, body, release=RELEASES["3.17"], **kwargs)
 
 
 def run(sig: Signature, body: Any, **kwargs: Any) -> Outcome:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from sig2jsonschema._emulator.server import emulate
+from sig2jsonschema._releases.table import RELEASES
 from sig2jsonschema._signature.serialized import parse_signature
 from tests.conftest import CONFORMANCE, load_cases, model_dirs
 from tests.describe import describe, encode, first_difference, same
@@ -47,6 +48,9 @@ BOUNDARY: list[Any] = [
 PARAM_VALUES: list[Any] = [
     *BOUNDARY, [1, 2], ["a", "b"], [1.5, None], [[1], 2], [[1], [2]], "2024-01-02T03:04:05", "NaT",
 ]  # fmt: skip
+
+#: The in-process oracle runs the pinned mlflow-skinny: MLflow 3.17.2.
+_ORACLE_RELEASE = RELEASES["3.17"]
 
 
 # --------------------------------------------------------------------------
@@ -196,7 +200,7 @@ def compare(
 def _disagreement(
     signature: Signature, body: str, verdict: dict[str, Any], content_type: str
 ) -> str | None:
-    outcome = emulate(signature, body, content_type=content_type)
+    outcome = emulate(signature, body, content_type=content_type, release=_ORACLE_RELEASE)
     ours = (outcome.status, outcome.error_code, outcome.error_class)
     theirs = (verdict["status"], verdict["error_code"], verdict["error_class"])
     where = f"{content_type} {body[:200]!r}"
@@ -300,7 +304,7 @@ def test_type_hinted_model_agrees_with_mlflow(oracle: Any, tmp_path: Path) -> No
                     content=body.encode(),
                     headers={"Content-Type": "application/json"},
                 )
-            outcome = emulate(signature, body)
+            outcome = emulate(signature, body, release=_ORACLE_RELEASE)
             payload = (
                 response.json()
                 if response.headers.get("content-type", "").startswith("application/json")

@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import best_match
 
 from sig2jsonschema import load_signature
-from sig2jsonschema._export.to_schema import MLFLOW_VERSION, to_jsonschema
+from sig2jsonschema._export.to_schema import to_jsonschema
 from sig2jsonschema._export.values import (
     BASE64_PATTERN,
     DATETIME_PATTERN,
@@ -21,6 +21,7 @@ from sig2jsonschema._export.values import (
     STRICT_SCALARS,
 )
 from sig2jsonschema._export.vocabulary import validator_for
+from sig2jsonschema._releases.table import SUPPORTED
 from sig2jsonschema._signature.serialized import parse_signature
 from sig2jsonschema._signature.shipped import load_schema, registry
 from sig2jsonschema._signature.types import DataType
@@ -101,10 +102,19 @@ def test_every_export_is_a_self_contained_2020_12_schema(source, part, mode):
     Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["$id"].startswith("urn:sig2jsonschema:")
-    assert schema["$id"].endswith(f":{part}:{mode}")
     assert schema["title"]
     assert schema["description"]
-    assert schema["x-mlflow-version"] == MLFLOW_VERSION == "3.17.2"
+    if mode == "mlflow":
+        # One release: the model's own (fixtures were saved by 3.17.2), else the newest.
+        line = schema["x-mlflow-version"]
+        assert line in SUPPORTED
+        assert schema["$id"].endswith(f":{part}:{mode}:{line}")
+        assert "x-mlflow-versions" not in schema
+    else:
+        # One contract for every supported release.
+        assert schema["x-mlflow-versions"] == list(SUPPORTED)
+        assert schema["$id"].endswith(f":{part}:{mode}")
+        assert "x-mlflow-version" not in schema
     assert all(r.startswith("#/$defs/") for r in refs(schema))
     # our x- keywords are the documented ones, with documented values
     for name, value in x_keywords(schema):

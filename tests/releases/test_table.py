@@ -69,11 +69,26 @@ def test_the_default_release_is_the_mlflow_the_tests_compare_with() -> None:
     assert version("mlflow-skinny") == DEFAULT_RELEASE.version
 
 
-def test_exports_are_stamped_with_the_default_release() -> None:
-    sig = load_signature(MODELS / "iris_sklearn_classifier")
-    assert to_jsonschema(sig)["x-mlflow-version"] == DEFAULT_RELEASE.version
-    document = openapi_document(sig).document
-    assert f"MLflow {DEFAULT_RELEASE.version}" in document["info"]["description"]
+def test_mlflow_exports_are_stamped_with_their_release_and_strict_with_all() -> None:
+    sig = load_signature(MODELS / "iris_sklearn_classifier")  # saved by MLflow 3.17.2
+    assert to_jsonschema(sig, mode="mlflow")["x-mlflow-version"] == "3.17"
+    assert to_jsonschema(sig, mode="mlflow", mlflow_version="3.18.0")["x-mlflow-version"] == "3.18"
+    assert to_jsonschema(sig)["x-mlflow-versions"] == ["2.22", "3.17", "3.18"]
+    document = openapi_document(sig, mode="mlflow", mlflow_version="2.22").document
+    assert document["info"]["version"] == "2.22"
+    assert "MLflow 2.22" in document["info"]["description"]
+    strict = openapi_document(sig).document
+    assert strict["info"]["version"] == "2.22, 3.17, 3.18"
+    with pytest.raises(ValueError, match="supported: "):
+        to_jsonschema(sig, mode="mlflow", mlflow_version="3.16")
+
+
+def test_a_2_22_mlflow_export_accepts_mixed_datetime_formats_as_its_server_does() -> None:
+    sig = load_signature({"inputs": '[{"type": "datetime", "name": "d"}]'})
+    for line, uniform in (("2.22", False), ("3.17", True), ("3.18", True)):
+        schema = to_jsonschema(sig, mode="mlflow", mlflow_version=line)
+        split = json.dumps(schema)
+        assert ("x-mlflow-uniform-datetime" in split) is uniform, line
 
 
 @pytest.mark.mlflow

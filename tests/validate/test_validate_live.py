@@ -233,8 +233,9 @@ def test_validator_agrees_with_a_real_mlflow_server(
     oracle: Any, name: str, signature: dict[str, Any], bodies: list[str]
 ) -> None:
     sig = parse_signature(signature)
-    lenient = Validator(sig, mode="mlflow")
-    strict = Validator(sig, mode="strict")
+    # The in-process oracle runs the pinned mlflow-skinny: MLflow 3.17.2.
+    lenient = Validator(sig, mode="mlflow", mlflow_version="3.17")
+    strict = Validator(sig, mode="strict", mlflow_version="3.17")
     problems = _compare(oracle, signature, lenient, strict, bodies, "application/json")
     csv_bodies = _csv_bodies(sig, bodies)
     problems += _compare(oracle, signature, lenient, strict, csv_bodies, "text/csv")
