@@ -7,7 +7,7 @@ value of ``predictions`` in the response) and ``params`` (the params object).
 Two modes: ``strict`` (the default) describes only the body forms that work
 for the signature (`sig2jsonschema._hazards.verdicts`) with values typed as tightly as
 JSON Schema allows (docs/strict-contract.md); ``mlflow`` describes what
-MLflow 3.17.2's server accepts, lossy casts included, as far as JSON Schema
+the chosen MLflow release's server accepts, lossy casts included, as far as JSON Schema
 can say it.
 
 The request schema dispatches on the key that is present (``if``/``then``,

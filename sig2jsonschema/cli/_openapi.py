@@ -51,9 +51,9 @@ def register(subparsers: Any) -> None:
         "openapi",
         help="write an OpenAPI document for the model's MLflow scoring server",
         description=(
-            "Write an OpenAPI document describing MLflow 3.17.2's scoring server for a "
-            "model: POST /invocations (JSON and CSV bodies, predictions, MLflow's error "
-            "body and status codes) and GET /ping, /health, /version."
+            "Write an OpenAPI document describing an MLflow scoring server (2.22, 3.17 or "
+            "3.18) for a model: POST /invocations (JSON and CSV bodies, predictions, "
+            "MLflow's error body and status codes) and GET /ping, /health, /version."
         ),
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

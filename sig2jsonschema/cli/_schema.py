@@ -51,7 +51,7 @@ parts:
 modes:
   strict   only the body forms that reach the model unchanged, values typed
            as tightly as JSON Schema allows (docs/strict-contract.md)
-  mlflow   what MLflow 3.17.2's server accepts, lossy casts included
+  mlflow   what the chosen MLflow release's server accepts, lossy casts included
 
 examples:
   sig2jsonschema schema fixtures/models/iris_sklearn_classifier

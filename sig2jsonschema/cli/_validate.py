@@ -45,7 +45,7 @@ modes:
   strict   (default) the portable contract: RFC 8259 JSON, a body form that
            works for this signature, every value delivered by the canonical
            decoding table (docs/strict-contract.md)
-  mlflow   MLflow 3.17.2's own verdict; lossy conversions are warnings
+  mlflow   the chosen MLflow release's own verdict; lossy conversions are warnings
 
 examples:
   sig2jsonschema validate path/to/model body.json
