@@ -23,27 +23,16 @@ if TYPE_CHECKING:
 
 def strings_for_release(data: Any, release: Release) -> Any:
     """A frame with no null strings, as ``release``'s pandas hands it to ``predict``."""
-    if release.string_dtype != "object":
-        return data
-    import pandas as pd
-
-    if not isinstance(data, pd.DataFrame):
-        return data
-    kinds = [isinstance(dtype, pd.StringDtype) for dtype in data.dtypes]
-    if not any(kinds):
-        return data
-    columns = [
-        data.iloc[:, i].astype(object) if is_string else data.iloc[:, i]
-        for i, is_string in enumerate(kinds)
-    ]
-    out = pd.concat(columns, axis=1)
-    out.columns = data.columns
-    return out
+    return _object_strings(data, release, None)
 
 
 def for_release(data: Any, parsed: Parsed | None) -> Any:
     """``data`` as the release's server hands it to ``predict`` (a new frame if it changes)."""
-    if parsed is None or parsed.release.string_dtype != "object":
+    return data if parsed is None else _object_strings(data, parsed.release, parsed)
+
+
+def _object_strings(data: Any, release: Release, parsed: Parsed | None) -> Any:
+    if release.string_dtype != "object":
         return data
     import pandas as pd
 
@@ -62,17 +51,18 @@ def for_release(data: Any, parsed: Parsed | None) -> Any:
     return out
 
 
-def _as_object(column: Any, parsed: Parsed) -> Any:
+def _as_object(column: Any, parsed: Parsed | None) -> Any:
+    """An object column; a ``null`` the body sent stays None (pandas 2 keeps it)."""
     out = column.astype(object)
-    source = parsed.sources.get(column.name)
-    if source is None or source.value is None:
+    source = parsed.sources.get(column.name) if parsed is not None else None
+    if source is None or source.value is None or parsed is None:
         return out
     sent = [source.value(i) for i in range(len(out))]
     if any(v is MISSING for v in sent) and parsed.envelope == "dataframe_split":
         return out  # rows did not line up with the body: leave pandas' NaN
-    nulls = [i for i, v in enumerate(sent) if v is None]
-    for i in nulls:
-        out.iloc[i] = None
+    for i, value in enumerate(sent):
+        if value is None:
+            out.iloc[i] = None
     return out
 
 

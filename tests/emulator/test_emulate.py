@@ -699,3 +699,116 @@ def test_array_or_object_column_label_is_mlflows_plain_500(label: Any) -> None:
     assert (outcome.status, outcome.error_code) == (500, None)
     assert outcome.keyword == "x-mlflow-column-label"
     assert outcome.pointer == "/dataframe_split/columns/0"
+
+
+# --------------------------------------------------------------------------
+# What other releases do differently (each checked on that release's real
+# server with shared/tools/mlflow_oracle_versions.py; the corpus tests cover
+# them case by case)
+# --------------------------------------------------------------------------
+def _on(line: str, sig: Signature, body: Any, **kwargs: Any) -> Outcome:
+    text = body if isinstance(body, (str, bytes)) else json.dumps(body)
+    return emulate_release(sig, text, release=RELEASES[line], **kwargs)
+
+
+_BOOL = parse_signature(
+    {
+        "inputs": json.dumps(
+            [
+                {"type": "boolean", "name": "b", "required": False},
+                {"type": "string", "name": "s", "required": False},
+                {"type": "long", "name": "n"},
+            ]
+        )
+    }
+)
+
+
+def test_3_18_keeps_a_null_in_a_frame_boolean_column() -> None:
+    body = {"dataframe_split": {"columns": ["b", "n"], "data": [[True, 1], [None, 2]]}}
+    old, new = _on("3.17", _BOOL, body), _on("3.18", _BOOL, body)
+    assert list(old.received["b"]) == [True, False]
+    assert codes(old) == {"null-to-false": ["/dataframe_split/data/1/0"]}
+    assert new.received["b"].dtype == object
+    assert list(new.received["b"]) == [True, None]
+    assert codes(new) == {}
+
+
+def test_3_18_keeps_an_all_null_frame_boolean_column_as_none() -> None:
+    body = {"dataframe_split": {"columns": ["b", "n"], "data": [[None, 1], [None, 2]]}}
+    assert list(_on("3.17", _BOOL, body).received["b"]) == [False, False]
+    assert list(_on("3.18", _BOOL, body).received["b"]) == [None, None]
+
+
+def test_3_18_keeps_none_in_inputs_boolean_and_string_columns() -> None:
+    body = {"inputs": {"b": [True, None], "s": [None, "q"], "n": [1, 2]}}
+    old, new = _on("3.17", _BOOL, body), _on("3.18", _BOOL, body)
+    assert codes(old) == {"null-to-false": ["/inputs/b/1"], "null-to-None-string": ["/inputs/s/0"]}
+    assert list(new.received["b"]) == [True, None]
+    assert codes(new) == {}
+
+
+_TENSOR = parse_signature(
+    {
+        "inputs": json.dumps(
+            [{"type": "tensor", "tensor-spec": {"dtype": "float64", "shape": [-1, 2]}}]
+        )
+    }
+)
+
+
+def test_3_18_reads_a_tensor_frames_first_cell_by_position() -> None:
+    body = {
+        "dataframe_split": {"columns": ["a"], "index": [5, 6], "data": [[[1.0, 2.0]], [[3.0, 4.0]]]}
+    }
+    rejected(_on("3.17", _TENSOR, body), 400, "INVALID_PARAMETER_VALUE", "x-mlflow-shape")
+    assert _on("3.18", _TENSOR, body).received.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+
+
+_ANY = parse_signature(
+    {"inputs": json.dumps([{"type": "any", "name": "payload"}, {"type": "long", "name": "id"}])}
+)
+
+
+def test_2_22_misaligns_a_split_index_with_complex_columns() -> None:
+    body = {
+        "dataframe_split": {
+            "columns": ["payload", "id"],
+            "index": [0, 10],
+            "data": [[1, 5], [2, 6]],
+        }
+    }
+    kept = _on("3.17", _ANY, body)
+    assert list(kept.received.index) == [0, 10]
+    lost = _on("2.22", _ANY, body)
+    assert list(lost.received.index) == [0, 1, 10]
+    assert str(lost.received["id"].dtype) == "float64"
+    assert codes(lost) == {"index-not-kept": ["/dataframe_split/index"]}
+
+
+_DATES = parse_signature({"inputs": json.dumps([{"type": "datetime", "name": "d"}])})
+
+
+def test_2_22_parses_mixed_datetime_formats_in_one_column() -> None:
+    body = {"dataframe_records": [{"d": "2024-01-01T10:00:00"}, {"d": "2024-01-02"}]}
+    assert _on("3.17", _DATES, body).status == 400
+    served = _on("2.22", _DATES, body)
+    assert served.status == 200
+    assert [str(t) for t in served.received["d"]] == ["2024-01-01 10:00:00", "2024-01-02 00:00:00"]
+
+
+def test_2_22_sends_no_error_class_and_object_strings() -> None:
+    rejected_body = {"dataframe_records": [{"n": "x"}]}
+    assert _on("3.17", _BOOL, rejected_body).error_class == "INVALID_PARAMETER_VALUE"
+    assert _on("2.22", _BOOL, rejected_body).error_class is None
+    served = _on("2.22", _BOOL, {"dataframe_records": [{"s": "a", "n": 1}, {"s": None, "n": 2}]})
+    assert served.received["s"].dtype == object
+    assert list(served.received["s"]) == ["a", None]
+
+
+def test_2_22_crashes_on_a_body_that_is_not_utf8_and_serves_no_parquet() -> None:
+    raw = b'{"inputs": {"n": [1]}, "x": "\xff"}'
+    rejected(_on("3.17", _BOOL, raw), 400, "BAD_REQUEST", "x-mlflow-json")
+    assert (_on("2.22", _BOOL, raw).status, _on("2.22", _BOOL, raw).error_code) == (500, None)
+    parquet = _on("2.22", _BOOL, b"PAR1", content_type="application/vnd.apache.parquet")
+    assert parquet.status == 415
