@@ -241,8 +241,9 @@ def _release_findings(sig: Signature) -> list[Finding]:
                 "breaks-on-release",
                 "",
                 ("dataframe_split",),
-                f"a dataframe_split 'index' without the label 0 breaks on {', '.join(lines)}: "
-                "they read the first cell by the label 0 to reshape tensor cells",
+                f"a dataframe_split 'index' without the label 0 breaks on {', '.join(lines)} "
+                "when tensor cells are lists: they read the first cell by the label 0 to "
+                "reshape them",
                 "leave 'index' out of dataframe_split, or include 0 (the strict contract "
                 "requires it)",
             )

@@ -60,9 +60,14 @@ def tensor_frame_split(ctx: Ctx) -> JSON:
         data["items"] = {"type": ["array", "object"]}
         return out
     data["minItems"] = 1
-    if tensor_index_without_zero_breaks(ctx.sig):
+    breaks = tensor_index_without_zero_breaks(ctx.sig)
+    if breaks:
         # Some supported release reads the first cell by the label 0.
         props["index"]["contains"] = {"const": 0}
+        props["index"]["description"] = (
+            f"an index holding the label 0 (MLflow {', '.join(breaks)} read a tensor "
+            "frame's first cell by that label)"
+        )
     tensors = ctx.tensors
     if not ctx.named:
         spec = tensors[0]

@@ -38,7 +38,9 @@ def tensor_index_without_zero_breaks(signature: Signature) -> tuple[str, ...]:
     """Releases on which a tensor ``dataframe_split`` whose ``index`` lacks 0 is refused.
 
     They read the first cell by the label 0 rather than by position
-    (`Release.tensor_first_value_by_position`).
+    (`Release.tensor_first_value_by_position`) when the cells are lists (one
+    column per tensor); rows of leaves are not affected, but the strict
+    contract asks for the label 0 in every tensor frame (simpler, and safe).
     """
     inputs = signature.inputs
     if inputs is None or not inputs.is_tensor:

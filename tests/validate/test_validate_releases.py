@@ -195,3 +195,24 @@ def test_figures(capsys: pytest.CaptureFixture[str]) -> None:
         print("\n" + "\n".join(lines))
     assert all(bars)
     assert all(unchanged[line] == len(safe) for line in SUPPORTED)
+
+
+def test_strict_asks_a_tensor_frame_index_for_the_label_zero() -> None:
+    sig = parse_signature(
+        {
+            "inputs": json.dumps(
+                [{"type": "tensor", "tensor-spec": {"dtype": "float64", "shape": [-1, 2]}}]
+            )
+        }
+    )
+    # One column of list cells: 3.18 serves both; 3.17 and 2.22 read the first cell
+    # by the label 0.
+    cells = b'"columns": ["t"], "data": [[[1.0, 2.0]], [[3.0, 4.0]]]'
+    without_zero = b'{"dataframe_split": {"index": [5, 6], ' + cells + b"}}"
+    with_zero = b'{"dataframe_split": {"index": [6, 0], ' + cells + b"}}"
+    assert Validator(sig, mode="mlflow", mlflow_version="3.18").is_valid(without_zero)
+    assert not Validator(sig, mode="mlflow", mlflow_version="3.17").is_valid(without_zero)
+    for line in SUPPORTED:
+        strict = Validator(sig, mlflow_version=line)
+        assert [e.pointer for e in strict.iter_errors(without_zero)] == ["/dataframe_split/index"]
+        assert strict.is_valid(with_zero)
