@@ -150,7 +150,10 @@ class Validator:
             )
 
     def __repr__(self) -> str:
-        return f"Validator(<signature>, mode={self.mode!r}, redact={self.redact!r})"
+        return (
+            f"Validator(<signature>, mode={self.mode!r}, redact={self.redact!r}, "
+            f"mlflow_version={self.release.line!r})"
+        )
 
     # -- requests -----------------------------------------------------------------------
 
