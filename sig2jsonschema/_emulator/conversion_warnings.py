@@ -106,7 +106,7 @@ def collect_warnings(  # noqa: PLR0917 - one call site, all arguments needed
         return
     if not isinstance(received, pd.DataFrame):
         return
-    if not _index_kept(parsed, received, body, sink):
+    if not _index_kept(parsed, sink):
         return  # the rows no longer line up with the body's: nothing more to compare
     for column in _columns(schema.columns, parsed, received, body):
         if isinstance(column.col_type, DataType):
@@ -115,37 +115,34 @@ def collect_warnings(  # noqa: PLR0917 - one call site, all arguments needed
             _nested_column(column, sink)
 
 
-def _index_kept(parsed: Parsed, received: pd.DataFrame, body: Any, sink: WarningSink) -> bool:
-    """Whether a ``dataframe_split`` ``index`` reaches the model; a warning when not.
+def _index_kept(parsed: Parsed, sink: WarningSink) -> bool:
+    """Whether the rows reach the model with the index they were sent with; a warning if not.
 
     A release that builds array/object/map/any columns without the frame's
     index (`Release.complex_columns_drop_index`, 2.22) resets it, or
     misaligns the rows and pads them with NaN.
     """
-    split = body.get("dataframe_split") if isinstance(body, dict) else None
-    index = split.get("index") if isinstance(split, dict) else None
-    if parsed.envelope != "dataframe_split" or not isinstance(index, list):
+    if parsed.index_change is None:
         return True
-    got = list(received.index)
-    if got == index:
-        return True
+    before, after = parsed.index_change
     problem = (
         "the rows are misaligned and padded with NaN"
-        if len(got) != len(index)
+        if len(before) != len(after)
         else "the index is reset to 0, 1, ..."
     )
+    split = parsed.envelope == "dataframe_split"
     sink.add(
         ConversionWarning(
-            "/dataframe_split/index",
+            "/dataframe_split/index" if split else parsed.root,
             "",
             "index-not-kept",
-            render_json(index),
-            render_json(got),
+            render_json(before),
+            render_json(after),
             f"MLflow {parsed.release.line} builds array/object/map/any columns without the "
             f"frame's index: {problem}",
         )
     )
-    return len(got) == len(index)
+    return len(before) == len(after)
 
 
 # --------------------------------------------------------------------------

@@ -225,7 +225,7 @@ def _named_columns(parsed: Parsed, frame: pd.DataFrame, schema: Schema) -> pd.Da
             columns[name] = _enforce_cells(
                 parsed, frame, name, spec, index, required=spec.is_required
             )
-    return pd.DataFrame(columns)
+    return _assembled(parsed, frame, columns)
 
 
 def _unnamed_columns(parsed: Parsed, frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
@@ -239,7 +239,19 @@ def _unnamed_columns(parsed: Parsed, frame: pd.DataFrame, schema: Schema) -> pd.
                 raise _column_failure(parsed, label, spec, index, exc) from None
         else:
             columns[label] = _enforce_cells(parsed, frame, label, spec, index, required=True)
-    return pd.DataFrame(columns)
+    return _assembled(parsed, frame, columns)
+
+
+def _assembled(
+    parsed: Parsed, frame: pd.DataFrame, columns: dict[Any, pd.Series[Any]]
+) -> pd.DataFrame:
+    """The enforced frame; an index the release lost is noted on ``parsed`` for the warnings."""
+    out = pd.DataFrame(columns)
+    if parsed.release.complex_columns_drop_index and columns:
+        before, after = list(frame.index), list(out.index)
+        if before != after:
+            parsed.index_change = (before, after)
+    return out
 
 
 __all__ = ["enforce_input"]

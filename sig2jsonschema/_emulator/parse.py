@@ -82,6 +82,9 @@ class Parsed:
     sources: dict[Any, ColumnSource]
     #: The MLflow release whose server is reproduced (`sig2jsonschema._releases`).
     release: Release
+    #: The frame's index before and after enforcement, when enforcement changed it
+    #: (`Release.complex_columns_drop_index`).
+    index_change: tuple[list[Any], list[Any]] | None = None
 
     @property
     def root(self) -> str:

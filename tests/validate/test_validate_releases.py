@@ -216,3 +216,19 @@ def test_strict_asks_a_tensor_frame_index_for_the_label_zero() -> None:
         strict = Validator(sig, mlflow_version=line)
         assert [e.pointer for e in strict.iter_errors(without_zero)] == ["/dataframe_split/index"]
         assert strict.is_valid(with_zero)
+
+
+def test_index_not_kept_is_warned_exactly_where_the_releases_server_changed_the_index() -> None:
+    for line in SUPPORTED:
+        changed, warned = set(), set()
+        for case in CASES:
+            label = LABELS[line][case["id"]]
+            if label["status"] != 200:
+                continue
+            sent = LABELS["3.17"][case["id"]]["received"]
+            if sent.get("index") != label["received"].get("index"):
+                changed.add(case["id"])
+            parsed = validator(case["signature"], "mlflow", line).parse(_body(case))
+            if any(w.code == "index-not-kept" for w in parsed.warnings):
+                warned.add(case["id"])
+        assert warned == changed, line
