@@ -26,6 +26,8 @@ from sig2jsonschema._signature.types import (
 from sig2jsonschema._signature.value_rules import NestedValueError, enforce_series, enforce_value
 from sig2jsonschema.exceptions import to_pointer
 
+from .parse import value_options
+
 if TYPE_CHECKING:
     from sig2jsonschema._signature.types import Schema
 
@@ -192,10 +194,11 @@ def _column_failure(
 def _enforce_cells(
     parsed: Parsed, frame: pd.DataFrame, label: Any, spec: ColSpec, index: int, *, required: bool
 ) -> pd.Series[Any]:
+    options = value_options(parsed.release)
     out = []
     for row, cell in enumerate(frame[label]):
         try:
-            out.append(enforce_value(cell, spec.type, required))
+            out.append(enforce_value(cell, spec.type, required, **options))
         except NestedValueError as exc:  # noqa: PERF203 - the failing element is the answer
             raise enforcement_failed(
                 f"column {label!r} ({spec.type}): {exc}",

@@ -37,7 +37,15 @@ from sig2jsonschema._signature.value_rules import (
 )
 from sig2jsonschema.exceptions import escape_pointer_token, to_pointer
 
-from .parse import MISSING, ColumnSource, Parsed, spec_kind, spec_names, spec_type
+from .parse import (
+    MISSING,
+    ColumnSource,
+    Parsed,
+    spec_kind,
+    spec_names,
+    spec_type,
+    value_options,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -239,14 +247,14 @@ def _cast_column(
         # List cells of a tensor frame are reshaped at enforcement instead.
         pass
     elif isinstance(col_type, (Array, SparkMLVector)):
-        timestamps = release.array_datetimes_as_timestamps
-        frame[label] = frame[label].map(
-            lambda x: enforce_array(x, col_type, required, timestamps=timestamps)
-        )
+        options = value_options(release)
+        frame[label] = frame[label].map(lambda x: enforce_array(x, col_type, required, **options))
     elif isinstance(col_type, Object):
-        frame[label] = frame[label].map(lambda x: enforce_object(x, col_type, required))
+        options = value_options(release)
+        frame[label] = frame[label].map(lambda x: enforce_object(x, col_type, required, **options))
     elif isinstance(col_type, Map):
-        frame[label] = frame[label].map(lambda x: enforce_map(x, col_type, required))
+        options = value_options(release)
+        frame[label] = frame[label].map(lambda x: enforce_map(x, col_type, required, **options))
     elif isinstance(col_type, AnyType):
         pass
     elif (
@@ -314,7 +322,7 @@ def _first_bad_cell(parsed: Parsed, label: Any, spec: ColSpec | TensorSpec) -> s
 
     for i, cell in enumerate(source.sent):
         try:
-            enforce_value(cell, spec.type, spec.is_required)
+            enforce_value(cell, spec.type, spec.is_required, **value_options(parsed.release))
         except NestedValueError as exc:  # noqa: PERF203 - the failing element is the answer
             return parsed.cell_pointer(label, i) + to_pointer(exc.path)
         except Exception:  # noqa: BLE001 - any failure marks the cell

@@ -131,6 +131,14 @@ def spec_names(schema: Schema) -> list[Any]:
 # --------------------------------------------------------------------------
 # inputs / instances
 # --------------------------------------------------------------------------
+def value_options(release: Release) -> dict[str, bool]:
+    """The nested-value rules' options for ``release`` (`value_rules.enforce_value`)."""
+    return {
+        "timestamps": release.array_datetimes_as_timestamps,
+        "object_strings": release.string_dtype == "object",
+    }
+
+
 #: The scalar types whose ``None`` a release may keep (`Release.tf_keeps_none`).
 _NONE_KEEPING = (DataType.boolean, DataType.string, DataType.binary)
 
@@ -166,18 +174,11 @@ def convert_value(value: Any, spec: ColSpec | TensorSpec | None, release: Releas
             return np.array(value, dtype)
         return np.array([value], dtype)[0]
     if isinstance(col_type, (Array, SparkMLVector)):
-        return np.array(
-            enforce_array(
-                value,
-                col_type,
-                spec.is_required,
-                timestamps=release.array_datetimes_as_timestamps,
-            )
-        )
+        return np.array(enforce_array(value, col_type, spec.is_required, **value_options(release)))
     if isinstance(col_type, Object):
-        return enforce_object(value, col_type, spec.is_required)
+        return enforce_object(value, col_type, spec.is_required, **value_options(release))
     if isinstance(col_type, Map):
-        return enforce_map(value, col_type, spec.is_required)
+        return enforce_map(value, col_type, spec.is_required, **value_options(release))
     return value
 
 

@@ -75,7 +75,9 @@ def _reject_series(values: pd.Series[Any], dtype: DataType) -> NestedValueError:
     return NestedValueError(f"{dtype} values", f"{describe_dtype(values.dtype)} values")
 
 
-def enforce_series(values: pd.Series[Any], dtype: DataType) -> pd.Series[Any]:
+def enforce_series(
+    values: pd.Series[Any], dtype: DataType, *, object_strings: bool = False
+) -> pd.Series[Any]:
     """Check (and safely cast) a pandas Series against a DataType, as MLflow does.
 
     The order of the checks is MLflow's; several are dtype comparisons whose
@@ -87,7 +89,10 @@ def enforce_series(values: pd.Series[Any], dtype: DataType) -> pd.Series[Any]:
     import pandas as pd
 
     if values.dtype == object and dtype not in {DataType.binary, DataType.string}:
-        values = values.infer_objects()
+        inferred = values.infer_objects()
+        # pandas 2 (``object_strings``) leaves strings in the object column.
+        if not (object_strings and isinstance(inferred.dtype, pd.StringDtype)):
+            values = inferred
     is_text = isinstance(values.dtype, pd.StringDtype)
     if dtype is DataType.string and (values.dtype == object or is_text):
         return values
@@ -183,8 +188,23 @@ def _got(value: Any) -> str:
     return describe_json(value)
 
 
-def enforce_scalar(value: Any, dtype: DataType, required: bool = True) -> Any:
+def _series(value: Any, object_strings: bool) -> Any:
+    """``pd.Series(value)``; pandas 2 (``object_strings``) holds strings in an object Series."""
+    import pandas as pd
+
+    series = pd.Series(value)
+    if object_strings and isinstance(series.dtype, pd.StringDtype):
+        return series.astype(object)
+    return series
+
+
+def enforce_scalar(
+    value: Any, dtype: DataType, required: bool = True, *, object_strings: bool = False
+) -> Any:
     """One nested scalar (``_enforce_datatype``): returns a numpy scalar or ``str``.
+
+    ``object_strings``: MLflow runs on pandas 2, where ``pd.Series`` holds
+    strings with the ``object`` dtype (so a datetime string parses).
 
     Raises:
         NestedValueError: not a scalar, or a scalar whose dtype does not fit.
@@ -193,13 +213,15 @@ def enforce_scalar(value: Any, dtype: DataType, required: bool = True) -> Any:
         return None
     if not np.isscalar(value):
         raise NestedValueError(f"a {dtype} scalar", _got(value))
-    fast = _fast_scalar(value, dtype)
+    # pandas 2 parses a datetime string held in an object Series: no shortcut then.
+    pandas2_datetime = object_strings and dtype is DataType.datetime and isinstance(value, str)
+    fast = _NO_FAST_PATH if pandas2_datetime else _fast_scalar(value, dtype)
     if fast is not _NO_FAST_PATH:
         return fast
-    import pandas as pd
-
     try:
-        series = enforce_series(pd.Series(value), dtype)
+        series = enforce_series(
+            _series(value, object_strings), dtype, object_strings=object_strings
+        )
     except (NestedValueError, ValueError, TypeError, OverflowError):
         raise NestedValueError(_EXPECTED_NESTED[dtype], _got(value)) from None
     return series[0]
@@ -247,12 +269,18 @@ def _fast_scalar(value: Any, dtype: DataType) -> Any:
 
 
 def enforce_array(
-    value: Any, arr: Array | SparkMLVector, required: bool = True, *, timestamps: bool = False
+    value: Any,
+    arr: Array | SparkMLVector,
+    required: bool = True,
+    *,
+    timestamps: bool = False,
+    object_strings: bool = False,
 ) -> Any:
     """One nested array (``_enforce_array``): a list in gives a list out.
 
     ``timestamps``: a datetime array comes back as pandas Timestamps rather
     than integers of nanoseconds (`Release.array_datetimes_as_timestamps`).
+    ``object_strings``: as for `enforce_scalar` (pandas 2).
 
     Raises:
         NestedValueError: not a list/ndarray, or an element does not fit.
@@ -274,7 +302,9 @@ def enforce_array(
         import pandas as pd
 
         try:
-            enforced = enforce_series(pd.Series(value), items).to_numpy(dtype=NUMPY_TYPES[items])
+            enforced = enforce_series(
+                _series(value, object_strings), items, object_strings=object_strings
+            ).to_numpy(dtype=NUMPY_TYPES[items])
         except (NestedValueError, ValueError, TypeError, OverflowError):
             raise _array_error(value, items) from None
         if not isinstance(value, list):
@@ -285,7 +315,15 @@ def enforce_array(
     out: list[Any] = []
     for i, element in enumerate(value):
         try:
-            out.append(enforce_value(element, items, required))
+            out.append(
+                enforce_value(
+                    element,
+                    items,
+                    required,
+                    timestamps=timestamps,
+                    object_strings=object_strings,
+                )
+            )
         except NestedValueError as exc:  # noqa: PERF203 - the failing element is the answer
             raise exc.within(i) from None
     return np.array(out) if isinstance(value, np.ndarray) else out
@@ -334,8 +372,15 @@ def _plain_text(text: str) -> bool:
     return True
 
 
-def enforce_object(value: Any, obj: Object, required: bool = True) -> Any:
-    """One nested object (``_enforce_object``); returns a new dict.
+def enforce_object(
+    value: Any,
+    obj: Object,
+    required: bool = True,
+    *,
+    timestamps: bool = False,
+    object_strings: bool = False,
+) -> Any:
+    """One nested object (``_enforce_object``); returns a new dict (options: `enforce_array`).
 
     Raises:
         NestedValueError: not a dict, missing/unknown properties, or a bad value.
@@ -363,14 +408,27 @@ def enforce_object(value: Any, obj: Object, required: bool = True) -> Any:
     for key, element in value.items():
         prop = props[key]
         try:
-            out[key] = enforce_value(element, prop.type, prop.required)
+            out[key] = enforce_value(
+                element,
+                prop.type,
+                prop.required,
+                timestamps=timestamps,
+                object_strings=object_strings,
+            )
         except NestedValueError as exc:
             raise exc.within(key) from None
     return out
 
 
-def enforce_map(value: Any, map_type: Map, required: bool = True) -> Any:
-    """One nested map (``_enforce_map``); returns a new dict.
+def enforce_map(
+    value: Any,
+    map_type: Map,
+    required: bool = True,
+    *,
+    timestamps: bool = False,
+    object_strings: bool = False,
+) -> Any:
+    """One nested map (``_enforce_map``); returns a new dict (options: `enforce_array`).
 
     Raises:
         NestedValueError: not a dict, or a value does not fit.
@@ -384,26 +442,40 @@ def enforce_map(value: Any, map_type: Map, required: bool = True) -> Any:
     out: dict[str, Any] = {}
     for key, element in value.items():
         try:
-            out[key] = enforce_value(element, map_type.values, required)
+            out[key] = enforce_value(
+                element,
+                map_type.values,
+                required,
+                timestamps=timestamps,
+                object_strings=object_strings,
+            )
         except NestedValueError as exc:  # noqa: PERF203 - the failing element is the answer
             raise exc.within(key) from None
     return out
 
 
-def enforce_value(value: Any, col_type: ColType, required: bool = True) -> Any:
-    """Enforce any value against any column type (``_enforce_type``).
+def enforce_value(
+    value: Any,
+    col_type: ColType,
+    required: bool = True,
+    *,
+    timestamps: bool = False,
+    object_strings: bool = False,
+) -> Any:
+    """Enforce any value against any column type (``_enforce_type``; options: `enforce_array`).
 
     Raises:
         NestedValueError: the value does not fit.
     """
     if isinstance(col_type, DataType):
-        return enforce_scalar(value, col_type, required)
+        return enforce_scalar(value, col_type, required, object_strings=object_strings)
+    options = {"timestamps": timestamps, "object_strings": object_strings}
     if isinstance(col_type, (Array, SparkMLVector)):
-        return enforce_array(value, col_type, required)
+        return enforce_array(value, col_type, required, **options)
     if isinstance(col_type, Object):
-        return enforce_object(value, col_type, required)
+        return enforce_object(value, col_type, required, **options)
     if isinstance(col_type, Map):
-        return enforce_map(value, col_type, required)
+        return enforce_map(value, col_type, required, **options)
     return value
 
 

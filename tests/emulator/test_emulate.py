@@ -812,3 +812,23 @@ def test_2_22_crashes_on_a_body_that_is_not_utf8_and_serves_no_parquet() -> None
     assert (_on("2.22", _BOOL, raw).status, _on("2.22", _BOOL, raw).error_code) == (500, None)
     parquet = _on("2.22", _BOOL, b"PAR1", content_type="application/vnd.apache.parquet")
     assert parquet.status == 415
+
+
+_NESTED_DATES = parse_signature(
+    {"inputs": json.dumps([{"type": "array", "items": {"type": "datetime"}, "name": "a"}])}
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"dataframe_records": [{"a": ["2024-01-01"]}]},
+        {"inputs": {"a": ["2024-01-01"]}},
+    ],
+)
+def test_2_22_parses_a_nested_datetime_string_then_refuses_it_at_enforcement(body: Any) -> None:
+    # pandas 2 holds the strings as objects, which parse; enforcement then sees
+    # integers of nanoseconds. pandas 3 (3.x) refuses the strings when parsing.
+    rejected(_on("3.17", _NESTED_DATES, body), 400, "BAD_REQUEST")
+    rejected(_on("2.22", _NESTED_DATES, body), 400, "INVALID_PARAMETER_VALUE")
+    rejected(_on("2.22", _NESTED_DATES, {"dataframe_records": [{"a": ["x"]}]}), 400, "BAD_REQUEST")
