@@ -43,8 +43,12 @@ class Release:
     #: Error bodies carry ``error_class`` (``mlflow/exceptions.py``,
     #: ``MlflowException.serialize_as_json``).  2.22 never sets it.
     error_class: bool = True
-    #: pandas' dtype for a string column in what ``predict`` receives:
-    #: ``"str"`` on pandas 3 (3.x servers), ``"object"`` on pandas 2 (2.22).
+    #: pandas' dtype for strings: ``"str"`` on pandas 3 (3.x servers),
+    #: ``"object"`` on pandas 2 (2.22.5 runs pandas 2.3.3).  It decides the string
+    #: columns ``predict`` receives (a ``null`` sent in a frame form stays None),
+    #: and nested values: an object Series of datetime strings parses in
+    #: ``_enforce_mlflow_datatype`` (``mlflow/models/utils.py``), and the enforcement
+    #: stage then refuses the integers it became (400 INVALID_PARAMETER_VALUE).
     string_dtype: str = "str"
     #: ``dataframe_split``/``dataframe_records``: a boolean column holding
     #: nulls keeps them (object dtype) instead of ``astype(bool)`` turning
