@@ -2,11 +2,13 @@
 
 Each field is a fact about a real server, measured with the oracle
 (``shared/tools/mlflow_oracle_versions.py``) rather than read from
-documentation, and each is read by the stage that reproduces it: the JSON
-decoding and resource limits (``_payload``), the parse stage (``_emulator``),
-the exported documents' version stamps (``_export``).  A release is added by
-adding a row; the conformance tests re-ask the real server the questions
-behind each field.
+documentation (or read from MLflow's source diff, naming the file), and each
+is read by the stage that reproduces it: the JSON decoding and resource
+limits (``_payload``), the emulated server (``_emulator``), what one release
+mishandles and strict leaves out (``_hazards.releases``), the exported
+documents' stamps and rules (``_export``).  Nothing else spells a version.  A
+release is added by adding a row, relabelling the public corpus with its
+server and running the corpus tests (docs/mlflow-versions.md).
 
 Users name a release by its ``major.minor`` line (``"3.18"``); a patch release
 of a supported line (``"3.18.0"``) means the same row.
