@@ -45,13 +45,14 @@ def _signature(name):
 
 @cache
 def pure(name, mode):
-    schema = to_jsonschema(_signature(name), "request", mode)
+    # The corpus labels are MLflow 3.17.2's.
+    schema = to_jsonschema(_signature(name), "request", mode, mlflow_version="3.17")
     return Draft202012Validator(schema, format_checker=FormatChecker())
 
 
 @cache
 def with_vocabulary(name, mode):
-    return validator_for(to_jsonschema(_signature(name), "request", mode))
+    return validator_for(to_jsonschema(_signature(name), "request", mode, mlflow_version="3.17"))
 
 
 def _strict_cases():
