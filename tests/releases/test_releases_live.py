@@ -26,6 +26,10 @@ The checks:
 Only pandas differs by design: 2.22.5 runs pandas 2, whose string columns
 have ``object`` dtype and hold ``None`` where pandas 3's ``str`` columns hold
 NaN; such a column counts as equal to the pandas-3 one.
+
+The draws are seeded, but Hypothesis (6.131 and later) also mixes in constants
+it reads from the project's modules loaded so far, so a few bodies change
+with what the session has imported before; a failure prints its bodies.
 """
 
 from __future__ import annotations
