@@ -14,10 +14,24 @@ import shutil
 import sys
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import HealthCheck, Verbosity, settings
+
+from tests.oracles import (
+    IN_PROCESS_VERSION,
+    InProcessOracle,
+    OracleUnavailable,
+    WorkerOracle,
+    full_version,
+    start_worker,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from tests.oracles import ReleaseOracle
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -128,3 +142,29 @@ def oracle() -> Any:
         instance = Oracle()
     yield instance
     instance.close()
+
+
+@pytest.fixture(scope="session")
+def release_oracle(request: pytest.FixtureRequest) -> Iterator[Callable[[str], ReleaseOracle]]:
+    """``release_oracle("3.18")``: that release's real scoring server (tests/oracles.py).
+
+    3.17 is the in-process `oracle`; other releases run in their own cached
+    virtualenv (built on first use), one worker per release per session.  A
+    release that cannot be started fails the test that asked for it.
+    """
+    workers: dict[str, WorkerOracle] = {}
+
+    def get(line: str) -> ReleaseOracle:
+        try:
+            full = full_version(line)
+            if full == IN_PROCESS_VERSION:
+                return InProcessOracle(request.getfixturevalue("oracle"))
+            if full not in workers:
+                workers[full] = start_worker(full)
+        except OracleUnavailable as exc:
+            pytest.fail(f"MLflow {line}: {exc}", pytrace=False)
+        return workers[full]
+
+    yield get
+    for worker in workers.values():
+        worker.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from importlib.metadata import version
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -17,6 +17,11 @@ from sig2jsonschema._releases.table import (
     resolve_release,
 )
 from tests.conftest import CONFORMANCE, MODELS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from tests.oracles import ReleaseOracle
 
 DOUBLE = json.loads((CONFORMANCE / "signatures" / "u_double.json").read_text())
 OBJECT_TENSOR = json.loads((CONFORMANCE / "signatures" / "t_object_1d.json").read_text())
@@ -92,10 +97,13 @@ def test_a_2_22_mlflow_export_accepts_mixed_datetime_formats_as_its_server_does(
 
 
 @pytest.mark.mlflow
-def test_the_measured_limits_of_the_default_release_hold_on_the_real_server(
-    oracle: Any,
+@pytest.mark.parametrize("line", list(RELEASES))
+def test_the_measured_limits_of_every_release_hold_on_its_real_server(
+    release_oracle: Callable[[str], ReleaseOracle], line: str
 ) -> None:
-    release = DEFAULT_RELEASE
+    release = RELEASES[line]
+    oracle = release_oracle(line)
+    assert oracle.version == release.version
     # The top-level object counts as one level, the ignored array the rest.
     json_depth = {
         _with_extra(_nested(release.json_crash_depth - 2)): 200,
