@@ -282,6 +282,10 @@ class Converter(KeywordRewrites):
         self._format(out, here, negated)
         if t.openapi30:
             self._openapi30_annotations(out, here)
+        if t.content_assertions:
+            for key in ("contentEncoding", "contentMediaType"):
+                if key in out:
+                    out[f"x-{key}"] = out.pop(key)
         if "$ref" in out and not t.ref_siblings:
             siblings = [k for k in out if k not in {"$ref", "$defs", "definitions"}]
             if siblings:
