@@ -266,3 +266,22 @@ def test_the_known_differences_are_documented_in_gateways_md() -> None:
     text = (ROOT / "docs" / "gateways.md").read_text(encoding="utf-8")
     for name in KNOWN:
         assert f"`{name}`" in text, name
+
+
+_NAME_MAPS = frozenset({"properties", "$defs", "definitions", "x-mlflow-columns"})
+
+
+def _keywords(node: Any, *, names: bool = False) -> set[str]:
+    """The keywords used in a schema (not the names that ``properties`` and the like map)."""
+    if isinstance(node, dict):
+        own = set() if names else set(node)
+        return own.union(*(_keywords(v, names=k in _NAME_MAPS) for k, v in node.items()))
+    if isinstance(node, list):
+        return set().union(*(_keywords(v) for v in node))
+    return set()
+
+
+def test_the_exports_avoid_what_validators_disagree_on() -> None:
+    """No ``format`` (asserted by some, ignored by others) and no ``unevaluated*``."""
+    used = set().union(*(_keywords(schema) for _, schema in schemas().values()))
+    assert used & {"format", "unevaluatedProperties", "unevaluatedItems"} == set()
