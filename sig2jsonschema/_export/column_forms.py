@@ -56,6 +56,7 @@ def _llm_value(ctx: Ctx, i: int, spec: ColSpec) -> JSON:
     one = {"anyOf": [value, cell]} if value != cell else value
     if not spec.is_required:
         one = {"anyOf": [one, {"type": "null"}]}
+    one = share(ctx, "llm.value", one)  # the same for every column of this type
     many = {"type": ["array", "object"], "items": one, "additionalProperties": one}
     return column_ref(ctx, i, {**field_notes(spec, i), "anyOf": [one, many]}, "llm")
 
