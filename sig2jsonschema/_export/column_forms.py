@@ -236,7 +236,9 @@ def dataframe_split(ctx: Ctx, col_defs: list[str]) -> JSON:
         ]
     else:
         data["items"] = {"type": ["array", "object"]}
-        out["x-mlflow-columns"] = {n: ref(d) for n, d in by_name.items()}
+        # A list of {name, schema}, not a map from name to schema: validators that walk
+        # unknown keywords as schemas (cfworker) would read a column named "id" as one.
+        out["x-mlflow-columns"] = [{"name": n, "schema": ref(d)} for n, d in by_name.items()]
         if len(names) == 1:
             # One column is matched by position: any labels, or none.
             props["columns"] = {}

@@ -181,11 +181,13 @@ class Converter(KeywordRewrites):
         flipped: dict[str, Any] = {}  # "if"/"oneOf" converted for the opposite polarity
         for key, sub in value.items():
             here = f"{pointer}/{escape_pointer_token(key)}"
-            if key in EXTENSION_MAP_KEYWORDS and isinstance(sub, dict):
-                out[key] = {
-                    k: self.node(s, f"{here}/{escape_pointer_token(k)}", negated=negated)
-                    for k, s in sub.items()
-                }
+            if key in EXTENSION_MAP_KEYWORDS and isinstance(sub, list):
+                out[key] = [
+                    {**e, "schema": self.node(e["schema"], f"{here}/{i}/schema", negated=negated)}
+                    if isinstance(e, dict) and "schema" in e
+                    else copy.deepcopy(e)
+                    for i, e in enumerate(sub)
+                ]
             elif key.startswith("x-"):
                 out[key] = copy.deepcopy(sub)
             elif key == "not":
