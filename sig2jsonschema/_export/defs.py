@@ -10,6 +10,7 @@ like the canonical value) or inline a variant carrying the same annotations
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +59,8 @@ class Ctx:
     release: Release
     defs: dict[str, JSON] = field(default_factory=dict)
     _forbidden: dict[str, dict[int, str]] | None = None
+    #: Canonical JSON text of each shared definition -> its name in ``defs`` (`share`).
+    shared_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def strict(self) -> bool:
@@ -100,6 +103,42 @@ class Ctx:
 def ref(name: str) -> JSON:
     """A reference to ``$defs/name`` (def names never hold ``/`` or ``~``)."""
     return {"$ref": f"#/$defs/{name}"}
+
+
+def share(ctx: Ctx, stem: str, schema: JSON) -> JSON:
+    """A reference to ``schema``, put in ``$defs`` once whatever the forms that use it.
+
+    Forms repeat the same column variants and row objects (``inputs/records`` and
+    ``instances/records``, the two columnar forms, ...): each is stored once, by
+    content, under ``stem`` (numbered when the name is taken), so an export grows
+    with the signature, not with signature x forms.
+    """
+    key = json.dumps(schema, sort_keys=True, separators=(",", ":"), default=str)
+    name = ctx.shared_names.get(key)
+    if name is None:
+        name, n = stem, 1
+        while name in ctx.defs:
+            n += 1
+            name = f"{stem}.{n}"
+        ctx.defs[name] = schema
+        ctx.shared_names[key] = name
+    return ref(name)
+
+
+def column_ref(ctx: Ctx, index: int, variant: JSON, stem: str) -> JSON:
+    """A reference to one variant of input column ``index`` (with its `field_notes`).
+
+    The canonical ``inputs.N`` when the variant says the same, else a shared
+    ``inputs.N.<stem>`` definition.
+    """
+    name = f"inputs.{index}"
+    canonical = ctx.defs.get(name)
+    if (
+        canonical is not None
+        and {k: v for k, v in canonical.items() if k != "description"} == variant
+    ):
+        return ref(name)
+    return share(ctx, f"{name}.{stem}", variant)
 
 
 def describe_column(spec: ColSpec, part: str, index: int) -> str:
@@ -243,6 +282,21 @@ _MAY_BE_MISSING: dict[str, frozenset[DataType]] = {
 }
 
 
+def loose_record(row: JSON) -> JSON:
+    """mlflow mode: an empty record is a row of missing values, which MLflow lets through."""
+    return {"if": {"minProperties": 1}, "then": row}
+
+
+def loose_records(row: JSON) -> JSON:
+    """mlflow mode records: a required key need only be in some record (the others get NaN)."""
+    row = dict(row)
+    required = row.pop("required", [])
+    out: JSON = {"type": "array", "items": row}
+    if required:
+        out["allOf"] = [{"contains": {"required": [n]}} for n in required]
+    return out
+
+
 def same_keys(schema: JSON, ctx: Ctx, key: str = "instances") -> JSON:
     """Strict records: optional columns must be present in all records or in none."""
     if not ctx.strict:
@@ -257,14 +311,18 @@ def same_keys(schema: JSON, ctx: Ctx, key: str = "instances") -> JSON:
 __all__ = [
     "JSON",
     "Ctx",
+    "column_ref",
     "describe_column",
     "describe_tensor",
     "field_notes",
     "left_out",
+    "loose_record",
+    "loose_records",
     "param_value",
     "params_object",
     "ref",
     "register_param",
     "register_spec",
     "same_keys",
+    "share",
 ]

@@ -23,6 +23,7 @@ from .tensor_forms import (
     tensor_dict,
     tensor_frame_records,
     tensor_frame_split,
+    tensor_instances_loose,
     tensor_records,
     tensor_single,
 )
@@ -41,7 +42,9 @@ def form_schema(ctx: Ctx, form: str, defs: list[str]) -> JSON:
             "dataframe_split": lambda: tensor_frame_split(ctx),
             "dataframe_records": lambda: tensor_frame_records(ctx),
             "inputs/tensor": lambda: tensor_single(defs),
-            "instances/tensor": lambda: tensor_single(defs),
+            "instances/tensor": lambda: (
+                tensor_single(defs) if ctx.strict else tensor_instances_loose(ctx)
+            ),
             "inputs/tensors": lambda: tensor_dict(ctx, defs),
             "instances/tensors": lambda: tensor_dict(ctx, defs),
             "instances/records": lambda: tensor_records(ctx),

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from sig2jsonschema._hazards.releases import tensor_index_without_zero_breaks
 
-from .defs import JSON, Ctx, field_notes, ref, same_keys
+from .defs import JSON, Ctx, field_notes, loose_records, ref, same_keys
 from .values import flat_size, tensor_leaf, tensor_value
 
 if TYPE_CHECKING:
@@ -56,8 +56,10 @@ def tensor_frame_split(ctx: Ctx) -> JSON:
         "x-mlflow-split": True,
     }
     if not ctx.strict:
-        # pandas also builds a frame from rows given as objects (corpus t_object_1d).
-        data["items"] = {"type": ["array", "object"]}
+        # pandas builds a frame from rows given as objects (corpus t_object_1d), and
+        # from single values as rows of one column.
+        data["items"] = {}
+        props["columns"] = {}
         return out
     data["minItems"] = 1
     breaks = tensor_index_without_zero_breaks(ctx.sig)
@@ -109,6 +111,10 @@ def tensor_frame_records(ctx: Ctx) -> JSON:
         if ctx.strict:
             row["maxProperties"] = 1
             row["additionalProperties"] = _tensor_cell(ctx, 0, ctx.tensors[0])
+        else:
+            # pandas also builds the frame from rows that are lists or single values,
+            # and an empty record is a row of missing values.
+            row = {}
     else:
         row = {
             "type": "object",
@@ -118,8 +124,9 @@ def tensor_frame_records(ctx: Ctx) -> JSON:
             },
             "required": [str(t.name) for t in ctx.tensors],
         }
-        if ctx.strict:
-            row["additionalProperties"] = False
+        if not ctx.strict:
+            return loose_records(row)
+        row["additionalProperties"] = False
     out: JSON = {"type": "array", "items": row}
     if ctx.strict:
         out["minItems"] = 1
@@ -129,6 +136,18 @@ def tensor_frame_records(ctx: Ctx) -> JSON:
 def tensor_single(defs: list[str]) -> JSON:
     """``inputs``/``instances`` for one unnamed tensor: nested lists matching the shape."""
     return ref(defs[0])
+
+
+def tensor_instances_loose(ctx: Ctx) -> JSON:
+    """mlflow mode, ``instances`` as a list for one tensor: the shape, any leaf.
+
+    MLflow builds the array from ``instances`` without the dtype and casts the
+    whole array afterwards, which takes values a per-leaf cast refuses; a
+    single named tensor is read from a list too.
+    """
+    spec = ctx.tensors[0]
+    leaf: JSON = {} if spec.dtype == "object" else {"not": {"type": "array"}}
+    return {**field_notes(spec, 0), **tensor_value(spec.shape, leaf)}
 
 
 def tensor_dict(ctx: Ctx, defs: list[str]) -> JSON:
@@ -154,11 +173,10 @@ def tensor_records(ctx: Ctx) -> JSON:
         },
         "required": [str(t.name) for t in ctx.tensors],
     }
-    if ctx.strict:
-        row["additionalProperties"] = False
-    out: JSON = {"type": "array", "items": row}
-    if ctx.strict:
-        out["minItems"] = 1
+    if not ctx.strict:
+        return loose_records(row)
+    row["additionalProperties"] = False
+    out: JSON = {"type": "array", "items": row, "minItems": 1}
     return same_keys(out, ctx)
 
 
@@ -166,6 +184,7 @@ __all__ = [
     "tensor_dict",
     "tensor_frame_records",
     "tensor_frame_split",
+    "tensor_instances_loose",
     "tensor_records",
     "tensor_single",
 ]

@@ -20,6 +20,7 @@ make `sig2jsonschema.from_jsonschema` exact on these documents.
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 from typing import Any, Literal
@@ -202,9 +203,15 @@ _OBJECT_FORMS = ("columnar", "row", "tensors")
 def _key_schema(ctx: Ctx, key: str, forms: tuple[str, ...], defs: list[str]) -> JSON:
     """The value under ``inputs`` or ``instances``: dispatch on its JSON shape."""
     mine = [f for f in forms if f.startswith(key + "/")]
+    if not ctx.strict and ctx.sig.inputs is None:
+        return {"x-mlflow-forms": mine, "description": f"{key}: any value (no input schema)"}
     obj = [f for f in mine if f.split("/")[1] in _OBJECT_FORMS]
     rec = [f for f in mine if f.endswith("/records")]
     lst = [f for f in mine if f.endswith(("/list", "/tensor"))]
+    if _loose_instances_list(ctx, key) and not lst:
+        lst = ["instances/tensor"]  # MLflow reads a list as the one named tensor
+    if not ctx.strict and key == "instances" and ctx.named and ctx.tensors and not rec:
+        rec = ["instances/records"]  # stacked, whatever the first dimension
     out: JSON = {"x-mlflow-forms": mine}
     types: list[str] = []
     branches: list[JSON] = []
@@ -214,7 +221,7 @@ def _key_schema(ctx: Ctx, key: str, forms: tuple[str, ...], defs: list[str]) -> 
     if rec and lst:
         records_test: JSON = (
             {"type": "array", "items": {"type": "object"}}
-            if key == "inputs"
+            if key == "inputs" and ctx.strict
             else {"type": "array", "minItems": 1, "prefixItems": [{"type": "object"}]}
         )
         branches.append(
@@ -248,12 +255,31 @@ def _key_schema(ctx: Ctx, key: str, forms: tuple[str, ...], defs: list[str]) -> 
         out["type"] = types[0] if len(types) == 1 else types
     else:
         out["type"] = ["object", "array", "string", "number", "boolean"]
+        if _null_reads(ctx):
+            out["type"].append("null")
     if len(branches) == 1:
         out.update(branches[0])
     elif branches:
         out["allOf"] = branches
     out["description"] = f"{key}: " + ", ".join(mine)
     return out
+
+
+def _null_reads(ctx: Ctx) -> bool:
+    """Whether ``null`` is read as an input: a 0-d tensor, or one optional column's value."""
+    if ctx.tensors:
+        return not ctx.tensors[0].shape
+    return len(ctx.columns) == 1 and not ctx.columns[0].is_required
+
+
+def _loose_instances_list(ctx: Ctx, key: str) -> bool:
+    return (
+        not ctx.strict
+        and key == "instances"
+        and ctx.sig.inputs is not None
+        and ctx.sig.inputs.is_tensor
+        and len(ctx.tensors) == 1
+    )
 
 
 def _inputs_part(ctx: Ctx, defs: list[str]) -> JSON:
@@ -316,9 +342,9 @@ def _request(ctx: Ctx, defs: list[str]) -> JSON:
     if not forms and ctx.strict:
         return {**head, **_refused(ctx, "request")}
     llm_on = "llm" in forms
-    if not llm_on:
+    if not llm_on and ctx.strict:
         return {**head, **envelope}
-    llm = ref(_register_form(ctx, "llm", defs))
+    llm = ref(_register_form(ctx, "llm", defs)) if llm_on else _whole_body()
     llm_test = {"anyOf": [{"required": [k]} for k in LLM_KEYS]}
     return {
         **head,
@@ -326,6 +352,14 @@ def _request(ctx: Ctx, defs: list[str]) -> JSON:
         "if": llm_test,
         "then": llm,
         "else": envelope,
+    }
+
+
+def _whole_body() -> JSON:
+    return {
+        "type": "object",
+        "description": "a top-level messages/prompt/input key makes MLflow read the whole "
+        "body as the input, which this signature's enforcement judges",
     }
 
 
@@ -399,8 +433,20 @@ def _outputs(ctx: Ctx) -> JSON:
 # --------------------------------------------------------------------------
 # Descriptions
 # --------------------------------------------------------------------------
+#: Above this many inputs/outputs, the document's description counts them instead of
+#: listing each (every one is described in its own ``$defs`` entry).
+MAX_LISTED_SPECS = 20
+
+
 def _describe_schema(schema: Schema, part: str) -> str:
     specs: tuple[ColSpec | TensorSpec, ...] = schema.specs
+    if len(specs) > MAX_LISTED_SPECS:
+        kinds = collections.Counter(
+            str(s.dtype if isinstance(s, TensorSpec) else s.type) for s in specs
+        )
+        noun = "tensors" if schema.is_tensor else "columns"
+        counts = ", ".join(f"{n} {k}" for k, n in kinds.most_common())
+        return f"{len(specs)} {noun} ({counts}), each described in $defs"
     words = []
     for i, s in enumerate(specs):
         if isinstance(s, TensorSpec):

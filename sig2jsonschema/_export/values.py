@@ -65,6 +65,8 @@ FLOAT_TEXT_PATTERN = (
     r"^\s*[+-]?(([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
     r"|[Nn][Aa][Nn]|[Ii][Nn][Ff]([Ii][Nn][Ii][Tt][Yy])?)\s*$"
 )
+#: Text Python's ``complex()`` may parse (a superset: the characters it reads).
+COMPLEX_TEXT_PATTERN = r"^[\s()0-9.eE+\-jJnNaAiIfFtTyY]*$"
 #: ASCII text (bytes tensors encode values with the ASCII codec).
 ASCII_PATTERN = r"^[\x00-\x7f]*$"
 
@@ -106,7 +108,8 @@ _ANY_SCALAR = ["boolean", "number", "string", "null"]
 
 #: mlflow mode, top-level cells: (frame, tf) per DataType (spec 3.2).
 MLFLOW_TOP_SCALARS: dict[DataType, tuple[JSON, JSON]] = {
-    DataType.boolean: ({"type": _ANY_SCALAR}, {"type": _ANY_SCALAR}),
+    # pandas' astype(bool) takes any cell: objects and lists are truthy.
+    DataType.boolean: ({}, {}),
     DataType.integer: (
         {"type": ["number", "string", "boolean"], "pattern": INT_TEXT_PATTERN},
         {
@@ -127,10 +130,12 @@ MLFLOW_TOP_SCALARS: dict[DataType, tuple[JSON, JSON]] = {
     ),
     DataType.double: (
         {"type": _ANY_SCALAR, "pattern": FLOAT_TEXT_PATTERN},
-        {"type": _ANY_SCALAR, "pattern": FLOAT_TEXT_PATTERN},
+        # numpy reads an empty list as an empty float64 array, which pandas takes as NaN.
+        {"type": [*_ANY_SCALAR, "array"], "pattern": FLOAT_TEXT_PATTERN, "maxItems": 0},
     ),
     DataType.string: ({}, {}),
-    DataType.binary: ({"type": ["string", "null"]}, {"type": _ANY_SCALAR}),
+    # Through inputs/instances binary is never decoded: any value is kept as it is.
+    DataType.binary: ({"type": ["string", "null"]}, {}),
     DataType.datetime: ({"type": _ANY_SCALAR}, {"type": _ANY_SCALAR}),
 }
 
@@ -149,12 +154,24 @@ MLFLOW_NESTED_SCALARS: dict[DataType, JSON | None] = {
 #: mlflow mode, elements of an array of scalars: the whole list becomes one pandas
 #: Series, so nulls are coerced rather than refused for most types (spec 3.5.2).
 MLFLOW_ARRAY_ITEMS: dict[DataType, JSON | None] = {
-    DataType.boolean: {"type": ["boolean", "null"]},
+    # The Series is cast with astype(bool): any element is true or false.
+    DataType.boolean: {},
     DataType.integer: None,
     DataType.long: {"type": "integer", **_int_range(INT64), "x-mlflow-token": "integer"},
     DataType.float: None,
-    DataType.double: {"type": ["number", "string", "boolean", "null"]},
-    DataType.string: {"type": ["string", "null"]},
+    # An empty list or object element makes the Series object dtype, which casts to NaN.
+    DataType.double: {
+        "type": ["number", "string", "boolean", "null", "array", "object"],
+        "maxItems": 0,
+        "maxProperties": 0,
+    },
+    # Objects, and integers numpy cannot hold as int64/uint64, make an object Series,
+    # whose values are taken as they are.
+    DataType.string: {
+        "type": ["string", "null", "object", "number"],
+        "if": {"type": "number"},
+        "then": {"not": {"minimum": INT64[0], "maximum": 2**64 - 1}},
+    },
     DataType.binary: {"type": ["string", "null"]},
     DataType.datetime: {"type": "null"},
 }
@@ -347,19 +364,31 @@ def tensor_leaf(dtype: str, mode: Mode) -> JSON:
         else:  # object: anything numpy keeps as one element (a dict reads as records)
             out["not"] = {"type": ["array", "object"]}
         return out
-    if kind in {"i", "u", "m"}:
-        info = np.iinfo(dt) if kind != "m" else np.iinfo(np.int64)
+    if kind in {"i", "u"}:
+        info = np.iinfo(dt)
         out.update(
             type=["number", "string", "boolean"],
             pattern=FLOAT_TEXT_PATTERN,
             minimum=int(info.min) - 1,
             maximum=int(info.max) + 1,
         )
-    elif kind in {"f", "c"}:
+    elif kind == "m":
+        # null and blank text are NaT.
+        info = np.iinfo(np.int64)
+        out.update(
+            type=_ANY_SCALAR,
+            pattern=r"^\s*$|" + FLOAT_TEXT_PATTERN,
+            minimum=int(info.min) - 1,
+            maximum=int(info.max) + 1,
+        )
+    elif kind == "f":
         out.update(type=_ANY_SCALAR, pattern=FLOAT_TEXT_PATTERN)
-    elif kind == "O":
-        pass
-    else:
+    elif kind == "c":
+        out.update(type=_ANY_SCALAR, pattern=COMPLEX_TEXT_PATTERN)
+    elif kind in {"b", "U", "S"}:
+        # numpy converts any single value, objects included (str() of it, or its truth).
+        out["not"] = {"type": "array"}
+    elif kind == "M":
         out["type"] = _ANY_SCALAR
     return out
 

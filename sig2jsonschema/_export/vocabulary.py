@@ -169,9 +169,17 @@ def split_shape(
 def columns_by_label(
     validator: Any, wanted: Any, instance: Any, _schema: Any
 ) -> Iterator[ValidationError]:
-    """``x-mlflow-columns``: validate each ``dataframe_split`` cell by its column label."""
-    if not isinstance(wanted, dict) or not isinstance(instance, dict):
+    """``x-mlflow-columns``: validate each ``dataframe_split`` cell by its column label.
+
+    The value lists ``{"name": label, "schema": subschema}`` entries.
+    """
+    if not isinstance(wanted, list) or not isinstance(instance, dict):
         return
+    by_label = {
+        entry["name"]: (k, entry["schema"])
+        for k, entry in enumerate(wanted)
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str) and "schema" in entry
+    }
     columns = instance.get("columns")
     data = instance.get("data")
     if not isinstance(columns, list) or not isinstance(data, list):
@@ -180,10 +188,14 @@ def columns_by_label(
         if not isinstance(row, list):
             continue
         for j, (label, cell) in enumerate(zip(columns, row, strict=False)):
-            sub = wanted.get(label) if isinstance(label, str) else None
-            if sub is None:
+            found = by_label.get(label) if isinstance(label, str) else None
+            if found is None:
                 continue
-            for error in validator.descend(cell, sub, path=j, schema_path=label):
+            k, sub = found
+            for error in validator.descend(cell, sub, path=j, schema_path=k):
+                # The schema path runs through the entry's "schema" member.
+                error.relative_schema_path.popleft()
+                error.relative_schema_path.extendleft(["schema", k])
                 error.relative_path.extendleft([i, "data"])
                 yield error
 

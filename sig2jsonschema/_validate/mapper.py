@@ -162,9 +162,20 @@ class ErrorMapper:
         return error
 
     def field_of(self, error: ValidationError) -> str:
-        """The signature field along the error's schema path ("" when none)."""
+        """The signature field along the error's schema path ("" when none).
+
+        Wide row objects check the values of their most common column type with
+        one shared, unannotated definition (`sig2jsonschema._export.column_forms`):
+        there the column is the body's key on the error's path.
+        """
         value = self.index.annotation(error.absolute_schema_path, FIELD_ANNOTATION)
-        return str(value) if value else ""
+        if value:
+            return str(value)
+        if "additionalProperties" in error.absolute_schema_path:
+            for step in error.absolute_path:
+                if isinstance(step, str) and step in self.column_fields:
+                    return self.column_fields[step]
+        return ""
 
     def _member(self, enclosing: str, member: str) -> tuple[str, str]:
         """(noun phrase, field) of a member a rule names (``required``, ``contains``).

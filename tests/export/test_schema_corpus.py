@@ -3,7 +3,7 @@
 Over the RFC 8259 bodies (``strict_json: true``), with format assertion on:
 
 * the ``mlflow``-mode request schema, as pure JSON Schema (no ``x-mlflow-*``
-  implementations), accepts >= 99% of the bodies MLflow accepted;
+  implementations), accepts >= 99.5% of the bodies MLflow accepted;
 * the ``strict`` request schema, as pure JSON Schema, rejects >= 90% of the
   bodies MLflow rejected.
 
@@ -87,7 +87,7 @@ def test_pure_json_schema_figures():
         f"\n  mlflow mode accepts {acceptance:.1%} of the {len(accepted)} bodies MLflow accepted"
         f"\n  strict mode rejects {rejection:.1%} of the {len(rejected)} bodies MLflow rejected"
     )
-    assert acceptance >= 0.99
+    assert acceptance >= 0.995
     assert rejection >= 0.90
     classes = collections.Counter(_label(c) for c in missed)
     print("  not caught:", dict(classes))

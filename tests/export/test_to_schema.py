@@ -38,7 +38,7 @@ VOCABULARY_KEYWORDS = {
     name: Draft202012Validator(
         {"$schema": VOCABULARY_DOCUMENT["$schema"], **sub, "$defs": {}}
         if "$dynamicRef" not in json.dumps(sub)
-        else {"type": "object"}
+        else {"type": sub["type"]}
     )
     for name, sub in VOCABULARY_DOCUMENT["properties"].items()
 }

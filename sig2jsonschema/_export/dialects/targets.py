@@ -109,6 +109,10 @@ class Target:
     #: Refs are inlined (a standalone OpenAPI Schema Object cannot hold definitions).
     inline_refs: bool
     openapi30: bool = False
+    #: Whether validators may assert ``contentEncoding``/``contentMediaType`` (draft-07 lets
+    #: them; jsonschema-rs does and refuses the line breaks MLflow writes into base64): the
+    #: keywords are then kept as ``x-`` annotations, as 2020-12 means them.
+    content_assertions: bool = False
 
 
 TARGETS: dict[str, Target] = {
@@ -133,6 +137,7 @@ TARGETS: dict[str, Target] = {
         fraction_integers=True,
         formats=FORMATS_DRAFT7,
         inline_refs=False,
+        content_assertions=True,
     ),
     "draft-04": Target(
         name="draft-04",

@@ -64,9 +64,9 @@ SCHEMA_KEYWORDS = frozenset(
 MAP_KEYWORDS = frozenset(
     {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
 )
-#: Our vocabulary's keywords whose value maps names to subschemas (``x-mlflow-columns``
-#: validates ``dataframe_split`` cells by column label): converted like ``properties`` so
-#: their references keep resolving.
+#: Our vocabulary's keywords whose value lists ``{"name", "schema"}`` entries
+#: (``x-mlflow-columns`` validates ``dataframe_split`` cells by column label): each
+#: ``schema`` is converted like a ``properties`` member so its references keep resolving.
 EXTENSION_MAP_KEYWORDS = frozenset({"x-mlflow-columns"})
 #: Keywords whose value is a list of subschemas.
 LIST_KEYWORDS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
@@ -83,7 +83,13 @@ def child_schemas(node: Any, pointer: str = "") -> list[tuple[str, str, Any]]:
             found.append((key, here, value))
         elif key == "items" and isinstance(value, list):  # draft-07 tuple form in the input
             found.extend((key, f"{here}/{i}", v) for i, v in enumerate(value))
-        elif key in MAP_KEYWORDS | EXTENSION_MAP_KEYWORDS and isinstance(value, dict):
+        elif key in EXTENSION_MAP_KEYWORDS and isinstance(value, list):
+            found.extend(
+                (key, f"{here}/{i}/schema", entry["schema"])
+                for i, entry in enumerate(value)
+                if isinstance(entry, dict) and "schema" in entry
+            )
+        elif key in MAP_KEYWORDS and isinstance(value, dict):
             found.extend((key, f"{here}/{escape_pointer_token(k)}", v) for k, v in value.items())
         elif key in LIST_KEYWORDS and isinstance(value, list):
             found.extend((key, f"{here}/{i}", v) for i, v in enumerate(value))

@@ -181,11 +181,13 @@ class Converter(KeywordRewrites):
         flipped: dict[str, Any] = {}  # "if"/"oneOf" converted for the opposite polarity
         for key, sub in value.items():
             here = f"{pointer}/{escape_pointer_token(key)}"
-            if key in EXTENSION_MAP_KEYWORDS and isinstance(sub, dict):
-                out[key] = {
-                    k: self.node(s, f"{here}/{escape_pointer_token(k)}", negated=negated)
-                    for k, s in sub.items()
-                }
+            if key in EXTENSION_MAP_KEYWORDS and isinstance(sub, list):
+                out[key] = [
+                    {**e, "schema": self.node(e["schema"], f"{here}/{i}/schema", negated=negated)}
+                    if isinstance(e, dict) and "schema" in e
+                    else copy.deepcopy(e)
+                    for i, e in enumerate(sub)
+                ]
             elif key.startswith("x-"):
                 out[key] = copy.deepcopy(sub)
             elif key == "not":
@@ -282,6 +284,10 @@ class Converter(KeywordRewrites):
         self._format(out, here, negated)
         if t.openapi30:
             self._openapi30_annotations(out, here)
+        if t.content_assertions:
+            for key in ("contentEncoding", "contentMediaType"):
+                if key in out:
+                    out[f"x-{key}"] = out.pop(key)
         if "$ref" in out and not t.ref_siblings:
             siblings = [k for k in out if k not in {"$ref", "$defs", "definitions"}]
             if siblings:
