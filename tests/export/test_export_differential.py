@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import inspect
 import json
 import random
 import warnings
@@ -36,6 +35,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from sig2jsonschema._export.to_schema import to_jsonschema
 from sig2jsonschema._export.vocabulary import validator_for
+from sig2jsonschema._releases.table import SUPPORTED
 from sig2jsonschema._signature.serialized import signature_to_dict
 from sig2jsonschema.strategies import invalid_requests, requests, signatures
 from tests.export.variants import variants
@@ -45,9 +45,8 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.mlflow
 
-#: The releases whose real server labels the bodies.  At merge the lead switches this
-#: to ("2.22", "3.17", "3.18") and `labeller` to ``tests.oracles.release_oracle``.
-RELEASES = ("3.17",)
+#: The releases whose real server labels the bodies: every supported one.
+RELEASES = SUPPORTED
 SIGNATURES = 60
 BODIES_PER_SIGNATURE = 60
 SEED = 16
@@ -103,19 +102,13 @@ def cases() -> list[tuple[Signature, list[str]]]:
 
 
 @pytest.fixture(scope="module", params=RELEASES)
-def labeller(request: pytest.FixtureRequest, oracle: Any) -> tuple[str, Any]:
-    """(release line, its oracle): ``.query(signature_dict, bodies)`` as mlflow_oracle's."""
-    return request.param, oracle
+def labeller(request: pytest.FixtureRequest, release_oracle: Any) -> tuple[str, Any]:
+    """(release line, its real server): ``.query(signature_dict, bodies)`` as mlflow_oracle's."""
+    return request.param, release_oracle(request.param)
 
 
 def _export(sig: Signature, mode: str, line: str) -> dict[str, Any]:
-    # Pass the release once to_jsonschema takes it (branch `versions` adds the keyword).
-    extra = (
-        {"mlflow_version": line}
-        if "mlflow_version" in inspect.signature(to_jsonschema).parameters
-        else {}
-    )
-    return to_jsonschema(sig, "request", mode, **extra)  # type: ignore[arg-type]
+    return to_jsonschema(sig, "request", mode, mlflow_version=line)  # type: ignore[arg-type]
 
 
 def _label(oracle: Any, sig: Signature, bodies: list[str]) -> tuple[Signature, list[int]] | None:
