@@ -22,15 +22,18 @@ if TYPE_CHECKING:
     from .judge import RowJudge, RowVerdict
 
 
-
 def row_record(
     row: int, verdict: RowVerdict, logged_status: Any = None, time: Any = None
 ) -> dict[str, Any]:
     """One ``--rows`` line: the row's index, its verdict, its logged status and time."""
-    return {"row": row} | verdict.to_dict() | {
-        "logged_status": logged_status,
-        "time": json_time(time),
-    }
+    return (
+        {"row": row}
+        | verdict.to_dict()
+        | {
+            "logged_status": logged_status,
+            "time": json_time(time),
+        }
+    )
 
 
 def audit_logs(
@@ -66,7 +69,7 @@ def audit_logs(
     for index, path in enumerate(logs):
         for batch in read_log(path, columns, fmt, batch_rows=batch_rows):
             lines: list[bytes] = []
-            for body, status, time in zip(batch.requests, batch.statuses, batch.times):
+            for body, status, time in zip(batch.requests, batch.statuses, batch.times, strict=True):
                 verdict = judge.judge(body)
                 summary.add(row, verdict, body, status, time)
                 if rows_out is not None:

@@ -90,14 +90,10 @@ class RowJudge:
         self.strict: Validator | None = None
         self.mlflow: Validator | None = None
         if mode in {"both", "strict"}:
-            self.strict = Validator(
-                signature, "strict", redact, mlflow_version=mlflow_version
-            )
+            self.strict = Validator(signature, "strict", redact, mlflow_version=mlflow_version)
             signature = self.strict.signature
         if mode in {"both", "mlflow"}:
-            self.mlflow = Validator(
-                signature, "mlflow", redact, mlflow_version=mlflow_version
-            )
+            self.mlflow = Validator(signature, "mlflow", redact, mlflow_version=mlflow_version)
         judge = self.strict or self.mlflow
         assert judge is not None
         #: The MLflow release the mlflow verdicts are for.
@@ -118,10 +114,11 @@ class RowJudge:
         except PayloadError as exc:
             if self.strict is None:
                 errors = tuple(_error_record(e) for e in self.mlflow.iter_errors(body))
-            return RowVerdict(valid, errors, exc.status, False, (), _envelope(body))
+            return RowVerdict(
+                valid, errors, exc.status, altered=False, warnings=(), form=_envelope(body)
+            )
         warnings = tuple(
-            {"pointer": w.pointer, "code": w.code, "message": w.message}
-            for w in parsed.warnings
+            {"pointer": w.pointer, "code": w.code, "message": w.message} for w in parsed.warnings
         )
         return RowVerdict(valid, errors, 200, bool(warnings), warnings, parsed.form)
 

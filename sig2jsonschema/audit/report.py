@@ -47,7 +47,7 @@ def render_html(doc: dict[str, Any], *, title: str = "sig2jsonschema audit") -> 
     agreement = doc["status_agreement"]
     if agreement and agreement["hint"]:
         parts.append(f'<div class="hint" id="hint">{escape(agreement["hint"])}</div>')
-    parts += ['<h2>Verdicts over time (UTC days)</h2>', _timeline(doc)]
+    parts += ["<h2>Verdicts over time (UTC days)</h2>", _timeline(doc)]
     parts += [
         '<div class="cols"><div><h2>Top failing fields</h2>',
         _bars(doc["fields"], "field", doc["rows"], "#d97706", "fields"),
@@ -91,10 +91,7 @@ def _timeline(doc: dict[str, Any]) -> str:
         x = left + (i * step if len(days) > 1 else plot_w / 2)
         return x, top + plot_h - plot_h * rate / peak
 
-    out = [
-        f'<svg id="timeline" xmlns="http://www.w3.org/2000/svg" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" role="img">'
-    ]
+    out = [_svg_open("timeline", width, height)]
     for frac in (0, 0.5, 1):
         y = top + plot_h - plot_h * frac
         out.append(
@@ -131,6 +128,13 @@ def _timeline(doc: dict[str, Any]) -> str:
     return "".join(out) + f'<div class="legend">{legend}</div>'
 
 
+def _svg_open(ident: str, width: int, height: int) -> str:
+    return (
+        f'<svg id="{ident}" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" role="img">'
+    )
+
+
 def _has(doc: dict[str, Any], key: str) -> bool:
     return key in doc["verdicts"]
 
@@ -143,10 +147,7 @@ def _bars(items: list[dict[str, Any]], key: str, total: int, colour: str, ident:
     bar_w = width - label_w - 90
     peak = max(i["rows"] for i in items) or 1
     height = row_h * len(items) + 4
-    out = [
-        f'<svg id="{ident}" xmlns="http://www.w3.org/2000/svg" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" role="img">'
-    ]
+    out = [_svg_open(ident, width, height)]
     for n, item in enumerate(items):
         y = n * row_h + 2
         length = max(bar_w * item["rows"] / peak, 1)

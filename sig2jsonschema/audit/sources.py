@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
@@ -21,6 +20,7 @@ from sig2jsonschema.exceptions import SourceError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
 LogFormat = Literal["auto", "jsonl", "parquet", "delta", "csv"]
 LOG_FORMATS: tuple[LogFormat, ...] = ("auto", "jsonl", "parquet", "delta", "csv")
@@ -171,9 +171,7 @@ def _read_table(
         n = record_batch.num_rows
         seen += n
         requests = [request_text(v) for v in record_batch.column(columns.request).to_pylist()]
-        statuses = (
-            record_batch.column(columns.status).to_pylist() if columns.status else [None] * n
-        )
+        statuses = record_batch.column(columns.status).to_pylist() if columns.status else [None] * n
         times = record_batch.column(columns.time).to_pylist() if columns.time else [None] * n
         yield LogBatch(requests, statuses, times, seen / total if total else 1.0)
 
@@ -183,14 +181,14 @@ def _open_table(
 ) -> tuple[Iterator[Any], int, list[str]]:
     """(record batches of the wanted columns, total rows or 0, every column name)."""
     try:
-        import pyarrow as pa
+        import pyarrow as pa  # type: ignore[import-untyped]
     except ImportError:
         raise SourceError(
             "reading Parquet, Delta or CSV logs needs pyarrow: pip install 'sig2jsonschema[audit]'"
         ) from None
     try:
         if fmt == "parquet":
-            import pyarrow.parquet as pq
+            import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
             parquet = pq.ParquetFile(path)
             names = parquet.schema_arrow.names
@@ -215,7 +213,7 @@ def _open_table(
                 dataset.count_rows(),
                 names,
             )
-        import pyarrow.csv as pcsv
+        import pyarrow.csv as pcsv  # type: ignore[import-untyped]
 
         request = wanted[0]
         reader = pcsv.open_csv(

@@ -253,7 +253,7 @@ class Summary:
         """The summary `to_state` described."""
         out = cls(**{k: state[k] for k in _SCALARS})
         for name in ("statuses", "keywords", "fields", "warning_codes", "forms"):
-            getattr(out, name).update(dict((k, v) for k, v in state[name]))
+            getattr(out, name).update(dict(state[name]))
         out.pairs.update({(a, b): c for a, b, c in state["pairs"]})
         out.days = {d: Counter(c) for d, c in state["days"].items()}
         out.disagreeing = state["disagreeing"]
@@ -371,15 +371,19 @@ def render_text(doc: dict[str, Any], *, top: int = 10) -> str:
     if doc["days"]:
         lines += ["", "per UTC day          rows   invalid  rejected   altered"]
         lines += [
-            f"  {d['day']}  {d['rows']:>8}  {d['invalid']:>8}  {d['rejected']:>8}  {d['altered']:>8}"
+            f"  {d['day']}  "
+            + "  ".join(f"{d[k]:>8}" for k in ("rows", "invalid", "rejected", "altered"))
             for d in doc["days"]
         ]
     agreement = doc["status_agreement"]
     if agreement:
         lines += [
             "",
-            f"logged status vs predicted: {agreement['agree']} of {agreement['compared']} agree "
-            f"({_pct(agreement['agree'], agreement['compared'])}; served or refused alike)",
+            (
+                f"logged status vs predicted: {agreement['agree']} of {agreement['compared']} "
+                f"agree ({_pct(agreement['agree'], agreement['compared'])}; served or refused "
+                "alike)"
+            ),
         ]
         lines += [
             f"  logged {p['logged_status']} but MLflow would answer {p['mlflow_status']}: "

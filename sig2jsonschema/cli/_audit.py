@@ -101,9 +101,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         raise SourceError("--examples must be 0 or more")
     redact = not args.no_redact
     try:
-        judge = RowJudge(
-            args.source, args.mode, mlflow_version=args.mlflow_version, redact=redact
-        )
+        judge = RowJudge(args.source, args.mode, mlflow_version=args.mlflow_version, redact=redact)
     except ValueError as exc:
         raise SourceError(str(exc)) from None
     summary = Summary(args.mode, judge.release.version, examples=args.examples, redact=redact)

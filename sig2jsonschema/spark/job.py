@@ -16,9 +16,9 @@ import json
 import warnings
 from typing import TYPE_CHECKING, Any
 
+from sig2jsonschema._signature.serialized import signature_to_dict
 from sig2jsonschema.audit.judge import AUDIT_MODES, RowJudge
 from sig2jsonschema.audit.summary import Summary
-from sig2jsonschema._signature.serialized import signature_to_dict
 
 from .worker import VERDICT_FIELDS, judge_batches, summarize_batches
 
@@ -81,7 +81,7 @@ def audit(
     judge = RowJudge(signature, mode, mlflow_version=mlflow_version)
     release = judge.release.version
     broadcast = df.sparkSession.sparkContext.broadcast(signature_to_dict(judge.signature))
-    import pyarrow as pa
+    import pyarrow as pa  # type: ignore[import-untyped]
 
     added = from_arrow_schema(pa.schema(list(VERDICT_FIELDS)))
     schema = StructType([*df.schema.fields, *added.fields])

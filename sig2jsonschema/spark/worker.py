@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 
 from sig2jsonschema.audit.judge import RowJudge, RowVerdict
 from sig2jsonschema.audit.sources import request_text
@@ -47,9 +47,7 @@ def judge_for(broadcast: Any, mode: AuditMode, mlflow_version: str) -> RowJudge:
     key = (json.dumps(signature, sort_keys=True), mode, mlflow_version)
     judge = _JUDGES.get(key)
     if judge is None:
-        judge = _JUDGES[key] = RowJudge(
-            signature, mode, mlflow_version=mlflow_version, redact=True
-        )
+        judge = _JUDGES[key] = RowJudge(signature, mode, mlflow_version=mlflow_version, redact=True)
     return judge
 
 
@@ -64,9 +62,7 @@ def judge_batches(
     """Each batch with the verdict columns appended (``mapInArrow``'s function)."""
     judge = judge_for(broadcast, mode, mlflow_version)
     for batch in batches:
-        verdicts = [
-            judge.judge(request_text(v)) for v in batch.column(request_col).to_pylist()
-        ]
+        verdicts = [judge.judge(request_text(v)) for v in batch.column(request_col).to_pylist()]
         columns = [
             pa.array([v.valid for v in verdicts], pa.bool_()),
             pa.array([v.mlflow_status for v in verdicts], pa.int32()),
