@@ -13,9 +13,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import CONFORMANCE, load_cases
-
 from sig2jsonschema import PayloadError, Validator
+from tests.conftest import CONFORMANCE, load_cases
 
 #: The corpus labels are MLflow 3.17.2's answers.
 MLFLOW_VERSION = "3.17"

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from sig2jsonschema.cli import run
 from tests.audit.logs import (
     MLFLOW_VERSION,
     comparable,
@@ -17,8 +19,6 @@ from tests.audit.logs import (
     signature_path,
     write_logs,
 )
-
-from sig2jsonschema.cli import run
 
 TABLE_ARGS = ["--status-column", "status_code", "--time-column", "timestamp_ms"]
 
@@ -118,7 +118,7 @@ def test_statuses_from_another_contract_raise_the_hint(tmp_path):
     assert "served signature or MLflow release likely differs" in agreement["hint"]
     code, text, _ = audit(signature_path(name), log, *TABLE_ARGS, "--mlflow-version", "3.17")
     assert "likely differs" in text
-    assert f"logged 200 but MLflow would answer 400" in text
+    assert "logged 200 but MLflow would answer 400" in text
 
 
 def test_raw_bodies_objects_and_csv_are_judged_as_sent(tmp_path):
@@ -141,7 +141,9 @@ def test_raw_bodies_objects_and_csv_are_judged_as_sent(tmp_path):
     objects.write_text(
         "".join(json.dumps({"request": json.loads(b)}) + "\n" for b in bodies), encoding="utf-8"
     )
-    code, _, _ = audit(signature_path(name), objects, "--rows", rows_path, "--mlflow-version", "3.17")
+    code, _, _ = audit(
+        signature_path(name), objects, "--rows", rows_path, "--mlflow-version", "3.17"
+    )
     assert [r["valid"] for r in read_rows(rows_path)] == [e["valid"] for e in expected[:6]]
     # CSV: the request column is read as text, exactly as logged.
     import csv
@@ -195,7 +197,9 @@ def test_progress_is_drawn_on_a_terminal_only(logs):
     sig, log = signature_path(name), logs[name]["jsonl"]
     master, replica = os.openpty()
     with os.fdopen(replica, "w") as terminal:
-        code = run(["audit", str(sig), str(log), "--mode", "strict"], stdout=io.StringIO(), stderr=terminal)
+        code = run(
+            ["audit", str(sig), str(log), "--mode", "strict"], stdout=io.StringIO(), stderr=terminal
+        )
     drawn = os.read(master, 65536).decode()
     os.close(master)
     assert code == 0
