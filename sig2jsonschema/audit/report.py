@@ -83,7 +83,7 @@ def _timeline(doc: dict[str, Any]) -> str:
         return '<p class="none">No time column was given, or no row had a readable time.</p>'
     series = [k for k in ("invalid", "rejected", "altered") if _has(doc, k)]
     width, height, left, bottom, top = 960, 240, 48, 28, 12
-    plot_w, plot_h = width - left - 12, height - bottom - top
+    plot_w, plot_h = width - left - 44, height - bottom - top
     peak = max([d[k] / d["rows"] for d in days for k in series if d["rows"]] + [0.01])
     step = plot_w / max(len(days) - 1, 1)
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sig2jsonschema import PayloadError, Validator
 from tests.conftest import CONFORMANCE, load_cases
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 #: The corpus labels are MLflow 3.17.2's answers.
 MLFLOW_VERSION = "3.17"

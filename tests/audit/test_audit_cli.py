@@ -5,8 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -19,6 +18,9 @@ from tests.audit.logs import (
     signature_path,
     write_logs,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 TABLE_ARGS = ["--status-column", "status_code", "--time-column", "timestamp_ms"]
 
@@ -188,7 +190,8 @@ def test_fail_on_and_bad_input_exit_codes(logs, tmp_path):
     for args in bad:
         code, out, err = audit(*args)
         assert code == 2, args
-        assert err.count("\n") == 1 and err.startswith("sig2jsonschema: error: "), err
+        assert err.count("\n") == 1, err
+        assert err.startswith("sig2jsonschema: error: "), err
         assert out == ""
 
 
@@ -203,6 +206,7 @@ def test_progress_is_drawn_on_a_terminal_only(logs):
     drawn = os.read(master, 65536).decode()
     os.close(master)
     assert code == 0
-    assert "100.0%" in drawn and f"{len(corpus_rows()[name])} rows" in drawn
+    assert "100.0%" in drawn
+    assert f"{len(corpus_rows()[name])} rows" in drawn
     _, _, err = audit(sig, log, "--mode", "strict")
     assert err == ""

@@ -39,7 +39,8 @@ def test_the_report_renders_offline_with_its_charts(tmp_path):
     html = report.read_text(encoding="utf-8")
     # Self-contained: nothing is fetched (the only URL is SVG's namespace name).
     assert set(re.findall(r"https?://[^\s\"'<>]+", html)) == {"http://www.w3.org/2000/svg"}
-    assert "<script" not in html and "<link" not in html
+    assert "<script" not in html
+    assert "<link" not in html
     browser = [chromium(), *FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
     dom = subprocess.run(
         [*browser, "--dump-dom", report.as_uri()],
@@ -65,4 +66,5 @@ def test_the_report_renders_offline_with_its_charts(tmp_path):
         capture_output=True, timeout=120, check=True,
     )  # fmt: skip
     png = shot.read_bytes()
-    assert png.startswith(b"\x89PNG") and len(png) > 20_000
+    assert png.startswith(b"\x89PNG")
+    assert len(png) > 20_000

@@ -100,5 +100,5 @@ def test_modes_and_mistakes(spark, spark_logs):
         audit(df, str(signature_path(name)), request_col="body")
     with pytest.raises(ValueError, match="mode must be"):
         audit(df, str(signature_path(name)), mode="lenient")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="not a sig2jsonschema.spark.audit result"):
+    with pytest.raises(ValueError, match=r"not a sig2jsonschema\.spark\.audit result"):
         summarize(df)
