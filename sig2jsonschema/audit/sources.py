@@ -167,7 +167,7 @@ def _read_table(
             f"{path}: no column {missing[0]!r} (columns: {', '.join(names) or 'none'})"
         )
     seen = 0
-    for record_batch in batches:
+    for record_batch in _guarded(batches, path, fmt):
         n = record_batch.num_rows
         seen += n
         requests = [request_text(v) for v in record_batch.column(columns.request).to_pylist()]
@@ -176,12 +176,27 @@ def _read_table(
         yield LogBatch(requests, statuses, times, seen / total if total else 1.0)
 
 
+def _guarded(batches: Iterator[Any], path: Path, fmt: LogFormat) -> Iterator[Any]:
+    """The batches, with a read error past the first one worded as bad input too."""
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+    try:
+        yield from batches
+    except (OSError, pa.ArrowException, ValueError) as exc:
+        raise SourceError(f"{path}: cannot read as {fmt} ({_first_line(exc)})") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _open_table(
     path: Path, fmt: LogFormat, wanted: list[str], batch_rows: int
 ) -> tuple[Iterator[Any], int, list[str]]:
     """(record batches of the wanted columns, total rows or 0, every column name)."""
     try:
-        import pyarrow as pa  # type: ignore[import-untyped]
+        import pyarrow as pa
     except ImportError:
         raise SourceError(
             "reading Parquet, Delta or CSV logs needs pyarrow: pip install 'sig2jsonschema[audit]'"
@@ -227,8 +242,7 @@ def _open_table(
     except SourceError:
         raise
     except (OSError, pa.ArrowException, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise SourceError(f"{path}: cannot read as {fmt} ({first})") from None
+        raise SourceError(f"{path}: cannot read as {fmt} ({_first_line(exc)})") from None
 
 
 __all__ = [

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import subprocess
+import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -178,6 +180,10 @@ def test_fail_on_and_bad_input_exit_codes(logs, tmp_path):
     )
     for flag in ("invalid", "rejected", "altered"):
         assert audit(sig, valid_only, "--fail-on", flag)[0] == 0
+    bad_csv = tmp_path / "ragged.csv"
+    bad_csv.write_text('request,status\n"{}",200\n"{}",200,extra\n', encoding="utf-8")
+    bad_parquet = tmp_path / "not.parquet"
+    bad_parquet.write_text("not parquet", encoding="utf-8")
     bad = [
         (sig, tmp_path / "missing.jsonl"),
         (sig, logs[name]["delta"], "--request-column", "body"),
@@ -186,6 +192,8 @@ def test_fail_on_and_bad_input_exit_codes(logs, tmp_path):
         (sig, logs[name]["parquet"], "--status-column", "nope"),
         (sig, log, "--mlflow-version", "1.0"),
         (tmp_path / "no-signature.json", log),
+        (sig, bad_csv),
+        (sig, bad_parquet),
     ]
     for args in bad:
         code, out, err = audit(*args)
@@ -210,3 +218,13 @@ def test_progress_is_drawn_on_a_terminal_only(logs):
     assert f"{len(corpus_rows()[name])} rows" in drawn
     _, _, err = audit(sig, log, "--mode", "strict")
     assert err == ""
+
+
+def test_importing_the_audit_loads_no_arrow():
+    """JSONL audits need neither pyarrow nor deltalake; the [audit] extra is for tables."""
+    code = (
+        "import sys, sig2jsonschema.audit, sig2jsonschema.cli._audit; "
+        "print(sorted(m for m in ('pyarrow', 'deltalake', 'pyspark') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
