@@ -205,7 +205,9 @@ def _open_table(
         if fmt == "parquet":
             import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-            parquet = pq.ParquetFile(path)
+            # Pre-buffering keeps every row group's bytes for the reader's
+            # lifetime: memory would grow with the log.
+            parquet = pq.ParquetFile(path, pre_buffer=False)
             names = parquet.schema_arrow.names
             cols = [c for c in wanted if c in names]
             return (
@@ -220,11 +222,20 @@ def _open_table(
                 raise SourceError(
                     "reading Delta tables needs deltalake: pip install 'sig2jsonschema[audit]'"
                 ) from None
+            import pyarrow.dataset as pds  # type: ignore[import-untyped]
+
             dataset = DeltaTable(str(path)).to_pyarrow_dataset()
             names = dataset.schema.names
             cols = [c for c in wanted if c in names]
+            batches = dataset.to_batches(
+                columns=cols,
+                batch_size=batch_rows,
+                fragment_scan_options=pds.ParquetFragmentScanOptions(pre_buffer=False),
+                batch_readahead=2,
+                fragment_readahead=1,
+            )
             return (
-                iter(dataset.to_batches(columns=cols, batch_size=batch_rows)),
+                iter(batches),
                 dataset.count_rows(),
                 names,
             )
