@@ -68,14 +68,37 @@ def register(subparsers: Any) -> None:
     )
     add_source_argument(parser)
     parser.add_argument("logs", metavar="LOG", nargs="+", help="log files or Delta tables")
-    parser.add_argument("--format", choices=LOG_FORMATS, default="auto", dest="log_format")
-    parser.add_argument("--request-column", default="request", metavar="COL")
-    parser.add_argument("--status-column", default=None, metavar="COL")
-    parser.add_argument("--time-column", default=None, metavar="COL")
-    parser.add_argument("--mode", choices=AUDIT_MODES, default="both")
+    parser.add_argument(
+        "--format",
+        choices=LOG_FORMATS,
+        default="auto",
+        dest="log_format",
+        help="the logs' format (auto: by extension; a directory with _delta_log is Delta)",
+    )
+    parser.add_argument(
+        "--request-column", default="request", metavar="COL", help="the request body (request)"
+    )
+    parser.add_argument(
+        "--status-column",
+        metavar="COL",
+        help="the logged HTTP status, compared with what MLflow would answer",
+    )
+    parser.add_argument(
+        "--time-column",
+        metavar="COL",
+        help="the logged time (epoch ms or s, timestamp, ISO 8601) for rates per UTC day",
+    )
+    parser.add_argument(
+        "--mode", choices=AUDIT_MODES, default="both", help="which verdicts (both; see below)"
+    )
     add_mlflow_version_argument(parser)
-    parser.add_argument("--output", choices=("text", "json", "html"), default="text")
-    parser.add_argument("-o", "--output-file", metavar="FILE", default=None)
+    parser.add_argument(
+        "--output",
+        choices=("text", "json", "html"),
+        default="text",
+        help="the summary's format: text (default), json, or a self-contained HTML report",
+    )
+    parser.add_argument("-o", "--output-file", metavar="FILE", help="write the summary here")
     parser.add_argument(
         "--rows", metavar="OUT.jsonl", default=None, help="write one verdict per row here"
     )
@@ -87,7 +110,11 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="show request bodies and values in examples (redacted by default)",
     )
-    parser.add_argument("--fail-on", choices=tuple(_FAIL_ON), default=None)
+    parser.add_argument(
+        "--fail-on",
+        choices=tuple(_FAIL_ON),
+        help="exit 1 when some row is invalid (strict), rejected or altered (MLflow)",
+    )
     parser.set_defaults(run=run)
 
 
