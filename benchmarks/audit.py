@@ -143,6 +143,7 @@ def bench_spark(sig: Path, logs: dict[str, Path], sizes: dict[str, int]) -> dict
     spark = (
         SparkSession.builder.master("local[2]")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.pyspark.python", sys.executable)
         .config("spark.driver.memory", "2g")
         # Several input splits per core, so both cores are busy.
