@@ -18,6 +18,7 @@ from tests.audit.logs import (
     corpus_rows,
     expected_rows,
     signature_path,
+    validators,
     write_logs,
 )
 
@@ -228,3 +229,26 @@ def test_importing_the_audit_loads_no_arrow():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_single_modes_fill_only_their_keys(logs, tmp_path):
+    name = "s_all_types_required"
+    expected = expected_rows(name)
+    _, mlflow = validators(name)
+    rows_path = tmp_path / "rows.jsonl"
+    sig, log = signature_path(name), logs[name]["parquet"]
+    assert audit(sig, log, "--mode", "strict", "--rows", rows_path)[0] == 0
+    for got, want in zip(read_rows(rows_path), expected, strict=True):
+        assert (got["valid"], got["errors"]) == (want["valid"], want["errors"])
+        assert (got["mlflow_status"], got["altered"], got["warnings"]) == (None, None, [])
+    code = audit(
+        sig, log, "--mode", "mlflow", "--mlflow-version", MLFLOW_VERSION, "--rows", rows_path
+    )[0]
+    assert code == 0
+    for got, want, row in zip(read_rows(rows_path), expected, corpus_rows()[name], strict=True):
+        assert got["valid"] is None
+        assert got["errors"] == [
+            {"pointer": e.pointer, "keyword": e.keyword, "field": e.field, "expected": e.expected}
+            for e in mlflow.iter_errors(row["request"])
+        ]
+        assert (got["mlflow_status"], got["altered"]) == (want["mlflow_status"], want["altered"])
