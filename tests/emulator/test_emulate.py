@@ -843,3 +843,13 @@ def test_2_22_keeps_a_null_as_none_in_an_any_column_sent_as_records() -> None:
     received = _on("2.22", sig, body).received["payload"]
     assert received.dtype == object
     assert list(received) == [None, "x"]
+
+
+def test_2_22_turns_a_null_in_a_string_array_into_the_text_none() -> None:
+    sig = parse_signature(
+        {"inputs": json.dumps([{"type": "array", "items": {"type": "string"}, "name": "a"}])}
+    )
+    body = {"dataframe_records": [{"a": ["x"]}, {"a": [None, ""]}]}
+    # pandas 3 holds the null as NaN, pandas 2 as None; numpy's str() of each.
+    assert _on("3.17", sig, body).received["a"][1] == ["nan", ""]
+    assert _on("2.22", sig, body).received["a"][1] == ["None", ""]
