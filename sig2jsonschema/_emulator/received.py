@@ -11,6 +11,7 @@ stage has run, so verdicts and warnings are computed once.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from .parse import MISSING
@@ -52,18 +53,36 @@ def _object_strings(data: Any, release: Release, parsed: Parsed | None) -> Any:
 
 
 def _as_object(column: Any, parsed: Parsed | None) -> Any:
-    """An object column; a ``null`` the body sent stays None (pandas 2 keeps it)."""
+    """An object column; a ``null`` pandas 3 made NaN stays None (pandas 2 keeps it)."""
     out = column.astype(object)
-    source = parsed.sources.get(column.name) if parsed is not None else None
-    if source is None or source.value is None or parsed is None:
+    sent = _sent_values(column.name, len(out), parsed)
+    if sent is None:
         return out
-    sent = [source.value(i) for i in range(len(out))]
-    if any(v is MISSING for v in sent) and parsed.envelope == "dataframe_split":
-        return out  # rows did not line up with the body: leave pandas' NaN
     for i, value in enumerate(sent):
-        if value is None:
+        if value is None and _is_nan(out.iloc[i]):
             out.iloc[i] = None
     return out
+
+
+def _sent_values(label: Any, rows: int, parsed: Parsed | None) -> list[Any] | None:
+    """What the body sent for each row of a column, or None when that is not known."""
+    source = parsed.sources.get(label) if parsed is not None else None
+    if source is None or parsed is None:
+        return None
+    if source.value is not None:
+        sent = [source.value(i) for i in range(rows)]
+        if any(v is MISSING for v in sent) and parsed.envelope == "dataframe_split":
+            return None  # rows did not line up with the body
+        return sent
+    if isinstance(source.records, list) and len(source.records) == rows:
+        return [r.get(label, MISSING) if isinstance(r, dict) else MISSING for r in source.records]
+    if isinstance(source.sent, list) and len(source.sent) == rows:
+        return list(source.sent)
+    return None
+
+
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, float) and math.isnan(value)
 
 
 __all__ = ["for_release", "strings_for_release"]

@@ -194,7 +194,8 @@ def _series(value: Any, object_strings: bool) -> Any:
 
     series = pd.Series(value)
     if object_strings and isinstance(series.dtype, pd.StringDtype):
-        return series.astype(object)
+        # Rebuilt from the values: a None stays None (astype would give NaN).
+        return pd.Series(value, dtype=object)
     return series
 
 

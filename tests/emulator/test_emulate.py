@@ -832,3 +832,25 @@ def test_2_22_parses_a_nested_datetime_string_then_refuses_it_at_enforcement(bod
     rejected(_on("3.17", _NESTED_DATES, body), 400, "BAD_REQUEST")
     rejected(_on("2.22", _NESTED_DATES, body), 400, "INVALID_PARAMETER_VALUE")
     rejected(_on("2.22", _NESTED_DATES, {"dataframe_records": [{"a": ["x"]}]}), 400, "BAD_REQUEST")
+
+
+def test_2_22_keeps_a_null_as_none_in_an_any_column_sent_as_records() -> None:
+    body = {"inputs": [{"payload": None, "id": -1000}, {"payload": "x", "id": 233}]}
+    sig = parse_signature(
+        {"inputs": json.dumps([{"type": "any", "name": "payload"}, {"type": "long", "name": "id"}])}
+    )
+    assert math.isnan(_on("3.17", sig, body).received["payload"][0])
+    received = _on("2.22", sig, body).received["payload"]
+    assert received.dtype == object
+    assert list(received) == [None, "x"]
+
+
+def test_2_22_turns_a_null_in_a_string_array_into_the_text_none() -> None:
+    sig = parse_signature(
+        {"inputs": json.dumps([{"type": "array", "items": {"type": "string"}, "name": "a"}])}
+    )
+    body = {"dataframe_records": [{"a": ["x"]}, {"a": [None, ""]}]}
+    # pandas 3 holds the null as NaN, pandas 2 as None; numpy's str() of each,
+    # cut to the width of the longest string on 3.17 (docs/mlflow-mode.md).
+    assert _on("3.17", sig, body).received["a"][1] == ["n", ""]
+    assert _on("2.22", sig, body).received["a"][1] == ["None", ""]
