@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any
 from sig2jsonschema._check.diff import diff_signatures, has_breaking
 from sig2jsonschema._check.report import CheckReport, Finding, FormStatus, check
 
-from ._common import EXIT_FAILED, EXIT_OK, add_source_argument, write_json, write_text
+from ._common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    add_output_file_argument,
+    add_source_argument,
+    write_json,
+    write_text,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -72,7 +79,8 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_source_argument(parser)
-    parser.add_argument("--output", choices=("text", "json"), default="text")
+    parser.add_argument("--output", choices=("text", "json"), default="text", help="report format")
+    add_output_file_argument(parser)
     parser.add_argument(
         "--fail-on",
         choices=("error", "warning"),
@@ -93,7 +101,8 @@ def register(subparsers: Any) -> None:
     )
     diff.add_argument("old", metavar="OLD", help="the signature clients use today")
     diff.add_argument("new", metavar="NEW", help="the signature about to replace it")
-    diff.add_argument("--output", choices=("text", "json"), default="text")
+    diff.add_argument("--output", choices=("text", "json"), default="text", help="report format")
+    add_output_file_argument(diff)
     diff.set_defaults(run=run_diff)
 
 
@@ -150,8 +159,9 @@ def render_check_text(report: CheckReport) -> str:
     recommended = report.recommended or "none works"
     lines.append(f"body forms (recommended: {recommended})")
     width = max((len(s.form) for s in report.forms if s.applicable), default=0)
+    state_width = max((len(_state(s)) for s in report.forms if s.applicable), default=5)
     lines.extend(
-        f"  {'works' if s.works else 'FAILS':5}  {s.form:{width}}  {_why(s, report)}".rstrip()
+        f"  {_state(s):{state_width}}  {s.form:{width}}  {_why(s, report)}".rstrip()
         for s in report.forms
         if s.applicable
     )
@@ -163,6 +173,12 @@ def render_check_text(report: CheckReport) -> str:
         lines.append("examples")
         lines.extend(f"  {e.file}: {_example_line(e)}" for e in report.examples)
     return "\n".join(lines) + "\n"
+
+
+def _state(status: FormStatus) -> str:
+    if not status.works:
+        return "FAILS"
+    return "PARTLY" if status.left_out else "works"
 
 
 def _why(status: FormStatus, report: CheckReport) -> str:
@@ -180,7 +196,9 @@ def _why(status: FormStatus, report: CheckReport) -> str:
         failing = [
             f"{code} ({', '.join(fields)})" if fields else code for code, fields in by_code.items()
         ]
-        return ", ".join(failing) or status.why
+        return ", ".join(failing) or ", ".join(status.hazards) or status.why
+    if status.left_out:
+        return status.why
     restrictions = [c for c in status.hazards if c]
     return f"(restrictions: {', '.join(restrictions)})" if restrictions else ""
 

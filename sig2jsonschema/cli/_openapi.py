@@ -17,7 +17,7 @@ from sig2jsonschema._export.dialects.convert import summarize
 from sig2jsonschema._export.openapi import openapi_document
 from sig2jsonschema.exceptions import SignatureError, SourceError
 
-from ._common import EXIT_BAD_INPUT, EXIT_OK, write_json, write_text
+from ._common import EXIT_BAD_INPUT, EXIT_OK, add_output_file_argument, write_json, write_text
 
 if TYPE_CHECKING:
     from ._common import Streams
@@ -92,7 +92,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--server", action="append", default=[], metavar="URL", help="a server URL (repeatable)"
     )
-    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    add_output_file_argument(parser)
+    parser.add_argument(
+        "--output",
+        dest="deprecated_output",
+        metavar="FILE",
+        help="deprecated spelling of --output-file (warns)",
+    )
     parser.add_argument(
         "--report", metavar="FILE", help="write the schema conversion's loss report to FILE"
     )
@@ -149,9 +155,9 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         import yaml
 
         text = yaml.safe_dump(result.document, sort_keys=False, allow_unicode=True, width=100)
-        write_text(text, streams, args.output)
+        write_text(text, streams)
     else:
-        write_json(result.document, streams, args.output)
+        write_json(result.document, streams)
     return EXIT_OK
 
 

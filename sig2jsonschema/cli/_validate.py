@@ -20,7 +20,7 @@ from sig2jsonschema._payload.decode import CSV_TYPE, JSON_TYPE, PARQUET_TYPE
 from sig2jsonschema._payload.limits import DEFAULT_LIMITS
 from sig2jsonschema.exceptions import PayloadError, SourceError
 
-from ._common import EXIT_FAILED, EXIT_OK, Streams, add_source_argument
+from ._common import EXIT_FAILED, EXIT_OK, Streams, add_output_file_argument, add_source_argument
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -85,6 +85,7 @@ def register(subparsers: Any) -> None:
         default="text",
         help="text (default) or json: one JSON object per body on stdout",
     )
+    add_output_file_argument(parser)
     parser.add_argument(
         "--content-type",
         metavar="TYPE",
