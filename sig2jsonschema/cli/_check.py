@@ -42,7 +42,7 @@ severity:
 
 examples:
   sig2jsonschema check fixtures/models/optional_columns_sklearn
-  sig2jsonschema check path/to/MLmodel --output json --fail-on warning
+  sig2jsonschema check path/to/MLmodel --output json --fail-on warning -o check.json
 
 exit codes: 0 no finding at or above --fail-on, 1 otherwise, 2 bad input.
 Finding codes are stable and listed in docs/check.md and docs/hazards.md.

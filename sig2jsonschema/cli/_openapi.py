@@ -30,7 +30,8 @@ gateways (docs/gateways.md):
 
 examples:
   sig2jsonschema openapi fixtures/models/iris_sklearn_classifier
-  sig2jsonschema openapi fixtures/models/iris_sklearn_classifier --version 3.0 --format yaml
+  sig2jsonschema openapi fixtures/models/iris_sklearn_classifier --version 3.0 --format yaml \\
+      -o openapi.yaml
   sig2jsonschema openapi --model iris=models/iris --model mnist=models/mnist \\
       --server https://gateway.example.com
 

@@ -42,7 +42,7 @@ modes:
 
 examples:
   sig2jsonschema validate path/to/model body.json
-  sig2jsonschema validate path/to/model bodies.jsonl --mode mlflow --output json
+  sig2jsonschema validate path/to/model bodies.jsonl --mode mlflow --output json -o report.jsonl
   curl -s https://example.org/req.json | sig2jsonschema validate signature.json -
   sig2jsonschema validate path/to/model rows.csv --content-type text/csv
   sig2jsonschema validate path/to/model body.json --redact   # no payload values in messages
