@@ -220,9 +220,10 @@ RULES: tuple[Rule, ...] = (
         "required",
         "column",
         lambda s, _sig: isinstance(s.type, Map),
-        COLUMNAR_FORMS,
-        "{field} is a map column: a map does not switch an inputs/instances object to one row, "
-        "so MLflow reads the object as columns and fails ('Expected data to be a dict')",
+        (*COLUMNAR_FORMS, "llm"),
+        "{field} is a map column: a map does not switch an inputs/instances object (or an llm "
+        "body) to one row, so MLflow reads the object as columns and fails ('Expected data to "
+        "be a dict'; an empty map gives zero rows)",
         "send maps with dataframe_records, dataframe_split or inputs as a list of records",
     ),
     Rule(

@@ -11,7 +11,8 @@ well formed, so the check of a form is made with every optional field sent:
 * for generated signatures (`sig2jsonschema.strategies.signatures`), every form
   `check` calls working without reservation serves bodies that send *every*
   field (optional ones made required) with HTTP 200, the strict validator of
-  the signature itself accepts them, and ``predict`` receives what it says.  A form the table wrongly calls working
+  the signature itself accepts them, ``predict`` receives what it says, and a
+  DataFrame has one row per row sent.  A form the table wrongly calls working
   shows up here as a refused or altered body, with its signature.
 """
 
@@ -118,6 +119,26 @@ def test_an_optional_map_names_the_forms_that_fail(oracle: Any, tmp_path: Any) -
     assert [r["status"] for r in results] == [400, 400, 200, 200, 200]
 
 
+def test_a_map_column_fails_the_llm_form(oracle: Any, tmp_path: Any) -> None:
+    """Rare in generation (an LLM key column beside a map), so pinned here."""
+    sig = _sig(
+        [
+            {"type": "string", "name": "prompt", "required": True},
+            {"type": "map", "name": "m", "required": True, "values": {"type": "string"}},
+        ]
+    )
+    code, report = _cli_check(sig, tmp_path)
+    assert code == 1
+    assert report["forms"]["llm"]["works"] is False
+    (finding,) = [f for f in report["findings"] if f["code"] == "map-column-not-one-row"]
+    assert "llm" in finding["forms"]
+    bodies = [{"prompt": "hi", "m": {"k": "v"}}, {"prompt": "hi", "m": {}}]
+    first, second = oracle.query(sig, [json.dumps(b) for b in bodies])
+    assert first["status"] == 400
+    assert second["status"] == 200
+    assert second["received"]["index"] == []  # zero rows: altered, not one row
+
+
 def test_a_signature_mlflow_serves_in_every_form_exits_0(tmp_path: Any) -> None:
     sig = _sig(
         [
@@ -177,6 +198,22 @@ def _cases() -> list[tuple[Any, str]]:
 CASES = _cases()
 
 
+def sent_rows(body: Any, form: str) -> int | None:
+    """How many rows a column-form body sends (None for tensor forms)."""
+    if "tensor" in form:
+        return None
+    if form == "llm" or form.endswith("/row"):
+        return 1
+    key, _, shape = form.partition("/")
+    value = body[key]
+    if key == "dataframe_split":
+        return len(value["data"])
+    if shape == "columnar":
+        lists = [v for v in value.values() if isinstance(v, list)]
+        return len(lists[0]) if lists else 1
+    return len(value)
+
+
 def test_generation_reaches_many_signatures_and_forms() -> None:
     assert len({json.dumps(signature_to_dict(s)) for s, _ in CASES}) >= SIGNATURES // 3
     assert len({f for _, f in CASES}) >= 10
@@ -194,6 +231,10 @@ def test_forms_check_calls_working_serve_bodies_that_send_every_field(
     where = json.dumps(signature_to_dict(sig))
     for text, body, result in zip(texts, bodies, results, strict=True):
         assert result["status"] == 200, (where, form, text[:300], result["message"])
+        rows = sent_rows(body, form)
+        if rows is not None and result["received"]["type"] == "DataFrame":
+            # one row per row sent: no stacking into one row, no empty frame
+            assert len(result["received"]["index"]) == rows, (where, form, text[:300])
         got = describe(validator.parse(body).inputs)
         assert same(got, result["received"]), (
             where,

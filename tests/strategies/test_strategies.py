@@ -23,7 +23,7 @@ from sig2jsonschema import load_signature
 from sig2jsonschema._emulator.server import emulate
 from sig2jsonschema._hazards.verdicts import FORMS, form_verdicts
 from sig2jsonschema._signature.serialized import parse_signature
-from sig2jsonschema._signature.types import DataType, Map, Signature
+from sig2jsonschema._signature.types import DataType, Signature
 from sig2jsonschema.strategies import (
     NearMiss,
     inputs,
@@ -213,7 +213,7 @@ def test_signatures_is_re_exported() -> None:
 def test_arbitrary_signatures_give_valid_bodies_or_a_named_hazard(
     sig: Signature, data: Any
 ) -> None:
-    if sig.inputs is None or _known_gap(sig):
+    if sig.inputs is None:
         return
     if not any(v.works for v in form_verdicts(sig).values()):
         with pytest.raises(InvalidArgument):
@@ -228,20 +228,6 @@ def test_arbitrary_signatures_give_valid_bodies_or_a_named_hazard(
         return
     errors = list(validate.Validator(sig).iter_errors(body))
     assert not errors, (json.dumps(body)[:300], errors[0].message)
-
-
-def _known_gap(sig: Signature) -> bool:
-    """Signatures in a known gap of another module (reported), skipped here.
-
-    The llm form is said to work with a map column, which MLflow reads as columns.
-    (Issue 16 closed the others: ISO text in datetime64 tensors, named tensors
-    with fixed or 0-d first dimensions, instances records with an optional
-    array column.)
-    """
-    assert sig.inputs is not None
-    verdicts = form_verdicts(sig)
-    # the llm form with a map column: MLflow reads the body dict as columns (no one-row rule)
-    return verdicts["llm"].works and any(isinstance(c.type, Map) for c in sig.inputs.columns)
 
 
 def test_split_subset_limit_matches_the_strict_export() -> None:
