@@ -39,8 +39,8 @@ PUBLIC_API = [
 #: Every documented import path besides the root, with the names the docs use.
 DOCUMENTED = {
     "sig2jsonschema.strategies": [
-        "NearMiss", "inputs", "invalid_requests", "params", "requests", "signatures",
-        "working_forms_for",
+        "NearMiss", "inputs", "invalid_requests", "params", "requests", "schemaless_requests",
+        "signatures", "working_forms_for",
     ],
     "sig2jsonschema.coercion": ["ParsedRequest", "coerce"],
     "sig2jsonschema.exceptions": [

@@ -14,11 +14,20 @@ before it is served by a real MLflow 3.x scoring server:
   `sig2jsonschema._check.examples`.
 
 Severity policy (documented in ``docs/check.md``): an ``error`` is a body form
-that cannot work, a field no JSON value can satisfy, or an example MLflow
-would reject; a ``warning`` is a trap well-formed requests can avoid, or an
-example outside the strict contract.  A signature where some forms fail is
-therefore an error *naming those forms*, even when another form works: a
+that fails for a well-formed body, a field no JSON value can satisfy, or an
+example MLflow would reject; a ``warning`` is a trap well-formed requests can
+avoid, or an example outside the strict contract.  A signature where some forms
+fail is therefore an error *naming those forms*, even when another form works: a
 client that picks the failing form gets 400s or silently changed data.
+
+An optional field is part of the contract too: a body that sends it is well
+formed.  So a table row that blocks a form for a field (severity ``required``:
+the strict export only makes the field stay out of that form) is an error here
+even when the field is optional, and a field no form can deliver is an error
+naming that field (`check_severity`).  The form then "works only without"
+those fields (`FormStatus.left_out`).  The one exception is a signature
+without an input schema: MLflow serves every form, unchecked, so that is a
+warning (the strict contract still refuses every body).
 
 .. versionadded:: 0.1
 """
@@ -34,7 +43,13 @@ from sig2jsonschema._hazards.releases import (
     strict_releases,
     tensor_index_without_zero_breaks,
 )
-from sig2jsonschema._hazards.verdicts import FORMS, Hazard, applicable_forms, form_verdicts
+from sig2jsonschema._hazards.verdicts import (
+    FORMS,
+    RULES,
+    Hazard,
+    applicable_forms,
+    form_verdicts,
+)
 from sig2jsonschema._releases.table import release_for_model
 from sig2jsonschema._signature.load import load_signature, model_dir_of
 from sig2jsonschema._signature.types import Signature
@@ -45,6 +60,12 @@ Severity = Literal["error", "warning"]
 FailOn = Literal["error", "warning"]
 
 _RANK: dict[str, int] = {"error": 0, "warning": 1}
+
+#: Codes of the rows that block a form for one field (an error for a field that must be
+#: sent; the strict export keeps an optional one out of the form).
+_BLOCKING = frozenset(r.code for r in RULES if r.severity == "required")
+#: Table errors `check` reports as warnings: MLflow serves every form of such a signature.
+_SERVED_UNCHECKED = frozenset({"no-input-schema"})
 
 #: The codes `check` adds to the hazard codes of `sig2jsonschema._hazards.verdicts`.
 CHECK_CODES: dict[str, tuple[Severity, str]] = {
@@ -109,6 +130,8 @@ class FormStatus:
     applicable: bool
     #: Hazard codes that concern this form.
     hazards: tuple[str, ...] = ()
+    #: Optional fields a body must leave out for the form to work (each an error finding).
+    left_out: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -116,6 +139,7 @@ class FormStatus:
             "why": self.why,
             "applicable": self.applicable,
             "hazards": list(self.hazards),
+            "left_out": list(self.left_out),
         }
 
 
@@ -190,9 +214,11 @@ def check(source: Any, *, examples: bool = True, mlflow_version: str | None = No
     sig = load_signature(source)
     release, note = release_for_model(mlflow_version, sig.mlflow_version)
     found = _hazards.hazards(sig)
-    statuses = _form_statuses(sig)
-    working = [s.form for s in statuses if s.works]
     findings = [_from_hazard(h) for h in found]
+    statuses = _form_statuses(sig, findings)
+    # Forms that carry every field first; those that work only without some next.
+    full = [s.form for s in statuses if s.works and not s.left_out]
+    working = full or [s.form for s in statuses if s.works]
     findings.extend(_form_findings(sig, statuses))
     findings.extend(_release_findings(sig))
     reports: list[ExampleReport] = []
@@ -251,8 +277,26 @@ def _release_findings(sig: Signature) -> list[Finding]:
     return out
 
 
+def check_severity(code: str, table_severity: Severity) -> Severity:
+    """The severity `check` gives a hazard of the table (see the module docstring)."""
+    if code in _SERVED_UNCHECKED:
+        return "warning"
+    if code in _BLOCKING:
+        return "error"
+    return table_severity
+
+
 def _from_hazard(h: Hazard) -> Finding:
-    return Finding(h.severity, h.code, h.field, h.forms, h.message, h.fix)
+    severity = check_severity(h.code, h.severity)
+    message = h.message
+    if severity != h.severity and h.severity == "warning":
+        message += (
+            f" ({h.field} is optional: a body that sends it fails in these forms; "
+            "they work only while it is left out)"
+        )
+    elif severity != h.severity:
+        message += " (MLflow serves every form unchecked; the strict contract refuses every body)"
+    return Finding(severity, h.code, h.field, h.forms, message, h.fix)
 
 
 def _ordered(findings: list[Finding]) -> list[Finding]:
@@ -267,20 +311,29 @@ def _ordered(findings: list[Finding]) -> list[Finding]:
     return [f for _, f in sorted(enumerate(findings), key=key)]
 
 
-def _form_statuses(sig: Signature) -> list[FormStatus]:
-    """One status per form, straight from `_hazards.form_verdicts`."""
+def _form_statuses(sig: Signature, findings: list[Finding]) -> list[FormStatus]:
+    """One status per form, from `_hazards.form_verdicts`, with the fields it cannot carry."""
     applicable = applicable_forms(sig)
     verdicts = form_verdicts(sig)
-    return [
-        FormStatus(
-            form,
-            verdicts[form].works,
-            verdicts[form].why,
-            form in applicable,
-            verdicts[form].hazards,
+    statuses = []
+    for form in FORMS:
+        verdict = verdicts[form]
+        left_out: tuple[str, ...] = ()
+        why = verdict.why
+        if verdict.works:
+            left_out = tuple(
+                dict.fromkeys(
+                    f.field
+                    for f in findings
+                    if f.severity == "error" and form in f.forms and f.code in _BLOCKING
+                )
+            )
+            if left_out:
+                why = f"works only without {', '.join(left_out)}"
+        statuses.append(
+            FormStatus(form, verdict.works, why, form in applicable, verdict.hazards, left_out)
         )
-        for form in FORMS
-    ]
+    return statuses
 
 
 def _form_findings(sig: Signature, statuses: list[FormStatus]) -> list[Finding]:
@@ -398,5 +451,6 @@ __all__ = [
     "FormStatus",
     "all_codes",
     "check",
+    "check_severity",
     "judge_examples",
 ]

@@ -87,7 +87,9 @@ def _screen(sent: np.ndarray[Any, Any], final: np.ndarray[Any, Any]) -> Iterable
                 # Rounding to a narrower float is the dtype's nature; overflow is not.
                 changed &= np.isfinite(as_float) & ~np.isfinite(got)
         return np.flatnonzero(changed)
-    if kind == "U" and target == "S":
+    if kind == "U" and target in "SM":
+        # A string into datetime64 is parsed as a date, not read as a number (even
+        # though ``.item()`` of a ns value is an int); the strict schema bounds its format.
         return ()
     return None
 

@@ -287,11 +287,37 @@ class _Builder:
 
     def component(self, name: str, schema: JSONObject | bool) -> dict[str, str]:
         """File a 2020-12 schema (and its definitions) under ``name``; return a reference."""
+        schema = self.checked_defaults(name, schema)
         converted, defs, losses = to_components(schema, self.dialect, prefix=f"{name}.", name=name)
         self.schemas[name] = converted
         self.schemas.update(defs)
         self.result.losses.extend({"schema": name, **loss} for loss in losses)
         return {"$ref": f"#/components/schemas/{name}"}
+
+    def checked_defaults(self, name: str, schema: JSONObject | bool) -> JSONObject | bool:
+        """``schema`` without the param ``default`` values their own schema refuses.
+
+        JSON Schema treats ``default`` as an annotation, but OpenAPI validators require it
+        to be valid: a ``long`` param whose default is null (MLflow hands the model None)
+        would make the document invalid.  The description and ``x-mlflow-param`` keep it.
+        Only param definitions carry a ``default`` (`sig2jsonschema._export.defs`).
+        """
+        if not isinstance(schema, dict) or not isinstance(schema.get("$defs"), dict):
+            return schema
+        defs: dict[str, Any] = dict(schema["$defs"])
+        for key, each in schema["$defs"].items():
+            if not isinstance(each, dict) or "x-mlflow-param" not in each or "default" not in each:
+                continue
+            rest = {k: v for k, v in each.items() if k != "default"}
+            check = Draft202012Validator({**rest, "$defs": defs}, format_checker=FormatChecker())
+            if not check.is_valid(each["default"]):
+                defs[key] = rest
+                self.result.notes.append(
+                    f"{name}: {each.get('x-mlflow-field', key)}: default "
+                    f"{json.dumps(each['default'])} left out of the schema, which refuses it "
+                    "(OpenAPI requires a valid default; the description keeps it)"
+                )
+        return {**schema, "$defs": defs}
 
     def valid_examples(self, spec: ModelSpec) -> dict[str, Any]:
         validator = Draft202012Validator(spec.request, format_checker=FormatChecker())

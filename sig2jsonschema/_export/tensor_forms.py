@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sig2jsonschema._hazards.releases import tensor_index_without_zero_breaks
+from sig2jsonschema._hazards.sites import tensors_share_batch
 
 from .defs import JSON, Ctx, field_notes, loose_records, ref, same_keys
 from .values import flat_size, tensor_leaf, tensor_value
@@ -159,7 +160,9 @@ def tensor_dict(ctx: Ctx, defs: list[str]) -> JSON:
     }
     if ctx.strict:
         out["additionalProperties"] = False
-        if len(ctx.tensors) > 1:
+        # Tensors whose shapes allow no common length are no batch (MLflow's inputs
+        # does not check lengths; instances fails: hazard named-tensors-no-batch).
+        if len(ctx.tensors) > 1 and tensors_share_batch(ctx.tensors):
             out["x-mlflow-equal-lengths"] = True
     return out
 

@@ -36,8 +36,10 @@ from .sites import (
     TF_FORMS,
     Site,
     SiteKind,
+    is_one_row_type,
     tensor_dtype_kind,
     tensor_frame_shaped,
+    tensors_share_batch,
 )
 
 Predicate = Callable[[Site, Signature], bool]
@@ -218,9 +220,10 @@ RULES: tuple[Rule, ...] = (
         "required",
         "column",
         lambda s, _sig: isinstance(s.type, Map),
-        COLUMNAR_FORMS,
-        "{field} is a map column: a map does not switch an inputs/instances object to one row, "
-        "so MLflow reads the object as columns and fails ('Expected data to be a dict')",
+        (*COLUMNAR_FORMS, "llm"),
+        "{field} is a map column: a map does not switch an inputs/instances object (or an llm "
+        "body) to one row, so MLflow reads the object as columns and fails ('Expected data to "
+        "be a dict'; an empty map gives zero rows)",
         "send maps with dataframe_records, dataframe_split or inputs as a list of records",
     ),
     Rule(
@@ -235,10 +238,24 @@ RULES: tuple[Rule, ...] = (
         "send any columns with dataframe_split, dataframe_records or inputs records",
     ),
     Rule(
+        # An array or object column makes MLflow stack the records into one row whatever the
+        # body holds (the signature decides, spec 2.7): leaving an optional one out does not help.
+        "complex-column-instances-records",
+        "error",
+        "column",
+        lambda s, _sig: is_one_row_type(s.type) if s.type is not None else False,
+        ("instances/records",),
+        "{field} is a {type} column: instances records are stacked column by column with "
+        "numpy and, with such a column in the signature, read as one row (even when the body "
+        "leaves the column out): arrays become two-dimensional ('Data must be 1-dimensional'), "
+        "every cell an ndarray, ragged values an error",
+        "use dataframe_records or inputs records for array and object columns",
+    ),
+    Rule(
         "complex-column-instances-records",
         "required",
         "column",
-        lambda s, _sig: isinstance(s.type, (Array, Object, SparkMLVector, AnyType)),
+        lambda s, _sig: isinstance(s.type, AnyType),
         ("instances/records",),
         "{field} is a {type} column: instances records are stacked column by column with "
         "numpy, which makes arrays two-dimensional ('Data must be 1-dimensional'), objects an "
@@ -286,7 +303,7 @@ RULES: tuple[Rule, ...] = (
         "complex-column-list-form",
         "required",
         "column",
-        lambda s, _sig: isinstance(s.type, (Array, Object, Map, SparkMLVector)),
+        lambda s, _sig: isinstance(s.type, (Array, Object, Map, SparkMLVector, AnyType)),
         LIST_FORMS,
         "{field} is a {type} column: a bare list under inputs/instances is either read as one "
         "cell holding the whole list or as records, never as one value per row",
@@ -355,6 +372,18 @@ RULES: tuple[Rule, ...] = (
         "validate the value in the model, or declare a precise type",
     ),
     Rule(
+        "no-input-schema",
+        "error",
+        "signature",
+        lambda _s, sig: sig.inputs is None,
+        _all,
+        "the signature declares no input schema: MLflow checks nothing and hands predict what "
+        "pandas or numpy infer from the JSON (a mixed list becomes strings, short rows are "
+        "padded with NaN), so no body can be promised to arrive unchanged",
+        "declare an input schema (mlflow.models.infer_signature), or judge bodies with "
+        "mode='mlflow' (MLflow's own verdict)",
+    ),
+    Rule(
         "unnamed-rows-first-type",
         "error",
         "signature",
@@ -393,6 +422,7 @@ RULES: tuple[Rule, ...] = (
             and sig.inputs.is_tensor
             and sig.inputs.has_names
             and len(sig.inputs.specs) > 1
+            and tensors_share_batch(sig.inputs.tensors)
         ),
         ("inputs/tensors",),
         "named tensors under inputs: MLflow does not check that their first dimensions agree "
@@ -400,6 +430,22 @@ RULES: tuple[Rule, ...] = (
         "send tensors with the same batch size (x-mlflow-same-batch)",
     ),
     # ---- tensors
+    Rule(
+        "named-tensors-no-batch",
+        "error",
+        "signature",
+        lambda _s, sig: (
+            sig.inputs is not None
+            and sig.inputs.is_tensor
+            and sig.inputs.has_names
+            and not tensors_share_batch(sig.inputs.tensors)
+        ),
+        ("instances/tensors",),
+        "instances reads named tensors as one batch and MLflow requires every tensor to have "
+        "the same length, but a 0-d tensor has none ('len() of unsized object') or the fixed "
+        "first dimensions differ",
+        "send the tensors under inputs",
+    ),
     Rule(
         "tensor-frame-cells",
         "error",

@@ -164,6 +164,12 @@ def has_one_row_column(sig: Signature) -> bool:
     return any(is_one_row_type(c.type) for c in _columns(sig))
 
 
+def tensors_share_batch(tensors: tuple[TensorSpec, ...]) -> bool:
+    """Whether named tensors can have one length (a batch): none 0-d, fixed first dims agree."""
+    fixed = {t.shape[0] for t in tensors if t.shape and t.shape[0] != -1}
+    return all(t.shape for t in tensors) and len(fixed) <= 1
+
+
 def tensor_frame_shaped(spec: TensorSpec) -> bool:
     """Whether a tensor's shape fits a DataFrame column: first dimension ``-1``, no other."""
     shape = spec.shape
@@ -276,5 +282,6 @@ __all__ = [
     "tensor_frame_applicable",
     "tensor_frame_ok",
     "tensor_frame_shaped",
+    "tensors_share_batch",
     "walk",
 ]

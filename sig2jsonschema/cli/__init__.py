@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sig2jsonschema.exceptions import Sig2JsonSchemaError
 
-from ._common import EXIT_BAD_INPUT, Streams
+from ._common import EXIT_BAD_INPUT, Streams, output_file, write_text
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -57,6 +58,14 @@ exit codes: 0 success, 1 invalid body or findings, 2 bad input or usage.
 """
 
 
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser without abbreviations: ``--output`` is never ``--output-file``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every available command registered."""
     parser = argparse.ArgumentParser(
@@ -66,7 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="store_true", help="print the version")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_CommandParser
+    )
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(f"{__name__}.{name}")
@@ -103,7 +114,7 @@ def run(
         parser.print_help(streams.stderr)
         return EXIT_BAD_INPUT
     try:
-        return int(args.run(args, streams))
+        return _run_command(args, streams)
     except Sig2JsonSchemaError as exc:
         streams.error(str(exc))
         return EXIT_BAD_INPUT
@@ -113,6 +124,20 @@ def run(
     except KeyboardInterrupt:
         streams.error("interrupted")
         return 130
+
+
+def _run_command(args: argparse.Namespace, streams: Streams) -> int:
+    """Run the command; with ``-o/--output-file``, what it prints goes to that file.
+
+    The file is written only when the command ran to its end (exit 0 or 1).
+    """
+    target = output_file(args, streams)
+    if target is None:
+        return int(args.run(args, streams))
+    buffer = io.StringIO()
+    code = int(args.run(args, Streams(buffer, streams.stderr, streams.stdin)))
+    write_text(buffer.getvalue(), streams, target)
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:

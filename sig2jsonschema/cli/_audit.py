@@ -25,6 +25,7 @@ from ._common import (
     EXIT_OK,
     Streams,
     add_mlflow_version_argument,
+    add_output_file_argument,
     add_source_argument,
     write_json,
     write_text,
@@ -98,7 +99,7 @@ def register(subparsers: Any) -> None:
         default="text",
         help="the summary's format: text (default), json, or a self-contained HTML report",
     )
-    parser.add_argument("-o", "--output-file", metavar="FILE", help="write the summary here")
+    add_output_file_argument(parser)
     parser.add_argument(
         "--rows", metavar="OUT.jsonl", default=None, help="write one verdict per row here"
     )
@@ -157,13 +158,13 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
             progress.finish()
     doc = summary.to_dict()
     if args.output == "json":
-        write_json(doc, streams, args.output_file)
+        write_json(doc, streams)
     elif args.output == "html":
         from sig2jsonschema.audit.report import render_html
 
-        write_text(render_html(doc, title=f"audit of {args.source}"), streams, args.output_file)
+        write_text(render_html(doc, title=f"audit of {args.source}"), streams)
     else:
-        write_text(render_text(doc), streams, args.output_file)
+        write_text(render_text(doc), streams)
     if args.fail_on and getattr(summary, _FAIL_ON[args.fail_on]):
         return EXIT_FAILED
     return EXIT_OK

@@ -20,6 +20,7 @@ from ._common import (
     EXIT_FAILED,
     EXIT_OK,
     add_mlflow_version_argument,
+    add_output_file_argument,
     add_source_argument,
     chosen_release,
     write_json,
@@ -43,7 +44,7 @@ severity:
 
 examples:
   sig2jsonschema check fixtures/models/optional_columns_sklearn
-  sig2jsonschema check path/to/MLmodel --output json --fail-on warning
+  sig2jsonschema check path/to/MLmodel --output json --fail-on warning -o check.json
 
 exit codes: 0 no finding at or above --fail-on, 1 otherwise, 2 bad input.
 Finding codes are stable and listed in docs/check.md and docs/hazards.md.
@@ -80,7 +81,8 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_source_argument(parser)
-    parser.add_argument("--output", choices=("text", "json"), default="text")
+    parser.add_argument("--output", choices=("text", "json"), default="text", help="report format")
+    add_output_file_argument(parser)
     parser.add_argument(
         "--fail-on",
         choices=("error", "warning"),
@@ -102,7 +104,8 @@ def register(subparsers: Any) -> None:
     )
     diff.add_argument("old", metavar="OLD", help="the signature clients use today")
     diff.add_argument("new", metavar="NEW", help="the signature about to replace it")
-    diff.add_argument("--output", choices=("text", "json"), default="text")
+    diff.add_argument("--output", choices=("text", "json"), default="text", help="report format")
+    add_output_file_argument(diff)
     diff.set_defaults(run=run_diff)
 
 
@@ -166,8 +169,9 @@ def render_check_text(report: CheckReport) -> str:
     recommended = report.recommended or "none works"
     lines.append(f"body forms (recommended: {recommended})")
     width = max((len(s.form) for s in report.forms if s.applicable), default=0)
+    state_width = max((len(_state(s)) for s in report.forms if s.applicable), default=5)
     lines.extend(
-        f"  {'works' if s.works else 'FAILS':5}  {s.form:{width}}  {_why(s, report)}".rstrip()
+        f"  {_state(s):{state_width}}  {s.form:{width}}  {_why(s, report)}".rstrip()
         for s in report.forms
         if s.applicable
     )
@@ -179,6 +183,12 @@ def render_check_text(report: CheckReport) -> str:
         lines.append("examples")
         lines.extend(f"  {e.file}: {_example_line(e)}" for e in report.examples)
     return "\n".join(lines) + "\n"
+
+
+def _state(status: FormStatus) -> str:
+    if not status.works:
+        return "FAILS"
+    return "PARTLY" if status.left_out else "works"
 
 
 def _why(status: FormStatus, report: CheckReport) -> str:
@@ -196,7 +206,9 @@ def _why(status: FormStatus, report: CheckReport) -> str:
         failing = [
             f"{code} ({', '.join(fields)})" if fields else code for code, fields in by_code.items()
         ]
-        return ", ".join(failing) or status.why
+        return ", ".join(failing) or ", ".join(status.hazards) or status.why
+    if status.left_out:
+        return status.why
     restrictions = [c for c in status.hazards if c]
     return f"(restrictions: {', '.join(restrictions)})" if restrictions else ""
 

@@ -87,6 +87,32 @@ def chosen_release(args: argparse.Namespace, recorded: str | None, streams: Stre
     return release.line
 
 
+def add_output_file_argument(parser: argparse.ArgumentParser) -> None:
+    """``-o/--output-file FILE``: what the command prints goes to FILE (every command)."""
+    parser.add_argument(
+        "-o",
+        "--output-file",
+        metavar="FILE",
+        default=None,
+        help="write what would go to stdout to FILE ('-': stdout)",
+    )
+
+
+def output_file(args: argparse.Namespace, streams: Streams) -> str | None:
+    """The file ``-o/--output-file`` names (None: stdout); warns on a deprecated spelling.
+
+    ``openapi --output FILE`` predates the one grammar (``--output`` is a format
+    everywhere else): it still works, with one line on stderr.
+    """
+    deprecated = getattr(args, "deprecated_output", None)
+    if deprecated is not None:
+        streams.note(
+            "sig2jsonschema: warning: --output FILE is deprecated; use -o/--output-file FILE"
+        )
+    target = getattr(args, "output_file", None) or deprecated
+    return None if target in (None, "-") else str(target)
+
+
 def write_json(
     document: Any, streams: Streams, output: str | None = None, *, indent: int | None = 2
 ) -> None:
@@ -112,8 +138,10 @@ __all__ = [
     "EXIT_OK",
     "Streams",
     "add_mlflow_version_argument",
+    "add_output_file_argument",
     "add_source_argument",
     "chosen_release",
+    "output_file",
     "write_json",
     "write_text",
 ]

@@ -21,6 +21,7 @@ from ._common import (
     EXIT_BAD_INPUT,
     EXIT_OK,
     add_mlflow_version_argument,
+    add_output_file_argument,
     chosen_release,
     write_json,
     write_text,
@@ -37,7 +38,8 @@ gateways (docs/gateways.md):
 
 examples:
   sig2jsonschema openapi fixtures/models/iris_sklearn_classifier
-  sig2jsonschema openapi fixtures/models/iris_sklearn_classifier --version 3.0 --format yaml
+  sig2jsonschema openapi fixtures/models/iris_sklearn_classifier --version 3.0 --format yaml \\
+      -o openapi.yaml
   sig2jsonschema openapi --model iris=models/iris --model mnist=models/mnist \\
       --server https://gateway.example.com
 
@@ -100,7 +102,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--server", action="append", default=[], metavar="URL", help="a server URL (repeatable)"
     )
-    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    add_output_file_argument(parser)
+    parser.add_argument(
+        "--output",
+        dest="deprecated_output",
+        metavar="FILE",
+        help="deprecated spelling of --output-file (warns)",
+    )
     parser.add_argument(
         "--report", metavar="FILE", help="write the schema conversion's loss report to FILE"
     )
@@ -165,9 +173,9 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         import yaml
 
         text = yaml.safe_dump(result.document, sort_keys=False, allow_unicode=True, width=100)
-        write_text(text, streams, args.output)
+        write_text(text, streams)
     else:
-        write_json(result.document, streams, args.output)
+        write_json(result.document, streams)
     return EXIT_OK
 
 

@@ -9,6 +9,7 @@ when one of these commands runs.
 
 from __future__ import annotations
 
+import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -19,14 +20,32 @@ from ._common import (
     EXIT_OK,
     Streams,
     add_mlflow_version_argument,
+    add_output_file_argument,
     add_source_argument,
     chosen_release,
 )
 
 if TYPE_CHECKING:
-    import argparse
-
     from sig2jsonschema.strategies._fuzz import Case
+
+_SAMPLE_EPILOG = """\
+examples:
+  sig2jsonschema sample fixtures/models/iris_sklearn_classifier -n 3 --seed 1
+  sig2jsonschema sample path/to/model --envelope dataframe_split -o bodies.jsonl
+  sig2jsonschema sample path/to/model --invalid -n 20
+
+exit codes: 0 bodies printed, 1 no body form works for the signature, 2 bad input.
+"""
+
+_FUZZ_EPILOG = """\
+examples:
+  mlflow models serve -m path/to/model --env-manager local --port 5000 &
+  sig2jsonschema fuzz path/to/model --url http://127.0.0.1:5000 -n 300
+  sig2jsonschema fuzz path/to/model --url https://host/serving/invocations \\
+      --header 'Authorization: Bearer TOKEN' --output json -o findings.json
+
+exit codes: 0 no findings, 1 findings, 2 bad input or no scoring endpoint at URL.
+"""
 
 
 class UsageError(Sig2JsonSchemaError):
@@ -48,6 +67,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "--seed prints the same lines. With --invalid, print labelled near misses "
             '({"rule": ..., "body": ...}) instead.'
         ),
+        epilog=_SAMPLE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_source_argument(sample)
     _common_options(sample)
@@ -68,12 +89,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "POST strictly valid bodies and near misses to URL (and nothing else) and "
             "report: valid bodies rejected, 5xx answers, timeouts, and verdicts that differ "
             "from the chosen MLflow release's. Each finding is shrunk by re-posting smaller "
-            "bodies and comes with a curl reproducer. Exit 1 when there are findings."
+            "bodies and comes with a curl reproducer. Exit 1 when there are findings; exit 2 "
+            "when the URL is no scoring endpoint (the first body is answered 404/405 or not "
+            "at all: the run stops there)."
         ),
+        epilog=_FUZZ_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_source_argument(fuzz)
     _common_options(fuzz)
-    fuzz.add_argument("--url", required=True, help="the scoring server's /invocations URL")
+    fuzz.add_argument(
+        "--url",
+        required=True,
+        help="the scoring server's URL: http://HOST:PORT (as `mlflow models serve` prints "
+        "it) means its /invocations; any other path is used as given",
+    )
     fuzz.add_argument(
         "--header",
         action="append",
@@ -84,7 +114,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     fuzz.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
     fuzz.add_argument("--concurrency", type=int, default=4, help="requests in flight")
     fuzz.add_argument("--shrink-budget", type=int, default=200, help="re-posts allowed per finding")
-    fuzz.add_argument("--output", choices=("text", "json"), default="text")
+    fuzz.add_argument("--output", choices=("text", "json"), default="text", help="report format")
     fuzz.set_defaults(run=run_fuzz)
 
 
@@ -92,6 +122,7 @@ def _common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-n", type=int, default=10, help="how many bodies (default 10)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     add_mlflow_version_argument(parser)
+    add_output_file_argument(parser)
 
 
 def _signature(args: argparse.Namespace) -> Any:
@@ -118,11 +149,17 @@ def run_sample(args: argparse.Namespace, streams: Streams) -> int:
     if args.n < 0:
         raise UsageError("-n must be 0 or more")
     _check_envelope(args.envelope)
-    strategy = (
-        strategies.invalid_requests(sig, args.envelope, mlflow_version=release)
-        if args.invalid
-        else strategies.requests(sig, args.envelope, mlflow_version=release)
-    )
+    if args.invalid:
+        strategy = strategies.invalid_requests(sig, args.envelope, mlflow_version=release)
+    elif sig.inputs is None:
+        streams.note(
+            "sig2jsonschema: the signature declares no input schema: MLflow serves these "
+            "bodies unchecked; the strict contract refuses every body (validate with --mode "
+            "mlflow)"
+        )
+        strategy = strategies.schemaless_requests(sig, args.envelope)
+    else:
+        strategy = strategies.requests(sig, args.envelope, mlflow_version=release)
     try:
         examples = _draw(strategy, args.n, args.seed)
     except NoBodyForm as exc:
@@ -183,7 +220,7 @@ def _cases(sig: Any, n: int, seed: int, release: str) -> list[Case]:
 
 def run_fuzz(args: argparse.Namespace, streams: Streams) -> int:
     """Fuzz a running server; exit 1 when there are findings."""
-    from sig2jsonschema.strategies._fuzz import Client, Fuzzer, render_text
+    from sig2jsonschema.strategies._fuzz import Client, Fuzzer, NotAScoringEndpoint, render_text
 
     sig = _signature(args)
     release = chosen_release(args, sig.mlflow_version, streams)
@@ -206,12 +243,13 @@ def run_fuzz(args: argparse.Namespace, streams: Streams) -> int:
         progress=progress,
         mlflow_version=release,
     )
-    report = fuzzer.run(cases)
-    if progress is not None:
-        streams.stderr.write("\n")
-    if report.sent and report.statuses.get(0) == report.sent:
-        first = next((f.response.error for f in report.findings), "no answer")
-        raise UsageError(f"cannot reach {args.url}: {first}")
+    try:
+        report = fuzzer.run(cases)
+    except NotAScoringEndpoint as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        if progress is not None:
+            streams.stderr.write("\n")
     if args.output == "json":
         streams.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
     else:

@@ -4,7 +4,7 @@
 (`sig2jsonschema._export.to_schema.to_jsonschema`); ``signature`` reads a JSON Schema
 (or a component of an OpenAPI document) back into an MLflow signature
 (`sig2jsonschema._export.from_schema.from_jsonschema`).  Both print to stdout or
-``-o FILE``; bad input (an unreadable file, a schema MLflow cannot represent,
+``-o/--output-file FILE``; bad input (an unreadable file, a schema MLflow cannot represent,
 a pointer to nowhere) is exit 2 with one line on stderr.
 """
 
@@ -26,6 +26,7 @@ from sig2jsonschema.exceptions import SourceError, UnrepresentableSchema
 from ._common import (
     EXIT_OK,
     add_mlflow_version_argument,
+    add_output_file_argument,
     add_source_argument,
     chosen_release,
     write_json,
@@ -87,7 +88,7 @@ def register(subparsers: Any) -> None:
     add_source_argument(schema)
     schema.add_argument("--part", choices=PARTS, default="request", help="default: request")
     schema.add_argument("--mode", choices=MODES, default="strict", help="default: strict")
-    schema.add_argument("-o", "--output-file", metavar="FILE", help="write here, not stdout")
+    add_output_file_argument(schema)
     add_mlflow_version_argument(schema)
     add_dialect_arguments(schema)
     schema.set_defaults(run=run_schema)
@@ -111,7 +112,7 @@ def register(subparsers: Any) -> None:
         default="json",
         help="json: ModelSignature.to_dict() form (default); mlmodel: the MLmodel YAML block",
     )
-    signature.add_argument("-o", "--output-file", metavar="FILE", help="write here, not stdout")
+    add_output_file_argument(signature)
     signature.set_defaults(run=run_signature)
 
 
@@ -128,7 +129,7 @@ def run_schema(args: argparse.Namespace, streams: Streams) -> int:
     document = to_jsonschema(
         signature, args.part, args.mode, mlflow_version=release, **export_options(args)
     )
-    write_json(apply_dialect(document, args, streams), streams, args.output_file)
+    write_json(apply_dialect(document, args, streams), streams)
     return EXIT_OK
 
 
@@ -171,9 +172,9 @@ def run_signature(args: argparse.Namespace, streams: Streams) -> int:
         )
     signature = from_jsonschema(document, pointer=args.pointer)
     if args.format == "mlmodel":
-        write_text(signature_to_mlmodel_yaml(signature), streams, args.output_file)
+        write_text(signature_to_mlmodel_yaml(signature), streams)
     else:
-        write_json(signature_to_dict(signature), streams, args.output_file)
+        write_json(signature_to_dict(signature), streams)
     return EXIT_OK
 
 

@@ -25,6 +25,7 @@ from ._common import (
     EXIT_OK,
     Streams,
     add_mlflow_version_argument,
+    add_output_file_argument,
     add_source_argument,
     chosen_release,
 )
@@ -49,7 +50,7 @@ modes:
 
 examples:
   sig2jsonschema validate path/to/model body.json
-  sig2jsonschema validate path/to/model bodies.jsonl --mode mlflow --output json
+  sig2jsonschema validate path/to/model bodies.jsonl --mode mlflow --output json -o report.jsonl
   curl -s https://example.org/req.json | sig2jsonschema validate signature.json -
   sig2jsonschema validate path/to/model rows.csv --content-type text/csv
   sig2jsonschema validate path/to/model body.json --redact   # no payload values in messages
@@ -92,6 +93,7 @@ def register(subparsers: Any) -> None:
         default="text",
         help="text (default) or json: one JSON object per body on stdout",
     )
+    add_output_file_argument(parser)
     parser.add_argument(
         "--content-type",
         metavar="TYPE",

@@ -15,7 +15,9 @@ health check fires and thousands of bodies come out per minute:
 * `signatures` -- arbitrary valid signatures;
 * `invalid_requests` -- labelled near misses (`NearMiss`), each breaking one
   rule of the strict contract, labelled with the keyword the strict
-  validator reports.
+  validator reports;
+* `schemaless_requests` -- bodies MLflow serves for a signature that declares
+  no input schema (the strict contract refuses every body for one).
 
 Errors are deferred to draw time, the Hypothesis convention: asking for a
 form that does not work returns a strategy that raises
@@ -44,6 +46,7 @@ from sig2jsonschema._hazards.verdicts import (
 )
 from sig2jsonschema._releases.table import resolve_release
 from sig2jsonschema._signature.load import load_signature
+from sig2jsonschema._signature.serialized import parse_signature, signature_to_dict
 from sig2jsonschema._signature.types import Signature
 
 from . import _bodies as bodies
@@ -218,12 +221,53 @@ def invalid_requests(
     return _deferred(build)
 
 
+#: Column types of the tables `schemaless_requests` lays out: pandas and numpy infer each
+#: one back without loss (one JSON type per column, no nulls, nothing nested).
+_SCHEMALESS_TYPES = ("long", "double", "string", "boolean")
+
+
+@st.composite
+def _schemaless_table(draw: st.DrawFn, sig: Signature) -> Signature:
+    """``sig`` with an invented input schema: 1 to 3 required scalar columns."""
+    types = draw(st.lists(st.sampled_from(_SCHEMALESS_TYPES), min_size=1, max_size=3))
+    columns = [{"type": t, "name": f"c{i}", "required": True} for i, t in enumerate(types)]
+    return parse_signature({**signature_to_dict(sig), "inputs": columns})
+
+
+def schemaless_requests(
+    signature: Any, envelope: str | None = None, params: bool = True
+) -> SearchStrategy[Any]:
+    """Request bodies MLflow serves for a signature without an input schema.
+
+    MLflow checks nothing for such a model and hands ``predict`` what pandas or
+    numpy infer from the JSON, so no body is strictly valid (the strict contract
+    refuses every one: hazard ``no-input-schema``).  These bodies are small
+    tables MLflow accepts: named scalar columns (integers, numbers, strings or
+    booleans), no nulls, laid out in any form `requests` uses for such a table,
+    with declared params as usual.
+    Drawing raises ``InvalidArgument`` when the signature has an input schema
+    (use `requests`) or ``envelope`` names no form such a table can take.
+
+    .. versionadded:: 0.1
+    """
+
+    def build() -> SearchStrategy[Any]:
+        sig = _signature(signature)
+        if sig.inputs is not None:
+            msg = "the signature declares an input schema: use requests()"
+            raise InvalidArgument(msg)
+        return _schemaless_table(sig).flatmap(lambda table: requests(table, envelope, params))
+
+    return _deferred(build)
+
+
 __all__ = [
     "NearMiss",
     "inputs",
     "invalid_requests",
     "params",
     "requests",
+    "schemaless_requests",
     "signatures",
     "working_forms_for",
 ]

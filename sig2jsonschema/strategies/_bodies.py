@@ -269,7 +269,10 @@ def tensor_batch(draw: DrawFn, sig: Signature) -> dict[str | None, Any]:
     served ``(1, 0)`` array).
     """
     assert sig.inputs is not None
-    batch = draw(st.integers(1, values.MAX_ROWS), label="batch")
+    # A fixed first dimension is the batch every -1 first dimension must match
+    # (the strict schema wants equal lengths when the shapes allow one).
+    fixed = [t.shape[0] for t in sig.inputs.tensors if t.shape and t.shape[0] >= 1]
+    batch = fixed[0] if fixed else draw(st.integers(1, values.MAX_ROWS), label="batch")
     out: dict[str | None, Any] = {}
     for spec in sig.inputs.tensors:
         shape: list[int] = []

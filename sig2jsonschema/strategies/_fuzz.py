@@ -16,6 +16,12 @@ Each finding is shrunk by re-posting smaller variants (`shrink`, bounded):
 a variant counts only if it is still the same kind of body (strictly valid,
 or a near miss of the same rule) and still gives the same finding.
 
+A URL without a path (or with the path ``/``), as ``mlflow models serve``
+prints it, means the server's ``/invocations``.  The first body is sent alone:
+when it meets no scoring endpoint (a 404 or 405 answer, or no answer at all)
+the run stops there (`NotAScoringEndpoint`) instead of reporting hundreds of
+404s as findings.
+
 Only the URL given is ever contacted: proxies from the environment are
 ignored and redirects are not followed.  Requests use the standard library
 (``urllib``) and a thread pool.
@@ -27,6 +33,7 @@ import json
 import shlex
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -45,6 +52,20 @@ JSON_TYPE = "application/json"
 SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
 #: Finding kinds, in report order.
 KINDS = ("valid-rejected", "server-error", "timeout", "connection-error", "verdict-mismatch")
+#: Answers that mean "no scoring endpoint here", whatever the body.
+NOT_AN_ENDPOINT = frozenset({404, 405})
+
+
+class NotAScoringEndpoint(Exception):
+    """The URL answers as no MLflow scoring endpoint would (404/405, or nothing at all)."""
+
+
+def scoring_url(url: str) -> str:
+    """``url`` with an empty path or ``/`` taken as the server's ``/invocations``."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.path in ("", "/"):
+        return urllib.parse.urlunsplit(parts._replace(path="/invocations"))
+    return url
 
 
 @dataclass(frozen=True)
@@ -141,7 +162,7 @@ class Client:
         if not url.startswith(("http://", "https://")):
             msg = f"--url must be an http:// or https:// URL, got {url!r}"
             raise ValueError(msg)
-        self.url = url
+        self.url = scoring_url(url)
         self.headers = {"Content-Type": JSON_TYPE, **headers}
         self.timeout = timeout
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
@@ -354,7 +375,12 @@ class Fuzzer:
         start = time.perf_counter()
         release = self.release
         expected = [expected_status(self.signature, c.body, release) for c in cases]
-        responses = self._post_all([c.body for c in cases])
+        first = self.client.post(cases[0].body) if cases else None
+        if first is not None:
+            self._refuse_non_endpoint([first])
+        responses = [first] if first is not None else []
+        responses += self._post_all([c.body for c in cases[1:]])
+        self._refuse_non_endpoint(responses)
         seen: set[tuple[str, str, str]] = set()
         for case, want, response in zip(cases, expected, responses, strict=True):
             report.sent += 1
@@ -376,6 +402,22 @@ class Fuzzer:
             self._shrink(finding)
         report.seconds = time.perf_counter() - start
         return report
+
+    def _refuse_non_endpoint(self, responses: list[Response]) -> None:
+        """Raise `NotAScoringEndpoint` when no answer came from a scoring endpoint."""
+        statuses = {r.status for r in responses}
+        if not responses or not statuses <= NOT_AN_ENDPOINT | {0}:
+            return
+        url = self.client.url
+        if statuses == {0}:
+            msg = f"cannot reach {url}: {responses[0].error or 'no answer'}"
+        else:
+            answers = "/".join(str(s) for s in sorted(statuses - {0}))
+            msg = (
+                f"{url} answered HTTP {answers}: not a scoring endpoint (give the server's "
+                "/invocations URL, e.g. http://127.0.0.1:5000/invocations)"
+            )
+        raise NotAScoringEndpoint(msg)
 
     def _post_all(self, bodies: list[Any]) -> list[Response]:
         done = 0
@@ -467,16 +509,19 @@ def render_text(report: Report) -> str:
 
 __all__ = [
     "KINDS",
+    "NOT_AN_ENDPOINT",
     "Case",
     "Client",
     "Finding",
     "Fuzzer",
+    "NotAScoringEndpoint",
     "Report",
     "Response",
     "classify",
     "curl_command",
     "expected_status",
     "render_text",
+    "scoring_url",
     "shrink",
     "summary_table",
 ]

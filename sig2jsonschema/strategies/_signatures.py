@@ -8,7 +8,8 @@ nesting, `AnyType`, `SparkMLVector` where MLflow can read it, named and
 unnamed columns, the ``required`` quirks (``true``/``false``/``null``),
 tensors of every dtype MLflow allows with ``-1`` anywhere in the shape,
 params of every type with valid defaults (shape ``[-1]``, object params) and
-outputs.
+outputs.  Every example is one MLflow can also *save* (``Model.save`` writes
+the signature with ``ModelSignature.to_dict``).
 
 Hypothesis is imported here only; ``sig2jsonschema.strategies`` re-exports
 this strategy, so ``import sig2jsonschema`` never imports Hypothesis.
@@ -178,7 +179,11 @@ _OBJECT_PARAM_PROPS: tuple[tuple[JSON, st.SearchStrategy[Any]], ...] = (
 _OBJECT_PARAM_CHOICES = st.dictionaries(
     _names, st.sampled_from(range(len(_OBJECT_PARAM_PROPS))), min_size=1, max_size=3
 )
-_SCALAR_OR_NONE = {k: st.one_of(v, st.none()) for k, v in _SCALAR_DEFAULTS.items()}
+# MLflow cannot save a datetime param whose default (or a default element) is None:
+# ParamSpec.to_dict calls .isoformat() on it.
+_SCALAR_OR_NONE = {
+    k: v if k == "datetime" else st.one_of(v, st.none()) for k, v in _SCALAR_DEFAULTS.items()
+}
 _LIST_DEFAULTS = {k: st.lists(v, max_size=3) for k, v in _SCALAR_OR_NONE.items()}
 
 

@@ -25,7 +25,7 @@ import pytest
 
 from sig2jsonschema import load_signature
 from sig2jsonschema._check.examples import ExampleError, build_example_body, example_info
-from sig2jsonschema._check.report import CHECK_CODES, all_codes, check
+from sig2jsonschema._check.report import CHECK_CODES, all_codes, check, check_severity
 from sig2jsonschema._hazards.verdicts import (
     FORMS,
     LLM_KEYS,
@@ -507,6 +507,9 @@ HAZARD_CASES: dict[str, tuple[Signature, str]] = {
     ),
     "param-explicit-null": (_sig(_S, [{"name": "k", "default": 1, "type": "long"}]), "warning"),
     "tensor-frame-cells": (_sig([_t("bytes", [-1])]), "error"),
+    "named-tensors-no-batch": (_sig([_t("int64", [1], "a"), _t("int64", [2], "b")]), "error"),
+    # MLflow serves every form of it (unchecked): a warning, though no strict form works
+    "no-input-schema": (_sig(None, [{"name": "k", "default": 1, "type": "long"}]), "warning"),
     # check's own codes that a signature alone triggers
     "no-working-form": (_sig([_c("x", _arr("float"))]), "error"),
 }
@@ -541,19 +544,42 @@ def test_str_tensors_travel_as_frame_cells():
     assert report.exit_code() == 0
 
 
-def test_required_hazard_on_an_optional_field_is_a_warning():
-    report = check(_sig([*_S, _c("x", _arr("float"), False)]))
+def test_a_field_no_form_delivers_is_an_error_even_when_optional():
+    """Issue 16 class 2: the table keeps the strict forms (the field stays out), check fails."""
+    sig = _sig([*_S, _c("x", _arr("float"), False)])
+    (hazard,) = [h for h in hazards(sig) if h.code == "nested-float-unusable"]
+    assert hazard.severity == "warning"
+    report = check(sig)
     (finding,) = [f for f in report.findings if f.code == "nested-float-unusable"]
-    assert finding.severity == "warning"
-    assert report.exit_code() == 0
+    assert finding.severity == "error"
+    assert finding.field == "inputs['x'][*]"
+    assert "optional" in finding.message
+    assert report.exit_code() == 1
+    working = [s for s in report.forms if s.works]
+    assert working
+    assert all(s.left_out == ("inputs['x'][*]",) for s in working)
+    assert set(finding.forms) >= {s.form for s in working}
+
+
+def test_a_form_an_optional_field_breaks_is_an_error_naming_it():
+    sig = _sig([*_S, _c("m", {"type": "map", "values": {"type": "long"}}, False)])
+    report = check(sig)
+    (finding,) = [f for f in report.findings if f.code == "map-column-not-one-row"]
+    assert finding.severity == "error"
+    assert finding.forms == ("inputs/columnar", "instances/columnar")
+    assert report.exit_code() == 1
+    by_form = {s.form: s for s in report.forms}
+    assert by_form["inputs/columnar"].left_out == ("inputs['m']",)
+    assert by_form["dataframe_split"].left_out == ()
+    assert report.recommended == "dataframe_split"
 
 
 @pytest.mark.parametrize("name", sorted(valid_shape()))
 def test_check_reports_exactly_the_hazard_table(name):
-    """No private copy: every hazard of the table, as is; the rest are check's own codes."""
+    """No private copy: every hazard of the table, with check's severity; the rest are its own."""
     sig = signature(name)
     report = check(sig)
-    table = {(h.code, h.field, h.severity, h.forms) for h in hazards(sig)}
+    table = {(h.code, h.field, check_severity(h.code, h.severity), h.forms) for h in hazards(sig)}
     reported = {
         (f.code, f.field, f.severity, f.forms) for f in report.findings if f.code in all_codes()
     }

@@ -398,3 +398,60 @@ def test_cli_bad_input_exits_2_with_one_line(argv: tuple[str, ...], message: str
     assert out == ""
     assert message in err
     assert len(err.splitlines()) == 1
+
+
+# --------------------------------------------------------------------------
+# Issue 16 class 3: every signature MLflow can save exports valid OpenAPI 3.0 and 3.1
+# --------------------------------------------------------------------------
+NULL_DEFAULT = {
+    "inputs": json.dumps([{"type": "string", "name": "prompt", "required": True}]),
+    "outputs": None,
+    "params": json.dumps(
+        [
+            {"name": "max_tokens", "type": "long", "default": None, "shape": None},
+            {"name": "stop", "type": "string", "default": ["a", None], "shape": [-1]},
+            {"name": "temperature", "type": "double", "default": 0.5, "shape": None},
+        ]
+    ),
+}
+#: Generated signatures (seeded), each exported as 3.1 and 3.0 in strict mode.
+GENERATED_SIGNATURES = 40
+
+
+@pytest.mark.parametrize("version", ["3.1", "3.0"])
+def test_null_param_defaults_keep_the_document_valid(version: str) -> None:
+    result = openapi_document(NULL_DEFAULT, version=version)  # type: ignore[arg-type]
+    validate(result.document)
+    params = {
+        s["x-mlflow-field"]: s
+        for s in result.document["components"]["schemas"].values()
+        if "x-mlflow-param" in s
+    }
+    # a default its own schema refuses is left out; the description and x-mlflow-param keep it
+    for field in ("params['max_tokens']", "params['stop']"):
+        assert "default" not in params[field]
+        assert "None" in params[field]["description"]
+    assert params["params['max_tokens']"]["x-mlflow-param"]["default"] is None
+    assert params["params['temperature']"]["default"] == 0.5
+    why = "which refuses it (OpenAPI requires a valid default; the description keeps it)"
+    assert [n for n in result.notes if "default" in n] == [
+        f"InvocationRequest: params['max_tokens']: default null left out of the schema, {why}",
+        f"InvocationRequest: params['stop']: default [\"a\", null] left out of the schema, {why}",
+    ]
+
+
+@cache
+def _generated() -> list[Any]:
+    from sig2jsonschema.strategies import signatures
+    from sig2jsonschema.strategies._draw import draw_examples
+
+    return draw_examples(signatures(), GENERATED_SIGNATURES, 316)
+
+
+@pytest.mark.parametrize("index", range(GENERATED_SIGNATURES))
+def test_generated_signatures_export_valid_openapi_30_and_31(index: int) -> None:
+    sig = _generated()[index]
+    for version in ("3.1", "3.0"):
+        document = openapi_document(sig, version=version).document  # type: ignore[arg-type]
+        json.dumps(document, allow_nan=False)
+        validate(document)

@@ -138,6 +138,11 @@ EXAMPLES = {
         sig([tensor("int64", [-1], "a"), tensor("int64", [-1], "b")]),
         sig([tensor("int64", [-1], "a")]),
     ),
+    "named-tensors-no-batch": (
+        sig([tensor("int64", [1], "a"), tensor("int64", [2], "b")]),
+        sig([tensor("int64", [-1], "a"), tensor("int64", [2, 3], "b")]),
+    ),
+    "no-input-schema": (sig(None, [{"name": "k", "type": "long", "default": 1}]), sig(BASE)),
     "tensor-float-precision": (
         sig([tensor("float16", [-1, 2])]),
         sig([tensor("float64", [-1, 2])]),

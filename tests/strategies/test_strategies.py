@@ -21,9 +21,9 @@ from hypothesis.errors import InvalidArgument
 
 from sig2jsonschema import load_signature
 from sig2jsonschema._emulator.server import emulate
-from sig2jsonschema._hazards.verdicts import FORMS, form_verdicts, has_one_row_column
+from sig2jsonschema._hazards.verdicts import FORMS, form_verdicts
 from sig2jsonschema._signature.serialized import parse_signature
-from sig2jsonschema._signature.types import DataType, Map, Signature
+from sig2jsonschema._signature.types import DataType, Signature
 from sig2jsonschema.strategies import (
     NearMiss,
     inputs,
@@ -213,7 +213,7 @@ def test_signatures_is_re_exported() -> None:
 def test_arbitrary_signatures_give_valid_bodies_or_a_named_hazard(
     sig: Signature, data: Any
 ) -> None:
-    if sig.inputs is None or _known_gap(sig):
+    if sig.inputs is None:
         return
     if not any(v.works for v in form_verdicts(sig).values()):
         with pytest.raises(InvalidArgument):
@@ -228,33 +228,6 @@ def test_arbitrary_signatures_give_valid_bodies_or_a_named_hazard(
         return
     errors = list(validate.Validator(sig).iter_errors(body))
     assert not errors, (json.dumps(body)[:300], errors[0].message)
-
-
-def _known_gap(sig: Signature) -> bool:
-    """Signatures in a known gap of another module (reported), skipped here.
-
-    ISO text in a datetime64 tensor is flagged "string parsed as a number" by the
-    emulator, so the strict validator refuses what MLflow serves; named tensors
-    whose first dimensions are fixed (or scalar) cannot have the equal lengths
-    the strict instances/tensors schema wants, yet the form is said to work; and
-    instances/records is said to work for a signature with an optional array
-    column as long as that column is left out, but MLflow still reads the
-    records as one row (the signature, not the body, decides); and the llm form
-    is said to work with a map column, which MLflow reads as columns.
-    """
-    assert sig.inputs is not None
-    tensors = sig.inputs.tensors
-    if any(np.dtype(t.dtype).kind in "Mm" for t in tensors):
-        return True
-    if sig.inputs.has_names and any(not t.shape or t.shape[0] != -1 for t in tensors):
-        return True
-    # instances records of a signature with an (optional) array/object column: MLflow
-    # reads the stacked dict as one row even when that column is left out
-    verdicts = form_verdicts(sig)
-    if verdicts["instances/records"].works and not sig.inputs.is_tensor and has_one_row_column(sig):
-        return True
-    # the llm form with a map column: MLflow reads the body dict as columns (no one-row rule)
-    return verdicts["llm"].works and any(isinstance(c.type, Map) for c in sig.inputs.columns)
 
 
 def test_split_subset_limit_matches_the_strict_export() -> None:
