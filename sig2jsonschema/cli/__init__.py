@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "_sample",
     "_openapi",
     "_check",
+    "_serve",
 )
 
 _DESCRIPTION = """\
@@ -50,6 +51,7 @@ examples:
   sig2jsonschema validate path/to/model body.json --mode mlflow
   sig2jsonschema sample path/to/model -n 5 --seed 1
   sig2jsonschema check path/to/model
+  sig2jsonschema serve path/to/model --upstream http://127.0.0.1:5001
 
 exit codes: 0 success, 1 invalid body or findings, 2 bad input or usage.
 """
