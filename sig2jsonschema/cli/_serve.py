@@ -81,7 +81,7 @@ def register(subparsers: Any) -> None:
     add_mlflow_version_argument(parser)
     parser.add_argument(
         "--timeout",
-        type=_seconds,
+        type=float,
         metavar="S",
         default=60.0,
         help="seconds before an unanswered request gets 504 (%(default)s)",
@@ -118,16 +118,6 @@ def _port(text: str) -> int:
     return value
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text}")
-    return value
-
-
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -141,12 +131,24 @@ def _positive_int(text: str) -> int:
 def _listen(host: str, port: int) -> socket.socket:
     """The bound listening socket (so 'port in use' is reported before anything starts)."""
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        family = infos[0][0]
-        return socket.create_server((host, port), family=family, reuse_port=False)
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+        )[0]
+        # proto must say TCP: asyncio turns Nagle's algorithm off only on sockets
+        # whose proto is IPPROTO_TCP, and with it on every small answer waits for
+        # the client's delayed ACK (about 40 ms).
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address)
+            sock.listen(2048)
+        except OSError:
+            sock.close()
+            raise
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ValueError(f"cannot listen on {host}:{port} ({reason})") from None
+    return sock
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
