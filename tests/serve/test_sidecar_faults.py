@@ -8,7 +8,6 @@ counts the requests it receives and closes without answering (broken).
 from __future__ import annotations
 
 import io
-import json
 import signal
 import socket
 import threading

@@ -175,7 +175,10 @@ def test_the_docs_page_renders_the_invocations_operation_in_a_browser(
 ) -> None:
     page = iris_sidecar.client.get("/docs")
     assert page.status_code == 200
-    assert "http://" not in page.text and "https://" not in page.text  # no CDN
+    for asset in ("/docs", "/docs/assets/docs.js", "/docs/assets/docs.css"):
+        text = iris_sidecar.client.get(asset).text
+        assert "http://" not in text, asset  # bundled: no CDN, works offline
+        assert "https://" not in text, asset
     done = subprocess.run(
         [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
          "--no-first-run", "--disable-background-networking", "--disable-component-update",
