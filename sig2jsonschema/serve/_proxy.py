@@ -1,7 +1,7 @@
 """Forwarding to the upstream scoring server, over pooled connections.
 
-A request is forwarded once: ``httpx`` is used with no retries, so a POST that the
-upstream may have seen is never sent twice; a failure becomes the sidecar's own
+A request is forwarded once (`sig2jsonschema.serve._client` never retries), so a POST
+that the upstream may have seen is never sent twice; a failure becomes the sidecar's own
 answer (502 refused or broken, 504 slower than the timeout) naming the upstream.
 The upstream's answer is streamed back as it came: status, end-to-end headers, and
 the raw bytes (no decompression, no re-encoding).
@@ -15,8 +15,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import anyio
-import httpx
 
+from ._client import Pool, UpstreamError
 from ._middleware import UPSTREAM_SECONDS, UPSTREAM_STATUS, send_json
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ HOP_BY_HOP = frozenset(
     }
 )
 #: Request headers the client library writes itself for the upstream connection.
-_REWRITTEN = frozenset({b"host", b"content-length"})
+_REWRITTEN = frozenset({b"host", b"content-length", b"expect"})
 
 
 def end_to_end(headers: list[tuple[bytes, bytes]], *, also: frozenset[bytes]) -> list[Any]:
@@ -59,7 +59,7 @@ def end_to_end(headers: list[tuple[bytes, bytes]], *, also: frozenset[bytes]) ->
 
 
 class Upstream:
-    """The upstream scoring server: one pooled client, and the forwarding ASGI app.
+    """The upstream scoring server: a connection pool, and the forwarding ASGI app.
 
     Args:
         url: ``http://`` or ``https://`` base URL; its path, if any, prefixes every route.
@@ -84,92 +84,72 @@ class Upstream:
         self.metrics = metrics
         self.on_response = on_response
         self.response_cap = response_cap
-        self.client: httpx.AsyncClient | None = None
+        self.pool = Pool(self.url)
 
     async def start(self) -> None:
-        """Open the connection pool (ASGI lifespan startup)."""
-        self.client = httpx.AsyncClient(
-            timeout=httpx.Timeout(self.timeout),
-            limits=httpx.Limits(max_connections=256, max_keepalive_connections=64),
-            # A sidecar talks to one known upstream: proxies and .netrc from the
-            # environment would only surprise.
-            trust_env=False,
-            follow_redirects=False,
-            transport=httpx.AsyncHTTPTransport(retries=0),
-        )
+        """Nothing to open: connections are made on first use (ASGI lifespan startup)."""
 
     async def stop(self) -> None:
-        """Close the connection pool (ASGI lifespan shutdown)."""
-        if self.client is not None:
-            await self.client.aclose()
+        """Close the idle connections (ASGI lifespan shutdown)."""
+        await self.pool.aclose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Forward one request and stream the answer back."""
-        if self.client is None:  # an app run without its lifespan
-            await self.start()
-        assert self.client is not None
         body = await _read_all(receive) if scope["method"] in {"POST", "PUT", "PATCH"} else b""
-        target = self.url + scope.get("raw_path", scope["path"].encode()).decode("latin-1")
+        target = scope.get("raw_path") or scope["path"].encode()
         if scope.get("query_string"):
-            target += "?" + scope["query_string"].decode("latin-1")
-        request = self.client.build_request(
-            scope["method"],
-            target,
-            headers=end_to_end(scope["headers"], also=_REWRITTEN),
-            content=body,
-        )
+            target += b"?" + scope["query_string"]
+        headers = end_to_end(scope["headers"], also=_REWRITTEN)
         started = time.perf_counter()
-        try:
-            with anyio.fail_after(self.timeout):
-                response = await self.client.send(request, stream=True)
-        except (TimeoutError, httpx.TimeoutException):
-            await self._fail(scope, send, started, 504, "timeout")
-            return
-        except httpx.ConnectError:
-            await self._fail(scope, send, started, 502, "connect")
-            return
-        except httpx.HTTPError:
-            await self._fail(scope, send, started, 502, "protocol")
-            return
-        self.metrics.upstream_responses.inc(str(response.status_code))
-        scope[UPSTREAM_STATUS] = response.status_code
-        check = (
-            self.on_response is not None
-            and response.status_code == 200
-            and scope["path"].endswith("/invocations")
-        )
+        sent_head = False
+        check = self.on_response is not None and scope["path"].endswith("/invocations")
         kept: list[bytes] = []
         size = 0
         try:
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": response.status_code,
-                    "headers": end_to_end(response.headers.raw, also=frozenset()),
-                }
-            )
-            async for chunk in response.aiter_raw():
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                if check and size <= self.response_cap:
-                    kept.append(chunk)
-                    size += len(chunk)
+            with anyio.fail_after(self.timeout):
+                response = await self.pool.request(scope["method"], target, headers, body)
+                self.metrics.upstream_responses.inc(str(response.status))
+                scope[UPSTREAM_STATUS] = response.status
+                check = check and response.status == 200
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": response.status,
+                        "headers": end_to_end(response.headers, also=frozenset()),
+                    }
+                )
+                sent_head = True
+                try:
+                    async for chunk in response.body():
+                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                        if check and size <= self.response_cap:
+                            kept.append(chunk)
+                            size += len(chunk)
+                finally:
+                    response.close()
             await send({"type": "http.response.body", "body": b"", "more_body": False})
-        except httpx.HTTPError:
-            # The answer broke off after its status was sent: nothing truthful can be
-            # added, so the client's connection is dropped (by the server) instead.
-            self.metrics.upstream_errors.inc("interrupted")
-            raise
+        except TimeoutError:
+            if sent_head:
+                # The answer broke off after its status was sent: nothing truthful can
+                # be added, so the client's connection is dropped (by the server).
+                self.metrics.upstream_errors.inc("timeout")
+                raise
+            await self._fail(send, 504, "timeout")
+            return
+        except UpstreamError as exc:
+            if sent_head:
+                self.metrics.upstream_errors.inc("interrupted")
+                raise
+            await self._fail(send, 502, exc.kind)
+            return
         finally:
-            await response.aclose()
             elapsed = time.perf_counter() - started
             scope[UPSTREAM_SECONDS] = elapsed
             self.metrics.upstream_seconds.observe(elapsed)
         if check and self.on_response is not None:
             self.on_response(b"".join(kept) if size <= self.response_cap else None)
 
-    async def _fail(self, scope: Scope, send: Send, started: float, status: int, kind: str) -> None:
-        elapsed = time.perf_counter() - started
-        scope[UPSTREAM_SECONDS] = elapsed
+    async def _fail(self, send: Send, status: int, kind: str) -> None:
         self.metrics.upstream_errors.inc(kind)
         what = {
             "timeout": f"did not answer within {self.timeout:g} s",
