@@ -42,7 +42,8 @@ if os.environ.get("S2J_BENCH_MODEL"):  # only when MLflow loads this file as a m
         def __init__(self) -> None:
             self.fd: int | None = None
 
-        def predict(self, context: Any, model_input: Any, params: Any = None) -> Any:  # noqa: ARG002
+        # No type hints on predict: MLflow would read them as a signature and warn.
+        def predict(self, context, model_input, params=None):  # noqa: ARG002
             path = os.environ.get("S2J_BENCH_IDS")
             if path:
                 if self.fd is None:
