@@ -415,6 +415,7 @@ def fault_run(sidecar: str, mlflow: Mlflow, clients: int, seconds: float) -> Non
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer requests, same shape")
+    parser.add_argument("--runs", default="1234", help="which runs, e.g. 4 (default: 1234)")
     args = parser.parse_args()
     latency_n, load_n, clients = (300, 3000, 50) if args.quick else (2000, 20_000, 50)
     warnings.simplefilter("ignore")
@@ -440,10 +441,14 @@ def main() -> None:
         try:
             print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, loopback; "
                   "MLflow 3.17.2 (mlflow models serve, 1 worker); sidecar: 1 uvicorn worker")  # fmt: skip
-            latency_run(server.url, side_url, latency_n)
-            loss_run(side_url, server, load_n, clients)
-            alone_run(side2_url, server, load_n, clients)
-            fault_run(side_url, server, 20, 12.0)
+            if "1" in args.runs:
+                latency_run(server.url, side_url, latency_n)
+            if "2" in args.runs:
+                loss_run(side_url, server, load_n, clients)
+            if "3" in args.runs:
+                alone_run(side2_url, server, load_n, clients)
+            if "4" in args.runs:
+                fault_run(side_url, server, 20, 12.0)
         finally:
             codes = [stop(side2), stop(sidecar)]
             stop(trivial)

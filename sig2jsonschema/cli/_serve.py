@@ -42,6 +42,10 @@ example, next to `mlflow models serve`:
   curl -s localhost:8080/invocations -H 'Content-Type: application/json' \\
        -d '{"dataframe_records": [{"x": "oops"}]}'
 
+--mlflow-version defaults, here, to what the upstream's GET /version answers
+when that release is supported; otherwise as above. The first log line says
+which release is judged for and why.
+
 SIGTERM drains: new requests get 503 with Retry-After, in-flight ones complete,
 then the sidecar exits 0. Logs: one JSON line per request on stderr.
 exit codes: 0 stopped cleanly, 2 bad input (unreadable SOURCE, bad URL, port in use).

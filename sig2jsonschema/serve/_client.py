@@ -83,6 +83,8 @@ class Response:
         #: Header names lower-cased, values as sent.
         self.headers = headers
         self._length = length
+        #: The body's declared length (None: chunked or until the connection closes).
+        self.length = None if chunked else length
         self._chunked = chunked
         self._keep_alive = keep_alive
 

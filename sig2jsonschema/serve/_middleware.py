@@ -179,12 +179,12 @@ class ValidationMiddleware:
             if not message.get("more_body", False):
                 break
         body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        errors = await self._errors(body, content_type)
-        return verdict_of(errors, body_form(body, content_type)), body
+        return await self._verdict(body, content_type), body
 
-    async def _errors(self, body: bytes, content_type: str) -> list[Any]:
-        def judge() -> list[Any]:
-            return list(self.validator.iter_errors(body, content_type=content_type))
+    async def _verdict(self, body: bytes, content_type: str) -> Verdict:
+        def judge() -> Verdict:
+            errors = list(self.validator.iter_errors(body, content_type=content_type))
+            return verdict_of(errors, body_form(body, content_type))
 
         if len(body) <= OFFLOAD_BYTES:
             return judge()

@@ -39,6 +39,9 @@ HOP_BY_HOP = frozenset(
         b"upgrade",
     }
 )
+#: Answers up to this size (with a Content-Length) are read whole before they are sent;
+#: larger ones, and chunked ones, are streamed as they arrive.
+BUFFERED_BYTES = 1024 * 1024
 #: Request headers the client library writes itself for the upstream connection.
 _REWRITTEN = frozenset({b"host", b"content-length", b"expect"})
 
@@ -111,23 +114,34 @@ class Upstream:
                 self.metrics.upstream_responses.inc(str(response.status))
                 scope[UPSTREAM_STATUS] = response.status
                 check = check and response.status == 200
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": response.status,
-                        "headers": end_to_end(response.headers, also=frozenset()),
-                    }
-                )
-                sent_head = True
+                head = {
+                    "type": "http.response.start",
+                    "status": response.status,
+                    "headers": end_to_end(response.headers, also=frozenset()),
+                }
                 try:
-                    async for chunk in response.body():
-                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                        if check and size <= self.response_cap:
-                            kept.append(chunk)
-                            size += len(chunk)
+                    if response.length is not None and response.length <= BUFFERED_BYTES:
+                        # A small answer is read whole before anything is sent: if the
+                        # upstream dies mid-answer the client still gets a 502, not a
+                        # cut connection.
+                        data = b"".join([chunk async for chunk in response.body()])
+                        await send(head)
+                        sent_head = True
+                        await send({"type": "http.response.body", "body": data})
+                        kept, size = [data], len(data)
+                    else:
+                        await send(head)
+                        sent_head = True
+                        async for chunk in response.body():
+                            await send(
+                                {"type": "http.response.body", "body": chunk, "more_body": True}
+                            )
+                            if check and size <= self.response_cap:
+                                kept.append(chunk)
+                                size += len(chunk)
+                        await send({"type": "http.response.body", "body": b""})
                 finally:
                     response.close()
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
         except TimeoutError:
             if sent_head:
                 # The answer broke off after its status was sent: nothing truthful can
@@ -179,4 +193,4 @@ async def _read_all(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-__all__ = ["HOP_BY_HOP", "Upstream", "end_to_end"]
+__all__ = ["BUFFERED_BYTES", "HOP_BY_HOP", "Upstream", "end_to_end"]

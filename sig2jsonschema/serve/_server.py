@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import ssl
 import sys
 import time
 from typing import TYPE_CHECKING, Any
@@ -44,7 +45,14 @@ def upstream_release(upstream: str, *, timeout: float = PROBE_SECONDS) -> tuple[
     release that saved the model, else the newest).
     """
     try:
-        answer = httpx.get(upstream.rstrip("/") + "/version", timeout=timeout, trust_env=False)
+        answer = httpx.get(
+            upstream.rstrip("/") + "/version",
+            timeout=timeout,
+            trust_env=False,
+            # The same trust as forwarding (`_client`): OpenSSL's default paths, which
+            # honour SSL_CERT_FILE and SSL_CERT_DIR.
+            verify=ssl.create_default_context(),
+        )
     except httpx.HTTPError as exc:
         return None, f"the upstream's /version did not answer ({type(exc).__name__})"
     text = answer.text.strip().strip('"')

@@ -207,3 +207,36 @@ def test_docs_and_metrics_can_be_turned_off(
         assert sidecar.post(VALID).status_code == 200
     finally:
         assert sidecar.stop() == 0
+
+
+def test_a_large_valid_body_is_judged_off_the_event_loop_and_forwarded_unchanged(
+    iris_sidecar: Sidecar, iris_mlflow: MlflowServer
+) -> None:
+    import httpx
+
+    rows = [{**ROW, "sepal length (cm)": 4.0 + i / 1000} for i in range(2000)]
+    body = json.dumps({"dataframe_records": rows})
+    assert len(body) > 64 * 1024  # over the inline threshold: a worker thread judges it
+    direct = httpx.post(iris_mlflow.url + "/invocations", content=body,
+                        headers={"Content-Type": "application/json"}, trust_env=False)  # fmt: skip
+    through = iris_sidecar.post(body)
+    assert through.status_code == 200
+    assert through.content == direct.content
+
+
+def test_mlflow_mode_forwards_what_mlflow_serves(
+    iris_echo_model: Path, iris_mlflow: MlflowServer, serve_dir: Path
+) -> None:
+    from tests.serve.conftest import Sidecar
+
+    parsed = json.dumps({"dataframe_records": [{**ROW, "sepal width (cm)": "3.5"}]})
+    strict = Sidecar(iris_echo_model, iris_mlflow.url, serve_dir)
+    lenient = Sidecar(iris_echo_model, iris_mlflow.url, serve_dir, "--mode", "mlflow")
+    try:
+        assert strict.post(parsed).status_code == 400  # MLflow would parse the string
+        through = lenient.post(parsed)
+        assert through.status_code == 200
+        assert lenient.post(INVALID).status_code == 400  # MLflow itself refuses this one
+    finally:
+        assert strict.stop() == 0
+        assert lenient.stop() == 0
