@@ -25,7 +25,7 @@ from sig2jsonschema._payload.limits import DEFAULT_LIMITS
 from sig2jsonschema._validate.validator import Validator
 
 from ._metrics import ServeMetrics
-from ._verdict import FieldLabels, Verdict, body_form, too_large, verdict_of
+from ._verdict import FieldLabels, Verdict, body_form, too_large, unjudged, verdict_of
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, MutableMapping
@@ -183,7 +183,13 @@ class ValidationMiddleware:
 
     async def _verdict(self, body: bytes, content_type: str) -> Verdict:
         def judge() -> Verdict:
-            errors = list(self.validator.iter_errors(body, content_type=content_type))
+            try:
+                errors = list(self.validator.iter_errors(body, content_type=content_type))
+            except Exception:
+                # Fail closed: a body the validator cannot judge is not forwarded, and
+                # it is still the body's 400, not a 500 of the sidecar's.
+                logger.exception("the validator failed on a body; refused")
+                errors = [unjudged(redact=self.validator.redact)]
             return verdict_of(errors, body_form(body, content_type))
 
         if len(body) <= OFFLOAD_BYTES:

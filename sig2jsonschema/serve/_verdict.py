@@ -117,6 +117,21 @@ def too_large(limit: int, *, declared: int | None, redact: bool) -> Verdict:
     return Verdict("too_large", "other", [error])
 
 
+#: Keyword of a body the validator failed on (a bug of ours): refused, never forwarded.
+KW_UNJUDGED = "x-sidecar-unjudged"
+
+
+def unjudged(*, redact: bool) -> PayloadError:
+    """The error of a body the validator raised on: the sidecar fails closed."""
+    return PayloadError(
+        pointer="",
+        keyword=KW_UNJUDGED,
+        expected="a body the validator can judge",
+        hint="judging this body failed inside the sidecar (see its log); it was not forwarded",
+        redacted=redact,
+    )
+
+
 class FieldLabels:
     """Bounded ``field`` label values: the signature's own fields, else ``other``."""
 
@@ -143,4 +158,13 @@ class FieldLabels:
         return "other"
 
 
-__all__ = ["MAX_LISTED_ERRORS", "FieldLabels", "Verdict", "body_form", "too_large", "verdict_of"]
+__all__ = [
+    "KW_UNJUDGED",
+    "MAX_LISTED_ERRORS",
+    "FieldLabels",
+    "Verdict",
+    "body_form",
+    "too_large",
+    "unjudged",
+    "verdict_of",
+]
