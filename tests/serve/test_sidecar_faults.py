@@ -153,7 +153,9 @@ def test_sigterm_drains_in_flight_requests_and_exits_0(
     before = slow_mlflow.invocations()
     thread = threading.Thread(target=in_flight)
     thread.start()
-    time.sleep(0.7)  # the slow request is now with the model
+    deadline = time.monotonic() + 30
+    while slow_mlflow.invocations() == before and time.monotonic() < deadline:
+        time.sleep(0.05)  # until the slow request is with the model (it sleeps 2 s there)
     sidecar.proc.send_signal(signal.SIGTERM)
     time.sleep(0.3)
     with httpx.Client(trust_env=False, timeout=10) as client:
