@@ -134,7 +134,7 @@ def test_an_upstream_slower_than_the_timeout_gets_504(
         elapsed = time.monotonic() - started
         assert response.status_code == 504
         assert response.json()["error_code"] == "UPSTREAM_TIMEOUT"
-        assert elapsed < 1.5
+        assert elapsed < 2.5  # the timeout, plus room for a loaded CI machine
     finally:
         assert sidecar.stop() == 0
 
