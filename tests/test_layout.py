@@ -43,6 +43,9 @@ DOCUMENTED = {
         "signatures", "working_forms_for",
     ],
     "sig2jsonschema.coercion": ["ParsedRequest", "coerce"],
+    "sig2jsonschema.serve": [
+        "ServeSettings", "Sidecar", "ValidationMiddleware", "build_sidecar", "run_sidecar",
+    ],
     "sig2jsonschema.exceptions": [
         "CoercionError", "PayloadError", "Sig2JsonSchemaError", "SignatureError", "SourceError",
         "UnrepresentableSchema", "escape_pointer_token", "to_pointer",

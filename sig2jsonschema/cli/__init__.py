@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "_openapi",
     "_check",
     "_audit",
+    "_serve",
 )
 
 _DESCRIPTION = """\
@@ -53,6 +54,7 @@ examples:
   sig2jsonschema sample path/to/model -n 5 --seed 1
   sig2jsonschema check path/to/model
   sig2jsonschema audit path/to/model inference_log.parquet --status-column status_code
+  sig2jsonschema serve path/to/model --upstream http://127.0.0.1:5001
 
 exit codes: 0 success, 1 invalid body or findings, 2 bad input or usage.
 """
