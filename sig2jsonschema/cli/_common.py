@@ -113,6 +113,19 @@ def output_file(args: argparse.Namespace, streams: Streams) -> str | None:
     return None if target in (None, "-") else str(target)
 
 
+def positive_int(text: str) -> int:
+    """An argparse ``type=`` for counts and sizes: a whole number of at least 1."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
+
+
 def write_json(
     document: Any, streams: Streams, output: str | None = None, *, indent: int | None = 2
 ) -> None:
@@ -142,6 +155,7 @@ __all__ = [
     "add_source_argument",
     "chosen_release",
     "output_file",
+    "positive_int",
     "write_json",
     "write_text",
 ]

@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING, Any
 from sig2jsonschema._payload.limits import DEFAULT_LIMITS
 from sig2jsonschema.exceptions import Sig2JsonSchemaError
 
-from ._common import EXIT_BAD_INPUT, add_mlflow_version_argument, add_source_argument
+from ._common import (
+    EXIT_BAD_INPUT,
+    add_mlflow_version_argument,
+    add_source_argument,
+    positive_int,
+)
 
 if TYPE_CHECKING:
     from ._common import Streams
@@ -92,7 +97,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--max-body-bytes",
-        type=_positive_int,
+        type=positive_int,
         metavar="N",
         default=DEFAULT_LIMITS.max_body_bytes,
         help="largest body read; larger ones get 413 unread (%(default)s)",
@@ -119,16 +124,6 @@ def _port(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {value}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
     return value
 
 

@@ -28,6 +28,7 @@ from ._common import (
     add_output_file_argument,
     add_source_argument,
     chosen_release,
+    positive_int,
 )
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ def register(subparsers: Any) -> None:
     for flag, attribute, what in _LIMIT_FLAGS:
         parser.add_argument(
             flag,
-            type=_positive_int,
+            type=positive_int,
             metavar="N",
             default=getattr(DEFAULT_LIMITS, attribute),
             help=f"{what} (default %(default)s; see docs/limits.md)",
@@ -124,16 +125,6 @@ _LIMIT_FLAGS = (
     ("--max-depth", "max_depth", "deepest nesting of arrays and objects"),
     ("--max-number-digits", "max_number_digits", "longest number literal, in digits"),
 )
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
-    return value
 
 
 # -- reading -----------------------------------------------------------------------------
