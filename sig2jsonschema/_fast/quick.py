@@ -37,6 +37,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import sys
+from functools import partial
 from itertools import chain
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
@@ -47,8 +48,11 @@ from sig2jsonschema._export.values import BASE64_PATTERN, FLOAT32_MAX
 from sig2jsonschema._signature.types import DataType
 
 from .base import Bail, Ctx, NoneType
+from .chunks import CHUNK
 from .limits import within
+from .nested import ComplexColumn, QuickUnsure, compile_quick
 from .results import FastResult
+from .rows import FROMISO_OK, RowUnsure, compile_rows
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -56,6 +60,8 @@ if TYPE_CHECKING:
     from sig2jsonschema._payload.limits import Limits
 
     from .frames import ColumnPlan, FramePlan
+    from .nested import LevelCheck
+    from .rows import RowCheck
 
     #: values, their row count -> the colons inside the values' strings; raises `_Unsure`.
     GroupCheck = Callable[[list[Any], int], int]
@@ -83,9 +89,12 @@ def _numbers(nullable: bool, *, float32: bool) -> GroupCheck:
         types = set(map(type, values))
         if not types <= allowed:
             raise _Unsure
-        numbers = filter(None, values) if NoneType in types else values  # 0 and null: harmless
-        biggest = max(map(abs, numbers), default=0)
-        if biggest >= _BIG or biggest > top or (int in types and biggest > _EXACT_INT):
+        numbers = list(filter(None, values)) if NoneType in types else values  # 0, null: harmless
+        if not numbers:
+            return 0
+        lo, hi = min(numbers), max(numbers)
+        bound = min(top, _EXACT_INT) if int in types else top
+        if hi > bound or lo < -bound or hi >= _BIG or lo <= -_BIG:
             raise _Unsure
         return 0
 
@@ -143,31 +152,13 @@ _DT_SHAPES = {
 _FROMISO = _dt.datetime.fromisoformat
 
 
-def _fromiso_ok() -> bool:
-    """Whether ``fromisoformat`` reads every strict shape and refuses hour 24.
-
-    Python 3.10 reads only 3 or 6 fraction digits; a later release might
-    read ``24:00`` as the next midnight, which the strict pattern refuses.
-    """
-    if sys.version_info < (3, 11):
-        return False
-    try:
-        _FROMISO("2000-01-01T24:00:00")
-    except ValueError:
-        return True
-    return False
-
-
-_FROMISO_OK = _fromiso_ok()
-
-
 def _datetimes(nullable: bool) -> GroupCheck:
     """One datetime column: one strict shape, calendar-valid, years 1678-2261."""
 
     def check(values: list[Any], n: int) -> int:
         del n
         texts = [v for v in values if v is not None] if nullable else values
-        if not texts or not _FROMISO_OK:
+        if not texts or not FROMISO_OK:
             raise _Unsure
         first = texts[0]
         if type(first) is not str:
@@ -196,9 +187,25 @@ def _datetimes(nullable: bool) -> GroupCheck:
     return check
 
 
+def _complex(check: LevelCheck) -> GroupCheck:
+    def run(values: list[Any], n: int) -> int:
+        del n
+        try:
+            return check(values)
+        except (QuickUnsure, KeyError, TypeError):
+            raise _Unsure from None
+
+    return run
+
+
 def _group_check(column: ColumnPlan) -> tuple[Any, GroupCheck] | None:
-    """(the group key, its check) of one scalar column; None: not covered."""
+    """(the group key, its check) of one column; None: not covered."""
     t = column.scalar
+    if t is None:
+        level = (
+            compile_quick(column.check.type) if isinstance(column.check, ComplexColumn) else None
+        )
+        return None if level is None else ((None, column.name), _complex(level))
     nullable = column.nullable
     if t in {DataType.double, DataType.float}:
         return (t, nullable), _numbers(nullable, float32=t is DataType.float)
@@ -212,24 +219,39 @@ def _group_check(column: ColumnPlan) -> tuple[Any, GroupCheck] | None:
         return t, _strings
     if t is DataType.binary:
         return t, _binaries
-    if t is DataType.datetime:
-        return (t, column.name), _datetimes(nullable)  # one format per column
-    return None
+    return (t, column.name), _datetimes(nullable)  # one format per datetime column
+
+
+#: Bodies of at most this many rows are judged row by row (`sig2jsonschema._fast.rows`).
+ROWS_AT_MOST = 8
 
 
 class _Layout:
     """How to read one set of present columns: one getter and one check per group."""
 
     def __init__(
-        self, groups: list[tuple[Callable[[Any], Any], bool, GroupCheck]], colons: int
+        self,
+        groups: list[tuple[Callable[[Any], Any], bool, GroupCheck]],
+        colons: int,
+        rows: RowCheck | None,
+        row_getter: Callable[[Any], Any] | None,
     ) -> None:
         #: (getter of the group's values in one row, several values per row, check)
         self.groups = groups
         #: Colons inside the column names (once per name).
         self.name_colons = colons
+        #: The generated row-at-a-time check, and (records) the getter of a row's values.
+        self.rows = rows
+        self.row_getter = row_getter
 
     def run(self, rows: list[Any], n: int) -> int:
-        """The colons inside the rows' strings; raises `_Unsure`."""
+        """The colons inside the rows' strings; raises `_Unsure` (records: `KeyError`)."""
+        if n <= ROWS_AT_MOST and self.rows is not None:
+            getter = self.row_getter
+            try:
+                return self.rows(rows if getter is None else map(getter, rows))
+            except (RowUnsure, ValueError, TypeError):
+                pass  # the type groups decide
         colons = 0
         for getter, several, check in self.groups:
             gathered = map(getter, rows)
@@ -239,7 +261,7 @@ class _Layout:
 
 
 class QuickPlan:
-    """The quick path of a frame signature whose columns are all scalars."""
+    """The quick path of a frame signature whose columns it covers (`compile_quick_plan`)."""
 
     def __init__(
         self,
@@ -254,6 +276,9 @@ class QuickPlan:
         self._split_ok = "dataframe_split" in forms
         self._records_ok = "dataframe_records" in forms
         self._depth = depth
+        # Big bodies of plain columns are parsed slice by slice by the column
+        # path: a whole orjson tree of them costs several times their size.
+        self._max_size = CHUNK if frames.lean_ok else sys.maxsize
         self._checks: dict[str, tuple[Any, GroupCheck]] = {}
         for column in frames.columns:
             found = _group_check(column)
@@ -299,7 +324,10 @@ class QuickPlan:
         groups: list[tuple[Callable[[Any], Any], bool, GroupCheck]] = [
             (itemgetter(*found), len(found) > 1, checks[key]) for key, found in members.items()
         ]
-        return _Layout(groups, sum(name.count(":") for name in names))
+        in_order = [self._frames.by_name[name] for name in names]
+        row_getter = None if split or len(names) == 1 else itemgetter(*names)
+        rows = compile_rows(in_order) if split or len(names) > 1 else None
+        return _Layout(groups, sum(name.count(":") for name in names), rows, row_getter)
 
     # -- bodies ------------------------------------------------------------------
 
@@ -327,6 +355,8 @@ class QuickPlan:
         self, raw: bytes | str, limits: Limits | None
     ) -> tuple[str, Callable[[], dict[str, Any]], int] | None:
         """(the form, the present columns' values, the row count) of a valid body."""
+        if len(raw) > self._max_size:
+            return None  # parsed slice by slice by the column path (`sig2jsonschema._fast.chunks`)
         if limits is not None and not within(raw, limits, self._depth):
             return None
         try:
@@ -352,7 +382,7 @@ class QuickPlan:
         if isinstance(raw, bytes):
             if b"\\" in raw and (b"\\u003a" in raw or b"\\u003A" in raw):
                 return None  # a ':' the census cannot see
-            if raw.count(b":") != members + colons:
+            if _colons(raw) != members + colons:
                 return None  # a repeated key (orjson keeps the last one silently)
         else:
             if "\\" in raw and ("\\u003a" in raw or "\\u003A" in raw):
@@ -370,15 +400,16 @@ class QuickPlan:
             return None
         names = tuple(columns)
         layout = self._layout(names, split=True)
-        if layout is None or set(map(type, data)) != {list} or set(map(len, data)) != {len(names)}:
+        if layout is None:
             return None
-        n = len(data)
+        n, k = len(data), len(names)
+        if n == 1:
+            if type(data[0]) is not list or len(data[0]) != k:
+                return None
+        elif set(map(type, data)) != {list} or set(map(len, data)) != {k}:
+            return None
         colons = layout.run(data, n) + layout.name_colons
-
-        def present() -> dict[str, Any]:
-            return dict(zip(names, zip(*data, strict=True), strict=True))
-
-        return 3, colons, present, n
+        return 3, colons, partial(_split_columns, names, data), n
 
     def _records(self, records: Any) -> tuple[int, int, Callable[[], dict[str, Any]], int] | None:
         if not self._records_ok or type(records) is not list or not records:
@@ -388,24 +419,40 @@ class QuickPlan:
             return None
         names = tuple(first)
         layout = self._layout(names, split=False)
-        if layout is None or set(map(type, records)) != {dict}:
+        if layout is None:
             return None
-        if set(map(len, records)) != {len(names)}:
-            return None  # records with different keys
-        n = len(records)
+        n, k = len(records), len(names)
+        if n > 1 and (set(map(type, records)) != {dict} or set(map(len, records)) != {k}):
+            return None  # not records, or records with different keys
         try:
             colons = layout.run(records, n)  # a record without one of the keys: KeyError
         except KeyError:
             return None
         colons += n * layout.name_colons
+        return 1 + n * k, colons, partial(_record_columns, names, records), n
 
-        def present() -> dict[str, Any]:
-            if len(names) == 1:
-                return {names[0]: list(map(itemgetter(names[0]), records))}
-            rows = map(itemgetter(*names), records)
-            return dict(zip(names, zip(*rows, strict=True), strict=True))
 
-        return 1 + n * len(names), colons, present, n
+def _colons(raw: bytes) -> int:
+    """The ``:`` bytes of a text (numpy's vectorized compare beats ``bytes.count`` on big ones)."""
+    if len(raw) < 8192:
+        return raw.count(b":")
+    import numpy as np
+
+    return int(np.count_nonzero(np.frombuffer(raw, dtype=np.uint8) == _COLON))
+
+
+_COLON = ord(":")
+
+
+def _split_columns(names: tuple[str, ...], data: list[Any]) -> dict[str, Any]:
+    return dict(zip(names, zip(*data, strict=True), strict=True))
+
+
+def _record_columns(names: tuple[str, ...], records: list[Any]) -> dict[str, Any]:
+    if len(names) == 1:
+        return {names[0]: list(map(itemgetter(names[0]), records))}
+    rows = map(itemgetter(*names), records)
+    return dict(zip(names, zip(*rows, strict=True), strict=True))
 
 
 def compile_quick_plan(
@@ -414,11 +461,11 @@ def compile_quick_plan(
     depth: int,
     params: Callable[[Ctx], dict[str, Any] | None],
 ) -> QuickPlan | None:
-    """The quick path of a frame plan whose columns are all scalars (else None).
+    """The quick path of a frame plan whose columns it covers (else None).
 
     ``params`` gives what ``predict`` receives as params for a body without any.
     """
-    if not frames.columns or any(c.scalar is None for c in frames.columns):
+    if not frames.columns or any(_group_check(c) is None for c in frames.columns):
         return None
     return QuickPlan(frames, forms, depth, params)
 

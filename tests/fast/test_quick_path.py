@@ -176,3 +176,69 @@ def test_signature_defaults_for_params_come_with_a_quick_result() -> None:
     off = Validator(sig)
     off._fast = None
     assert validator.parse(raw).params == off.parse(raw).params == {"k": 3}
+
+
+def _w3(n: int) -> Any:
+    from tests.fast.test_fast_equivalence import null_filled
+
+    return null_filled(workloads.make_body("w3", "records", n))
+
+
+@pytest.mark.parametrize("n", [1, 3, 40])
+def test_nested_workload_bodies_take_the_quick_path(n: int) -> None:
+    raw = _raw(_w3(n))
+    assert quick("w3", raw)
+    assert compare("w3", raw) == ("result", None)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"role": 3},
+        {"extra": "x"},
+        {"content": None},
+        {"content": "a\x00b"},
+        {"content": ["x"]},
+        {"role": True},
+    ],
+)
+def test_a_bad_message_is_never_quick(change: dict[str, Any]) -> None:
+    body = _w3(5)
+    body["dataframe_records"][2]["messages"][0].update(change)
+    raw = _raw(body)
+    assert not quick("w3", raw)
+    assert compare("w3", raw)[1] is None
+
+
+def test_odd_message_lists_are_never_quick() -> None:
+    for messages in ([], {"role": "user", "content": "x"}, [["x"]], [{"role": "user"}], None):
+        body = _w3(4)
+        body["dataframe_records"][1]["messages"] = messages
+        raw = _raw(body)
+        assert not quick("w3", raw), messages
+        assert compare("w3", raw)[1] is None
+    body = _w3(4)
+    text = json.dumps(body)
+    repeated = text.replace('"role": ', '"role": "user", "role": ', 1)
+    assert not quick("w3", repeated.encode())
+    assert compare("w3", repeated.encode())[1] is None
+
+
+@pytest.mark.parametrize("form", ["split", "records"])
+def test_slices_cut_inside_a_string_fall_back_to_one_parse(monkeypatch: Any, form: str) -> None:
+    from sig2jsonschema._fast import chunks
+
+    monkeypatch.setattr(chunks, "CHUNK", 150)  # many slices of a small body
+    body = workloads.make_body("w1", form, 40)
+    for i in range(40):
+        if form == "split":
+            body["dataframe_split"]["data"][i][8] = "a},{b],[c"
+        else:
+            body["dataframe_records"][i]["s2"] = "a},{b],[c"
+    raw = _raw(body)
+    monkeypatch.setattr(plan("w1"), "_quick", None)  # the column path, which slices
+    assert compare("w1", raw) == ("result", None)
+    body = workloads.make_body("w1", form, 40)
+    raw = _raw(body)
+    assert len(list(chunks._slices(raw, 0, len(raw), b"},{" if form == "records" else b"],["))) > 5
+    assert compare("w1", raw) == ("result", None)
