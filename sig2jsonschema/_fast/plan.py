@@ -76,10 +76,15 @@ class FastPlan:
         #: The deepest nesting of a body this plan accepts (for the limits).
         self._depth = plan_depth(signature)
         self._quick = None
+        self._quick_tensor = None
         if frames is not None:
             from .quick import compile_quick_plan
 
             self._quick = compile_quick_plan(frames, forms, self._depth, self._default_params)
+        elif tensors is not None:
+            from .quick_tensors import compile_quick_tensor
+
+            self._quick_tensor = compile_quick_tensor(tensors, forms, self._depth)
 
     def _default_params(self, ctx: Ctx) -> dict[str, Any] | None:
         """The params ``predict`` gets for a body without any."""
@@ -94,7 +99,10 @@ class FastPlan:
         that the body is within them.
         """
         quick = self._quick
-        return quick is not None and quick.valid(body, limits)
+        if quick is not None:
+            return quick.valid(body, limits)
+        tensor = self._quick_tensor
+        return tensor is not None and tensor.form(body, limits) is not None
 
     def try_parse(self, body: Any) -> FastResult | None:
         """What ``predict`` receives, if ``body`` is certainly valid (else None)."""
@@ -121,6 +129,11 @@ class FastPlan:
             quick = self._quick.check(body, build=build, limits=limits)
             if quick is not None:
                 return quick
+        elif kind is bytes and not build and self._quick_tensor is not None:
+            form = self._quick_tensor.form(body, limits)
+            if form is not None:
+                params = self._default_params(Ctx(trusted=True, census=None, build=False))
+                return FastResult(None, params, form)
         raw = isinstance(body, (bytes, bytearray, memoryview, str))
         if raw and limits is not None:
             text = body if isinstance(body, (bytes, str)) else bytes(body)

@@ -242,3 +242,53 @@ def test_slices_cut_inside_a_string_fall_back_to_one_parse(monkeypatch: Any, for
     raw = _raw(body)
     assert len(list(chunks._slices(raw, 0, len(raw), b"},{" if form == "records" else b"],["))) > 5
     assert compare("w1", raw) == ("result", None)
+
+
+def tensor_quick(body: bytes) -> bool:
+    return plan("w2").quick_valid(body, DEFAULT_LIMITS)
+
+
+@pytest.mark.parametrize("n", [1, 7])
+@pytest.mark.parametrize("key", ["inputs", "instances"])
+def test_uint8_tensors_are_validated_quickly(n: int, key: str) -> None:
+    body = {key: workloads.make_body("w2", "inputs", n)["inputs"]}
+    raw = _raw(body)
+    assert tensor_quick(raw)
+    assert reference("w2").is_valid(raw)
+    verdict = plan("w2").check(raw, build=False)
+    assert isinstance(verdict, FastResult)
+    assert verdict.form == f"{key}/tensor"
+    assert compare("w2", raw) == ("result", None)
+
+
+@pytest.mark.parametrize("leaf", [256, -1, 1.5, 1.0, True, False, None, "3", [1], {"a": 1}])
+def test_a_bad_tensor_leaf_is_never_quick(leaf: Any) -> None:
+    body = workloads.make_body("w2", "inputs", 3)
+    body["inputs"][1][3][4] = leaf
+    raw = _raw(body)
+    assert not tensor_quick(raw)
+    assert not reference("w2").is_valid(raw)
+    assert compare("w2", raw)[1] is None
+
+
+def test_tensor_shapes_and_envelopes_other_than_the_spec_are_never_quick() -> None:
+    image = workloads.make_body("w2", "inputs", 2)["inputs"]
+    variants: list[Any] = [
+        {"inputs": [image[0], image[1][:27]]},  # a missing row
+        {"inputs": [[row[:27] for row in image[0]]]},  # 27 columns
+        {"inputs": []},
+        {"inputs": image, "params": {}},
+        {"inputs": image[0]},  # one image without its batch axis
+        {"inputs": {"x": image}},
+    ]
+    for body in variants:
+        raw = _raw(body)
+        assert not tensor_quick(raw)
+        assert compare("w2", raw)[1] is None
+    text = json.dumps({"inputs": image})
+    for raw in (
+        text.replace('"inputs"', '"\\u0069nputs"').encode(),  # an escape
+        text.replace('{"inputs": ', '{"inputs": [[[1]]], "inputs": ', 1).encode(),  # repeated key
+    ):
+        assert not tensor_quick(raw)
+        assert compare("w2", raw)[1] is None
