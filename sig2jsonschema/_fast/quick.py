@@ -49,6 +49,7 @@ from sig2jsonschema._signature.types import DataType
 
 from .base import Bail, Ctx, NoneType
 from .chunks import CHUNK
+from .columns import DT_SHAPES, SHAPE
 from .limits import within
 from .nested import ComplexColumn, QuickUnsure, compile_quick
 from .results import FastResult
@@ -141,14 +142,6 @@ def _binaries(values: list[Any], n: int) -> int:
     return colons
 
 
-#: Digits -> ``9``, every other byte unchanged: a datetime text's shape.
-_SHAPE = bytes(0x39 if 0x30 <= i <= 0x39 else i for i in range(256))
-#: The strict datetime shapes by text length (``docs/strict-contract.md``).
-_DT_SHAPES = {
-    10: b"9999-99-99",
-    19: b"9999-99-99T99:99:99",
-    **{20 + k: b"9999-99-99T99:99:99." + b"9" * k for k in range(1, 7)},
-}
 _FROMISO = _dt.datetime.fromisoformat
 
 
@@ -164,7 +157,7 @@ def _datetimes(nullable: bool) -> GroupCheck:
         if type(first) is not str:
             raise _Unsure
         width = len(first)
-        shape = _DT_SHAPES.get(width)
+        shape = DT_SHAPES.get(width)
         if shape is None:
             raise _Unsure
         try:
@@ -173,7 +166,7 @@ def _datetimes(nullable: bool) -> GroupCheck:
             raise _Unsure from None
         if (
             set(map(len, texts)) != {width}
-            or joined.translate(_SHAPE) != shape * len(texts)
+            or joined.translate(SHAPE) != shape * len(texts)
             or min(texts)[:4] < "1678"
             or max(texts)[:4] > "2261"
         ):

@@ -292,3 +292,19 @@ def test_tensor_shapes_and_envelopes_other_than_the_spec_are_never_quick() -> No
     ):
         assert not tensor_quick(raw)
         assert compare("w2", raw)[1] is None
+
+
+def test_few_datetimes_are_the_vectorized_reading() -> None:
+    import numpy as np
+
+    from sig2jsonschema._fast.columns import _few_datetimes, _parse_datetimes
+
+    samples = [
+        ["1969-12-31T23:59:59.999999", "1678-01-01T00:00:00.000001", "2261-12-31T23:59:59.5"[:26]],
+        ["2000-02-29", "1900-03-01", "1700-12-31"],
+        ["2024-01-01T00:00:00", "1970-01-01T00:00:00"],
+        *([f"2024-05-06T07:08:09.{'1' * k}"] for k in range(1, 7)),
+    ]
+    for sample in samples:
+        texts = [t for t in sample if len(t) == len(sample[0])]
+        assert np.array_equal(_few_datetimes(texts), _parse_datetimes(texts)), texts
