@@ -217,6 +217,8 @@ def _group_check(column: ColumnPlan) -> tuple[Any, GroupCheck] | None:
 
 #: Bodies of at most this many rows are judged row by row (`sig2jsonschema._fast.rows`).
 ROWS_AT_MOST = 8
+#: Bodies of at least this many rows are transposed before their type groups are judged.
+TRANSPOSE_AT_LEAST = 9
 
 
 class _Layout:
@@ -225,12 +227,15 @@ class _Layout:
     def __init__(
         self,
         groups: list[tuple[Callable[[Any], Any], bool, GroupCheck]],
+        columns: list[tuple[list[int], GroupCheck]],
         colons: int,
         rows: RowCheck | None,
         row_getter: Callable[[Any], Any] | None,
     ) -> None:
         #: (getter of the group's values in one row, several values per row, check)
         self.groups = groups
+        #: (the group's positions among the present columns, check)
+        self.columns = columns
         #: Colons inside the column names (once per name).
         self.name_colons = colons
         #: The generated row-at-a-time check, and (records) the getter of a row's values.
@@ -246,6 +251,19 @@ class _Layout:
             except (RowUnsure, ValueError, TypeError):
                 pass  # the type groups decide
         colons = 0
+        if n >= TRANSPOSE_AT_LEAST:
+            # One transpose (``zip(*rows)``, C) costs less than a gathering pass per group.
+            getter = self.row_getter
+            table = rows if getter is None else list(map(getter, rows))
+            columns: list[Any] = list(zip(*table, strict=True))
+            for positions, check in self.columns:
+                if len(positions) == 1:
+                    colons += check(columns[positions[0]], n)
+                else:
+                    colons += check(
+                        list(chain.from_iterable(map(columns.__getitem__, positions))), n
+                    )
+            return colons
         for getter, several, check in self.groups:
             gathered = map(getter, rows)
             values = list(chain.from_iterable(gathered) if several else gathered)
@@ -317,10 +335,16 @@ class QuickPlan:
         groups: list[tuple[Callable[[Any], Any], bool, GroupCheck]] = [
             (itemgetter(*found), len(found) > 1, checks[key]) for key, found in members.items()
         ]
+        index = {name: i for i, name in enumerate(names)}
+        columns = [
+            ([p if split else index[p] for p in found], checks[key])
+            for key, found in members.items()
+        ]
         in_order = [self._frames.by_name[name] for name in names]
-        row_getter = None if split or len(names) == 1 else itemgetter(*names)
-        rows = compile_rows(in_order) if split or len(names) > 1 else None
-        return _Layout(groups, sum(name.count(":") for name in names), rows, row_getter)
+        row_getter = None if split else _values_of(names)
+        rows = compile_rows(in_order)
+        colons = sum(name.count(":") for name in names)
+        return _Layout(groups, columns, colons, rows, row_getter)
 
     # -- bodies ------------------------------------------------------------------
 
@@ -423,6 +447,18 @@ class QuickPlan:
             return None
         colons += n * layout.name_colons
         return 1 + n * k, colons, partial(_record_columns, names, records), n
+
+
+def _values_of(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """A record's values, in ``names`` order, as a tuple (``KeyError`` if one is missing)."""
+    if len(names) > 1:
+        return itemgetter(*names)
+    name = names[0]
+
+    def one(record: Any) -> tuple[Any, ...]:
+        return (record[name],)
+
+    return one
 
 
 def _colons(raw: bytes) -> int:

@@ -7,7 +7,8 @@ row, with straight-line code for the signature's columns: unpack the row,
 test each value's exact type and range, collect the strings.  That code is
 generated once per layout (the present columns, in the body's order) and
 compiled with ``exec``; it names values by position only (``c0``, ``c1``,
-...): no text of the signature or of a body ever reaches the generated source.
+...) and holds only this module's own constants: no text of the signature or
+of a body ever reaches the generated source.
 
 The tests are the type groups' own, made per value and, where a group's test
 reads the whole column, made stricter: numbers in ``double``/``float``
@@ -73,11 +74,11 @@ def _value_lines(i: int, column: ColumnPlan) -> list[str] | None:
         return [
             f"t = type({v})",
             "if t is float or t is int:",
-            f"    if not -EXACT <= {v} <= EXACT: raise U",
+            f"    if not {-_EXACT} <= {v} <= {_EXACT}: raise U",
             f"elif {other}: raise U",
         ]
     if t in {DataType.long, DataType.integer}:
-        lo, hi = ("LO64", "HI64") if t is DataType.long else ("LO32", "HI32")
+        lo, hi = _INT64 if t is DataType.long else _INT32
         return [f"if type({v}) is not int or not {lo} <= {v} <= {hi}: raise U"]
     if t is DataType.boolean:
         return [f"if type({v}) is not bool: raise U"]
@@ -121,7 +122,11 @@ def compile_rows(columns: list[ColumnPlan]) -> RowCheck | None:
             ends.append(f"if w{i} < 0: raise U")  # an all-null datetime column
     source = "\n".join(
         [
-            "def check(rows):",
+            # builtins and helpers as defaults: local, not global, lookups
+            (
+                "def check(rows, type=type, float=float, int=int, str=str, bool=bool, U=U,"
+                " DT=DT, FROMISO=FROMISO, B64=B64):"
+            ),
             "    found = []",
             "    strs = found.append",
             *(f"    {line}" for line in starts),
@@ -135,11 +140,6 @@ def compile_rows(columns: list[ColumnPlan]) -> RowCheck | None:
     )
     namespace: dict[str, Any] = {
         "U": RowUnsure,
-        "EXACT": _EXACT,
-        "LO64": _INT64[0],
-        "HI64": _INT64[1],
-        "LO32": _INT32[0],
-        "HI32": _INT32[1],
         "B64": re.compile(BASE64_PATTERN).search,
         "DT": re.compile(DATETIME_PATTERN).search,
         "FROMISO": _dt.datetime.fromisoformat,
