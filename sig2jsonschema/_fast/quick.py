@@ -50,7 +50,7 @@ from sig2jsonschema._signature.types import DataType
 from .base import Bail, Ctx, NoneType
 from .chunks import CHUNK
 from .columns import DT_SHAPES, SHAPE
-from .limits import within
+from .limits import no_long_digit_run, within
 from .nested import ComplexColumn, QuickUnsure, compile_quick
 from .results import FastResult
 from .rows import FROMISO_OK, RowUnsure, compile_rows
@@ -372,10 +372,22 @@ class QuickPlan:
         self, raw: bytes | str, limits: Limits | None
     ) -> tuple[str, Callable[[], dict[str, Any]], int] | None:
         """(the form, the present columns' values, the row count) of a valid body."""
-        if len(raw) > self._max_size:
+        size = len(raw)
+        if size > self._max_size:
             return None  # parsed slice by slice by the column path (`sig2jsonschema._fast.chunks`)
-        if limits is not None and not within(raw, limits, self._depth):
-            return None
+        if limits is not None:
+            if type(raw) is not bytes:
+                if not within(raw, limits, self._depth):
+                    return None
+            elif (
+                size > limits.max_body_bytes
+                or self._depth > limits.max_depth
+                or (
+                    size > limits.max_number_digits
+                    and not no_long_digit_run(raw, limits.max_number_digits)
+                )
+            ):
+                return None
         try:
             value = orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -383,14 +395,13 @@ class QuickPlan:
         if type(value) is not dict or len(value) != 1:
             return None  # params, several envelopes, ...: the column path
         try:
-            if "dataframe_split" in value:
-                found = self._split(value["dataframe_split"])
+            envelope = value.get("dataframe_split")
+            if envelope is not None:
+                found = self._split(envelope)
                 form = "dataframe_split"
-            elif "dataframe_records" in value:
-                found = self._records(value["dataframe_records"])
-                form = "dataframe_records"
             else:
-                return None
+                found = self._records(value.get("dataframe_records"))
+                form = "dataframe_records"
         except _Unsure:
             return None
         if found is None:
