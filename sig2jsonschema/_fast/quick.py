@@ -350,11 +350,19 @@ class QuickPlan:
 
     def valid(self, raw: bytes | str, limits: Limits | None) -> bool:
         """Whether the body is certainly valid (False: the column path decides)."""
-        return self._judge(raw, limits) is not None
+        return self._judged(raw, limits) is not None
+
+    def _judged(
+        self, raw: bytes | str, limits: Limits | None
+    ) -> tuple[str, Callable[[], dict[str, Any]], int] | None:
+        try:
+            return self._judge(raw, limits)
+        except Exception:  # noqa: BLE001 - never fail where the column path would answer
+            return None
 
     def check(self, raw: bytes | str, *, build: bool, limits: Limits | None) -> FastResult | None:
         """A `FastResult` for a certainly valid body, else None (see the module docstring)."""
-        found = self._judge(raw, limits)
+        found = self._judged(raw, limits)
         if found is None:
             return None
         form, present, n = found

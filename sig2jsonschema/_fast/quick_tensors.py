@@ -49,6 +49,12 @@ class QuickTensor:
 
     def form(self, raw: bytes | str, limits: Limits | None) -> str | None:
         """The body's form if it is certainly valid, else None."""
+        try:
+            return self._form(raw, limits)
+        except Exception:  # noqa: BLE001 - never fail where the column path would answer
+            return None
+
+    def _form(self, raw: bytes | str, limits: Limits | None) -> str | None:
         if not isinstance(raw, bytes) or b"\\" in raw:
             return None  # an escape could spell a letter the census counts
         if limits is not None and not within(raw, limits, self._depth):

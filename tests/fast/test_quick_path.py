@@ -308,3 +308,11 @@ def test_few_datetimes_are_the_vectorized_reading() -> None:
     for sample in samples:
         texts = [t for t in sample if len(t) == len(sample[0])]
         assert np.array_equal(_few_datetimes(texts), _parse_datetimes(texts)), texts
+
+
+def test_column_names_that_are_not_text_are_left_to_the_reference() -> None:
+    for columns in ('["d1", {}, "d3"]', '[["d1"], "d2"]', "[1, 2]", "[null]"):
+        raw = ('{"dataframe_split": {"columns": ' + columns + ', "data": [[1, 2, 3]]}}').encode()
+        assert not quick("w1", raw)
+        assert compare("w1", raw)[1] is None
+        assert not Validator(load_signature(dict(workloads.SIGNATURES["w1"]))).is_valid(raw)
