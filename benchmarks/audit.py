@@ -1,7 +1,7 @@
 """Traffic-audit benchmark: rows/s of `sig2jsonschema audit` and of the Spark job, one command.
 
-    flock /work/cpu.lock python benchmarks/audit.py            # the full run
-    flock /work/cpu.lock python benchmarks/audit.py --quick    # small sizes, a smoke run
+    python benchmarks/audit.py            # the full run
+    python benchmarks/audit.py --quick    # small sizes, a smoke run
 
 What is measured (benchmarks/README.md; docs/audit.md quotes the output):
 

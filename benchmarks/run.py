@@ -1,21 +1,27 @@
-"""sig2jsonschema benchmarks: validate + parse vs MLflow 3.17.2 vs orjson, one command.
+"""sig2jsonschema per-request speed: ours against jsonschema-rs, orjson, pandas and MLflow.
 
-    python benchmarks/run.py            # everything (several minutes)
-    python benchmarks/run.py --quick    # 10,000-row W1, W2 1,000, W3; fewer samples
+    python benchmarks/run.py            # everything (about ten minutes on 2 busy cores)
+    python benchmarks/run.py --quick    # fewer sizes and samples, no 100,000 rows, no memory
 
-What is timed, per workload body (see README.md):
+Prints issue 15's grid, each figure next to its goal (see README.md):
 
-* ours, parse:    ``Validator(sig).parse(body_bytes)`` (validate + what predict gets)
-* ours, validate: ``Validator(sig).is_valid(body_bytes)``
-* MLflow:         ``_parse_json_data`` + ``_enforce_schema`` on the same bytes, in a
-                  subprocess (needs mlflow-skinny; skipped with a note otherwise)
-* orjson:         ``orjson.loads(body_bytes)`` (the JSON-parsing floor)
+* strict ``Validator.is_valid`` against the peer, ``orjson.loads`` +
+  ``jsonschema_rs.validator_for(schema, validate_formats=True).is_valid`` on
+  the frozen strict exports in ``benchmarks/peer/`` (W1 split/records at
+  1/10/100/10,000/100,000 rows, W2 1/100 images, W3 1/100 records);
+* W1 validation alone against ``orjson.loads``;
+* strict ``parse`` against MLflow's parse + enforce and against pandas' own
+  construction of the same typed frame;
+* the first error of an invalid body against the valid body's ``is_valid``;
+* mlflow-mode ``is_valid``/``parse`` against MLflow's parse + enforce;
+* 2,000 double columns: load + build, and ``is_valid`` against the peer;
+* Validator build time, peak memory at 100,000 rows.
 
-Every number is the median of repeated samples; before each sample the GC
-collects, and ``gc.freeze()`` moves the set-up objects out of its way, in
-every process alike.  Also printed: Validator build time, the time to report
-one bad cell among 10,000 rows, and peak memory on 100,000 rows (separate
-processes; peak RSS minus RSS before reading the body).
+Contenders are timed *interleaved*: sample by sample, round-robin, and each
+figure is the best of 3 rounds' medians.  A sample of a call shorter than a
+millisecond is a loop of calls (per-call time = loop time / calls).  MLflow
+runs in a child process (with ours interleaved again there), so its imports
+never weigh on the other figures.
 """
 
 from __future__ import annotations
@@ -24,82 +30,215 @@ import argparse
 import gc
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 HERE = Path(__file__).resolve().parent
-SHARED = Path("/work/shared/bench")
+PEER = HERE / "peer"
+#: The MLflow release the installed mlflow-skinny is (mlflow mode is compared with it).
+MLFLOW_LINE = "3.17"
+BIG_LIMIT = 512 * 2**20
 
 
 # --------------------------------------------------------------------------
-# Sampling (used by this process and by the child processes alike)
+# Timing
 # --------------------------------------------------------------------------
-def median_time(fn: Any, repeat: int) -> float:
-    """Median seconds of ``fn()`` over ``repeat`` samples (after one warm-up)."""
-    fn()
-    samples = []
-    for _ in range(repeat):
-        gc.collect()
-        gc.freeze()
+def race(
+    fns: dict[str, Callable[[], Any]], *, samples: int, rounds: int = 3, target: float = 2e-3
+) -> dict[str, float]:
+    """Seconds per call of each function: the best of ``rounds`` rounds' medians.
+
+    Within a round the functions take turns sample by sample, so a busy
+    moment of a shared machine weighs on all of them alike.  Before each
+    round the GC collects and freezes the set-up objects (every process alike).
+    """
+    loops: dict[str, int] = {}
+    for name, fn in fns.items():
+        fn()
         start = time.perf_counter()
         fn()
-        samples.append(time.perf_counter() - start)
+        once = time.perf_counter() - start
+        loops[name] = max(1, min(10_000, int(target / max(once, 1e-7))))
+    best = dict.fromkeys(fns, float("inf"))
+    for _ in range(rounds):
+        gc.collect()
+        gc.freeze()
+        found: dict[str, list[float]] = {name: [] for name in fns}
+        for _ in range(samples):
+            for name, fn in fns.items():
+                k = loops[name]
+                start = time.perf_counter()
+                for _ in range(k):
+                    fn()
+                found[name].append((time.perf_counter() - start) / k)
         gc.unfreeze()
-    return statistics.median(samples)
+        for name, times in found.items():
+            best[name] = min(best[name], statistics.median(times))
+    return best
 
 
-def interleaved(fns: dict[str, Any], repeat: int) -> dict[str, float]:
-    """Median seconds of each function, sampled round-robin (one warm-up each).
+def _fmt(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.1f} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds:.2f} s"
 
-    Alternating the contenders sample by sample keeps a shared machine's load
-    swings from favouring whichever ran in a quiet moment.
+
+class Report:
+    """Rows of (what, ours, theirs, ratio, goal), printed as they come; tallies goals."""
+
+    def __init__(self) -> None:
+        self.met: list[str] = []
+        self.missed: list[str] = []
+
+    def title(self, text: str) -> None:
+        print()
+        print(text)
+
+    def row(
+        self,
+        label: str,
+        ours: float | None,
+        theirs: float | None,
+        *,
+        most: float | None = None,
+        least: float | None = None,
+        speedup: bool = False,
+    ) -> None:
+        """``most``: ours/theirs at most this; ``least``: theirs/ours at least this."""
+        if ours is None or theirs is None or theirs == 0 or ours == 0:
+            print(f"  {label:<34} {_fmt(ours):>10} {_fmt(theirs):>10}   (not measured)")
+            return
+        ratio = theirs / ours if speedup or least is not None else ours / theirs
+        goal, ok = "", None
+        if most is not None:
+            goal, ok = f"<= {most:g}x", ratio <= most
+        elif least is not None:
+            goal, ok = f">= {least:g}x", ratio >= least
+        shown = f"{ratio:6.2f}x" + (" faster" if speedup or least is not None else "")
+        verdict = "" if ok is None else ("met" if ok else "MISSED")
+        print(f"  {label:<34} {_fmt(ours):>10} {_fmt(theirs):>10} {shown:>14}  {goal:<8} {verdict}")
+        if ok is not None:
+            (self.met if ok else self.missed).append(f"{label}: {ratio:.2f}x (goal {goal})")
+
+    def goal(self, label: str, value: str, ok: bool, goal: str) -> None:
+        print(f"  {label:<34} {value:>21} {'':>14}  {goal:<8} {'met' if ok else 'MISSED'}")
+        (self.met if ok else self.missed).append(f"{label}: {value} (goal {goal})")
+
+
+# --------------------------------------------------------------------------
+# Workloads
+# --------------------------------------------------------------------------
+def _workloads() -> Any:
+    shared = HERE.parent.parent / "shared" / "bench" / "workloads.py"
+    source = shared if shared.is_file() else HERE / "workloads.py"
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("workloads", source)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+WORKLOADS = _workloads()
+WIDE = 2000
+
+
+def wide_signature() -> dict[str, Any]:
+    """2,000 required ``double`` columns ``f0``...``f1999`` (the frozen peer schema's)."""
+    cols = [{"type": "double", "name": f"f{i}", "required": True} for i in range(WIDE)]
+    return {"inputs": json.dumps(cols), "outputs": None, "params": None}
+
+
+def body(workload: str, form: str, n: int) -> bytes:
+    """A compact body; W3 records all carry ``temperature`` (null where absent).
+
+    The reference W3 bodies leave ``temperature`` out of ~30% of the records,
+    which the strict contract refuses (records carry the same keys; MLflow
+    would turn a misspelled key into NaN): ``null`` gives the model the same frame.
     """
-    for fn in fns.values():
-        fn()
-    samples: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(repeat):
-        for name, fn in fns.items():
-            gc.collect()
-            gc.freeze()
-            start = time.perf_counter()
-            fn()
-            samples[name].append(time.perf_counter() - start)
-            gc.unfreeze()
-    return {name: statistics.median(found) for name, found in samples.items()}
+    import orjson
+
+    if workload == "wide":
+        import random
+
+        rng = random.Random(n)
+        rows = [[rng.uniform(-1e3, 1e3) for _ in range(WIDE)] for _ in range(n)]
+        names = [f"f{i}" for i in range(WIDE)]
+        if form == "split":
+            return orjson.dumps({"dataframe_split": {"columns": names, "data": rows}})
+        return orjson.dumps({"dataframe_records": [dict(zip(names, r, strict=True)) for r in rows]})
+    value = WORKLOADS.make_body(workload, form, n)
+    if workload == "w3":
+        for record in next(iter(value.values())):
+            record.setdefault("temperature", None)
+    return orjson.dumps(value)
 
 
-def _status() -> dict[str, int]:
-    """VmRSS and VmHWM of this process, in bytes."""
-    out = {}
-    with Path("/proc/self/status").open(encoding="ascii") as f:
-        for line in f:
-            key, _, rest = line.partition(":")
-            if key in {"VmRSS", "VmHWM"}:
-                out[key] = int(rest.split()[0]) * 1024
-    return out
+def signature_dict(workload: str) -> dict[str, Any]:
+    return wide_signature() if workload == "wide" else dict(WORKLOADS.SIGNATURES[workload])
 
 
-def _reset_peak() -> bool:
-    """Reset VmHWM to the current RSS (Linux ``clear_refs`` 5); False if refused."""
-    try:
-        with Path("/proc/self/clear_refs").open("w", encoding="ascii") as f:
-            f.write("5")
-    except OSError:
-        return False
-    return True
+def validator(workload: str, mode: str = "strict") -> Any:
+    from sig2jsonschema._payload.limits import DEFAULT_LIMITS
+    from sig2jsonschema._signature.load import load_signature
+    from sig2jsonschema._validate.validator import Validator
+
+    limits = DEFAULT_LIMITS.replace(max_body_bytes=BIG_LIMIT)
+    sig = load_signature(signature_dict(workload))
+    return Validator(sig, mode=mode, limits=limits, mlflow_version=MLFLOW_LINE)  # type: ignore[arg-type]
+
+
+def peer(workload: str) -> Callable[[bytes], bool]:
+    """The peer: ``orjson.loads`` + jsonschema-rs on the frozen strict export."""
+    import jsonschema_rs
+    import orjson
+
+    name = "wide2000" if workload == "wide" else workload
+    schema = json.loads((PEER / f"{name}.strict.json").read_text(encoding="utf-8"))
+    check = jsonschema_rs.validator_for(schema, validate_formats=True).is_valid
+
+    def is_valid(raw: bytes) -> bool:
+        return bool(check(orjson.loads(raw)))
+
+    return is_valid
+
+
+def with_bad_cell(workload: str, form: str, n: int) -> bytes:
+    """W1 with ``l2 := "oops"`` in the middle row (W2: pixel 300, W3: a role of 3)."""
+    import orjson
+
+    value = orjson.loads(body(workload, form, n))
+    mid = n // 2
+    if workload == "w1" and form == "split":
+        value["dataframe_split"]["data"][mid][5] = "oops"
+    elif workload == "w1":
+        value["dataframe_records"][mid]["l2"] = "oops"
+    elif workload == "w2":
+        value["inputs"][mid][10][10] = 300
+    else:
+        next(iter(value.values()))[mid]["messages"][0]["role"] = 3
+    return orjson.dumps(value)
 
 
 # --------------------------------------------------------------------------
-# Child processes: MLflow timing, peak memory
+# The child process: MLflow, and ours beside it
 # --------------------------------------------------------------------------
-def _mlflow_setup(signature_path: str) -> Any:
-    """MLflow's own objects, as mlflow_baseline.py builds them (saved + loaded model)."""
+def _mlflow_handler(workload: str, directory: str) -> Callable[[bytes], Any]:
+    """What MLflow's scoring server does before ``predict`` (as mlflow_baseline.py)."""
     import logging
     import warnings
 
@@ -110,409 +249,355 @@ def _mlflow_setup(signature_path: str) -> Any:
     from mlflow.models.utils import _enforce_schema
     from mlflow.pyfunc.scoring_server import _parse_json_data
 
-    class Identity(mlflow.pyfunc.PythonModel):
+    class Identity(mlflow.pyfunc.PythonModel):  # type: ignore[misc]
         def predict(self, context: Any, model_input: Any, params: Any = None) -> Any:
             del context, params
             return model_input
 
-    with Path(signature_path).open(encoding="utf-8") as f:
-        sig = ModelSignature.from_dict(json.load(f))
-    with tempfile.TemporaryDirectory() as d:
-        mlflow.pyfunc.save_model(
-            d + "/m", python_model=Identity(), signature=sig, pip_requirements=["mlflow"]
-        )
-        model = mlflow.pyfunc.load_model(d + "/m")
+    sig = ModelSignature.from_dict(signature_dict(workload))
+    path = f"{directory}/{workload}"
+    mlflow.pyfunc.save_model(
+        path, python_model=Identity(), signature=sig, pip_requirements=["mlflow"]
+    )
+    model = mlflow.pyfunc.load_model(path)
     meta, schema = model.metadata, model.metadata.get_input_schema()
 
-    def handle(body: bytes) -> Any:
-        parsed = _parse_json_data(body, meta, schema)
+    def handle(raw: bytes) -> Any:
+        parsed = _parse_json_data(raw, meta, schema)
         return _enforce_schema(parsed.data, schema)
 
     return handle
 
 
-def install_hook() -> bool:
-    """Give `Validator` the fast-path hook if it has none yet (True: installed here).
+def child_time(jobs: list[dict[str, Any]]) -> list[dict[str, float]]:
+    """Each job: MLflow and the named contenders of ours, interleaved, on one body."""
+    out = []
+    handlers: dict[str, Any] = {}
+    validators: dict[tuple[str, str], Any] = {}
+    with tempfile.TemporaryDirectory() as directory:
+        for job in jobs:
+            wl, form, n = job["workload"], job["form"], job["n"]
+            if wl not in handlers:
+                handlers[wl] = _mlflow_handler(wl, directory)
+            raw = body(wl, form, n)
+            fns: dict[str, Callable[[], Any]] = {"mlflow": lambda h=handlers[wl], r=raw: h(r)}
+            for name in job["ours"]:
+                mode, _, what = name.partition(" ")
+                v = validators.get((wl, mode)) or validators.setdefault(
+                    (wl, mode), validator(wl, mode)
+                )
+                fns[name] = (
+                    (lambda v=v, r=raw: v.parse(r))
+                    if what == "parse"
+                    else (lambda v=v, r=raw: v.is_valid(r))
+                )
+            out.append(race(fns, samples=job["samples"]))
+    return out
 
-    This is the hook docs/performance.md asks of ``_validate.py``, applied
-    in-process so the benchmark can time the public path before it lands:
-    ``__init__`` compiles the plan (strict mode only); ``parse`` returns the
-    fast result when there is one; ``_check`` (behind ``validate``,
-    ``iter_errors``, ``is_valid``) answers valid bodies from the fast path and
-    explains a `FastFailure` by checking only its reduced body.
+
+def child_memory(workload: str, form: str, path: str, who: str) -> dict[str, Any]:
+    """Peak RSS of one parse of a big body, minus the RSS before the body was read.
+
+    The body is read from a file: making it here would leave its freed Python
+    objects' memory in the process, which a parse could then reuse unseen.
     """
-    from sig2jsonschema._fast.plan import FastFailure, FastResult, compile_fast_plan
-    from sig2jsonschema._payload.decode import JSON_TYPE, parse_content_type
-    from sig2jsonschema._validate import validator as _validate
-
-    cls = _validate.Validator
-    if getattr(cls, "_fast_hook_installed", False):
-        return True
-    from sig2jsonschema._signature.load import load_signature
-
-    probe = cls(load_signature({"inputs": '[{"type": "double", "name": "x"}]'}))
-    if hasattr(probe, "_fast"):
-        return False  # the real hook is in
-    original_init, original_parse, original_check = cls.__init__, cls.parse, cls._check
-
-    def init(self: Any, *args: Any, **kwargs: Any) -> None:
-        original_init(self, *args, **kwargs)
-        plan = compile_fast_plan(self.signature, schema=self.schema)
-        self._fast = plan if self.mode == "strict" else None
-
-    def parse(self: Any, body: Any, *, content_type: str = JSON_TYPE) -> Any:
-        fast = getattr(self, "_fast", None)
-        if fast is not None and content_type == JSON_TYPE:
-            result = fast.check(body)
-            if isinstance(result, FastResult):
-                return result.as_parsed_request()
-        return original_parse(self, body, content_type=content_type)
-
-    def _check(self: Any, body: Any, content_type: str) -> Any:
-        fast = getattr(self, "_fast", None)
-        header = parse_content_type(content_type)
-        if fast is not None and header.mime == JSON_TYPE and not header.refusal:
-            result = fast.check(body, build=False)
-            if isinstance(result, FastResult):
-                return _validate._Check()  # noqa: SLF001 - the hook lives inside Validator
-            if isinstance(result, FastFailure):
-                check = original_check(self, result.body, content_type)
-                check.errors = [result.remap_error(e) for e in check.errors]
-                return check
-        return original_check(self, body, content_type)
-
-    cls.__init__ = init  # type: ignore[method-assign]
-    cls.parse = parse  # type: ignore[method-assign]
-    cls._check = _check  # type: ignore[method-assign]
-    cls._fast_hook_installed = True  # type: ignore[attr-defined]
-    return True
-
-
-def make_validator(signature_path: str) -> Any:
-    """The public `Validator`, with room for the 100,000-row bodies (> 16 MiB)."""
-    import inspect
-
-    from sig2jsonschema._signature.load import load_signature
-    from sig2jsonschema._validate import validator as _validate
-
-    install_hook()
-    sig = load_signature(signature_path)
-    if "limits" in inspect.signature(_validate.Validator).parameters:
-        from sig2jsonschema._payload.limits import DEFAULT_LIMITS
-
-        limits = DEFAULT_LIMITS.replace(max_body_bytes=256 * 2**20)
-        return _validate.Validator(sig, limits=limits)
-    return _validate.Validator(sig)
-
-
-def _ours_setup(signature_path: str) -> Any:
-    return make_validator(signature_path).parse
-
-
-def child_main(args: list[str]) -> None:
-    """``run.py --child {time,memory} {mlflow,ours} SIGNATURE BODY [REPEAT]``."""
-    what, who, signature_path, body_path = args[:4]
-    handle = (_mlflow_setup if who == "mlflow" else _ours_setup)(signature_path)
-    if what == "time":
-        import orjson
-
-        with Path(body_path).open("rb") as f:
-            body = f.read()
-        repeat = int(args[4])
-        validator = make_validator(signature_path)
-        fns = {
-            "mlflow": lambda: handle(body),
-            "orjson": lambda: orjson.loads(body),
-            "validate": lambda: validator.is_valid(body),
-        }
-        if validator.is_valid(body):
-            fns["parse"] = lambda: validator.parse(body)
-        print(json.dumps(interleaved(fns, repeat)))
-        return
-    if len(args) > 4:
-        # Warm up on a small body of the same workload: first calls import
-        # lazily (pyarrow, pandas internals), which is no per-body cost.
-        with Path(args[4]).open("rb") as f:
-            handle(f.read())
+    if who == "mlflow":
+        with tempfile.TemporaryDirectory() as directory:
+            handle = _mlflow_handler(workload, directory)
+    else:
+        handle = validator(workload).parse
+    handle(body(workload, form, 100))  # first calls import lazily: no per-body cost
     gc.collect()
     exact = _reset_peak()
     before = _status()["VmRSS"]
-    with Path(body_path).open("rb") as f:
-        body = f.read()
-    result = handle(body)
+    raw = Path(path).read_bytes()
+    size = len(raw)
+    result = handle(raw)
     peak = _status()["VmHWM"]
     del result
-    print(json.dumps({"delta": peak - before, "exact_reset": exact}))
+    return {"delta": peak - before, "size": size, "exact_reset": exact}
 
 
-def _child(*args: str, timeout: float = 1800) -> dict[str, Any] | None:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", *args]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+def _status() -> dict[str, int]:
+    out = {}
+    with Path("/proc/self/status").open(encoding="ascii") as f:
+        for line in f:
+            key, _, rest = line.partition(":")
+            if key in {"VmRSS", "VmHWM"}:
+                out[key] = int(rest.split()[0]) * 1024
+    return out
+
+
+def _reset_peak() -> bool:
+    try:
+        with Path("/proc/self/clear_refs").open("w", encoding="ascii") as f:
+            f.write("5")
+    except OSError:
+        return False
+    return True
+
+
+def _child(payload: dict[str, Any]) -> Any:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(payload)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=3600, check=False)
     if done.returncode != 0:
-        print(f"  (child failed: {' '.join(args[:2])}: {done.stderr.strip()[-300:]})")
+        print(f"  (child failed: {done.stderr.strip()[-400:]})")
         return None
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-# --------------------------------------------------------------------------
-# The benchmark
-# --------------------------------------------------------------------------
-def _generator() -> tuple[Any, str]:
-    """The workload generator: the shared reference copy if present, else ours."""
-    source = (
-        SHARED / "workloads.py" if (SHARED / "workloads.py").is_file() else HERE / "workloads.py"
-    )
+def _have(module: str) -> bool:
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("workloads", source)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module, str(source)
+    return importlib.util.find_spec(module) is not None
 
 
-def write_workloads(outdir: Path, cases: list[tuple[str, str, int]]) -> Any:
-    workloads, source = _generator()
-    print(f"workloads: {source} -> {outdir}")
-    outdir.mkdir(parents=True, exist_ok=True)
-    for name, sig in workloads.SIGNATURES.items():
-        (outdir / f"{name}.signature.json").write_text(json.dumps(sig, indent=1))
-    import orjson
-
-    for wl, form, n in cases:
-        path = outdir / f"{wl}_{form}_{n}.json"
-        if not path.exists():
-            path.write_bytes(orjson.dumps(workloads.make_body(wl, form, n)))
-        if wl == "w3":
-            filled = outdir / f"{wl}_{form}_{n}_filled.json"
-            filled.write_bytes(orjson.dumps(null_filled(workloads.make_body(wl, form, n))))
-    return workloads
-
-
-def null_filled(body: dict[str, Any]) -> dict[str, Any]:
-    """W3 with ``"temperature": null`` in the records that lack it.
-
-    The reference W3 bodies leave ``temperature`` out of ~30% of the records;
-    the strict contract refuses records with different keys (MLflow turns a
-    missing key into NaN), so those bodies are *invalid* in strict mode.  This
-    variant sends the same data the strict way (``null`` -> NaN, what the
-    model gets is identical).
-    """
-    for record in next(iter(body.values())):
-        record.setdefault("temperature", None)
-    return body
-
-
-def _have_mlflow() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("mlflow") is not None
-
-
-def _ms(seconds: float | None) -> str:
-    return "-" if seconds is None else f"{seconds * 1e3:9.2f}"
-
-
-def _ratio(a: float | None, b: float | None) -> str:
-    return "-" if a is None or b is None or b == 0 else f"{a / b:6.2f}x"
-
-
-def _path_of(validator: Any, body: bytes) -> str:
-    fast = getattr(validator, "_fast", None)
-    if fast is None:
-        return "reference"
-    from sig2jsonschema._fast.plan import FastResult
-
-    return "fast" if isinstance(fast.check(body), FastResult) else "reference"
-
-
-def bench_times(data: Path, cases: list[tuple[str, str, int]], repeat: int, mlflow: bool) -> None:
-    import orjson
-
-    print()
-    print("Times: medians in ms; 'vs MLflow' = MLflow / ours (higher is better);")
-    print("'vs orjson' = ours / orjson.loads (lower is better).  With MLflow installed,")
-    print("parse, validate, MLflow and orjson are sampled round-robin in one subprocess.")
-    head = (
-        f"{'workload':<26}{'path':>10}{'parse':>10}{'validate':>10}{'MLflow':>10}"
-        f"{'orjson':>10}{'parse vs MLflow':>17}{'validate vs orjson':>20}"
+# --------------------------------------------------------------------------
+# The sections
+# --------------------------------------------------------------------------
+def strict_grid(report: Report, sizes: list[int], samples: int) -> dict[str, float]:
+    report.title(
+        "strict is_valid against the peer (orjson.loads + jsonschema-rs on benchmarks/peer/),\n"
+        "valid bodies; ratio = ours / peer"
     )
-    print(head)
-    print("-" * len(head))
-    validators: dict[str, Any] = {}
-    breakdown: list[tuple[str, Any, bytes, float]] = []
-    rows = [(wl, form, n, "") for wl, form, n in cases]
+    print(f"  {'body':<34} {'ours':>10} {'peer':>10} {'ratio':>14}  goal")
+    valid: dict[str, float] = {}
+    cases = [("w1", form, n) for n in sizes for form in ("split", "records")]
+    cases += [("w2", "inputs", 1), ("w2", "inputs", 100)]
+    cases += [("w3", "records", 1), ("w3", "records", 100)]
+    validators = {wl: validator(wl) for wl in ("w1", "w2", "w3")}
+    peers = {wl: peer(wl) for wl in ("w1", "w2", "w3")}
     for wl, form, n in cases:
-        if wl == "w3":
-            rows.insert(rows.index((wl, form, n, "")) + 1, (wl, form, n, "_filled"))
-    for wl, form, n, variant in rows:
-        sig_path = data / f"{wl}.signature.json"
-        body_path = data / f"{wl}_{form}_{n}{variant}.json"
-        body = body_path.read_bytes()
-        if wl not in validators:
-            validators[wl] = make_validator(str(sig_path))
+        raw = body(wl, form, n)
+        v, p = validators[wl], peers[wl]
+        assert v.is_valid(raw), (wl, form, n)
+        assert p(raw), (wl, form, n)
+        found = race(
+            {"ours": lambda v=v, r=raw: v.is_valid(r), "peer": lambda p=p, r=raw: p(r)},
+            samples=samples if n < 10_000 else max(3, samples // 2),
+        )
+        label = f"{wl} {form} {n:,}"
+        valid[label] = found["ours"]
+        report.row(label, found["ours"], found["peer"], most=1.5 if n <= 100 else 1.1)
+    return valid
+
+
+def against_orjson(report: Report, samples: int) -> None:
+    import orjson
+
+    report.title("W1 validation alone against orjson.loads, 10,000 rows; ratio = ours / orjson")
+    v = validator("w1")
+    for form in ("split", "records"):
+        raw = body("w1", form, 10_000)
+        found = race(
+            {"ours": lambda r=raw: v.is_valid(r), "orjson": lambda r=raw: orjson.loads(r)},
+            samples=samples,
+        )
+        report.row(f"w1 {form} 10,000", found["ours"], found["orjson"], most=1.5)
+
+
+def pandas_frame(raw: bytes) -> Any:
+    """pandas' own construction of W1's typed frame from the parsed body (no checks)."""
+    import numpy as np
+    import orjson
+    import pandas as pd
+
+    value = orjson.loads(raw)
+    if "dataframe_split" in value:
+        split = value["dataframe_split"]
+        columns = dict(zip(split["columns"], zip(*split["data"], strict=True), strict=True))
+    else:
+        records = value["dataframe_records"]
+        columns = {k: [r[k] for r in records] for k in records[0]}
+    text = pd.Series(["a"]).dtype
+    dtypes = {"s1": text, "s2": text, "b1": bool, "ts": "datetime64[ns]"}
+    arrays = {
+        name: pd.array(list(values), dtype=dtypes[name])
+        if name in {"s1", "s2"}
+        else np.array(values, dtype=dtypes.get(name, np.int64 if name[0] == "l" else np.float64))
+        for name, values in columns.items()
+    }
+    return pd.DataFrame(arrays)
+
+
+def parse_section(report: Report, samples: int, mlflow: bool, big: int) -> None:
+    report.title("strict parse against pandas' own construction of the same typed frame")
+    v = validator("w1")
+    for form in ("split", "records"):
+        raw = body("w1", form, 1)
+        found = race(
+            {"ours": lambda r=raw: v.parse(r), "pandas": lambda r=raw: pandas_frame(r)},
+            samples=samples,
+        )
+        report.row(f"w1 {form} 1 (ours / pandas)", found["ours"], found["pandas"], most=1.5)
+    if not mlflow:
+        print("  (mlflow-skinny is not installed: the MLflow comparisons are skipped)")
+        return
+    report.title(
+        "strict parse against MLflow 3.17.2's parse + enforce (child process, interleaved);\n"
+        "ratio = MLflow / ours"
+    )
+    jobs = [
+        {"workload": "w1", "form": form, "n": n, "ours": ["strict parse"], "samples": samples}
+        for n in (1, big)
+        for form in ("split", "records")
+    ]
+    results = _child({"what": "time", "jobs": jobs}) or []
+    for job, found in zip(jobs, results, strict=False):
+        goal = 15.0 if job["n"] == 1 else 5.0
+        report.row(
+            f"w1 {job['form']} {job['n']:,}", found["strict parse"], found["mlflow"], least=goal
+        )
+
+
+def invalid_section(report: Report, sizes: list[int], samples: int) -> None:
+    report.title(
+        "invalid bodies: the first error (exact pointer) against the valid body's is_valid;\n"
+        "ratio = invalid / valid"
+    )
+    validators = {wl: validator(wl) for wl in ("w1", "w2", "w3")}
+    cases = [("w1", form, n) for n in sizes for form in ("split", "records")]
+    cases += [
+        ("w2", "inputs", 1),
+        ("w2", "inputs", 100),
+        ("w3", "records", 1),
+        ("w3", "records", 100),
+    ]
+    for wl, form, n in cases:
         v = validators[wl]
-        path = _path_of(v, body)
-        reps = repeat if path == "fast" else 1
-        problems = list(v.iter_errors(body))
-        if problems:
-            # Not valid in strict mode: time the verdict (validate) only.
-            path = "INVALID"
-            parse = None
-            print(f"  note: {wl} {form} {n} is invalid in strict mode: {problems[0]}"[:160])
-        else:
-            parse = median_time(lambda v=v, body=body: v.parse(body), reps)
-        validate = median_time(lambda v=v, body=body: v.is_valid(body), reps)
-        floor = median_time(lambda body=body: orjson.loads(body), repeat)
-        theirs = None
-        if mlflow:
-            # MLflow, orjson and ours again, interleaved sample by sample in
-            # one process: the ratios come from the same moments of load.
-            found = _child("time", "mlflow", str(sig_path), str(body_path), str(repeat))
-            if found:
-                theirs = found["mlflow"]
-                floor, validate = found["orjson"], found["validate"]
-                parse = found.get("parse", parse)
-        print(
-            f"{wl + ' ' + form + ' ' + str(n) + variant:<26}{path:>10}{_ms(parse):>10}{_ms(validate):>10}"
-            f"{_ms(theirs):>10}{_ms(floor):>10}{_ratio(theirs, parse):>17}"
-            f"{_ratio(validate, floor):>20}"
-        )
-        breakdown.append((f"{wl} {form} {n}{variant}", v, body, floor))
-    _breakdown(breakdown, repeat)
-
-
-def _breakdown(rows: list[tuple[str, Any, bytes, float]], repeat: int) -> None:
-    """Where validate's time goes: the limits scan vs the fast path itself."""
-    from sig2jsonschema._payload.limits import check_body_limits
-
-    print()
-    print("Breakdown of 'validate' (ms): the Validator's resource-limits scan")
-    print("(check_body_limits) and the fast path alone (FastPlan.check, build=False,")
-    print("vouching for the same limits itself); ratios to orjson.loads, all three")
-    print("sampled round-robin in this process.")
-    for label, v, body, _ in rows:
-        fast = getattr(v, "_fast", None)
-        if fast is None:
-            continue
-        import orjson
-
-        limits = getattr(v, "limits", None)
-        found = interleaved(
+        good, bad = body(wl, form, n), with_bad_cell(wl, form, n)
+        first = next(iter(v.iter_errors(bad)))
+        found = race(
             {
-                "scan": lambda body=body, lim=limits: check_body_limits(body, lim),
-                "fast": lambda body=body, lim=limits, fast=fast: fast.check(
-                    body, build=False, limits=lim
-                ),
-                "orjson": lambda body=body: orjson.loads(body),
+                "bad": lambda v=v, b=bad: next(iter(v.iter_errors(b))),
+                "good": lambda v=v, g=good: v.is_valid(g),
             },
-            repeat,
+            samples=max(3, samples // 2),
         )
-        scan, own, floor = found["scan"], found["fast"], found["orjson"]
-        print(
-            f"  {label:<26} limits scan {_ms(scan)} ({_ratio(scan, floor)})   "
-            f"fast path {_ms(own)} ({_ratio(own, floor)})"
-        )
+        report.row(f"{wl} {form} {n:,} {first.pointer}", found["bad"], found["good"], most=3.0)
 
 
-def bench_build(data: Path, repeat: int) -> None:
+def mlflow_mode_section(report: Report, samples: int, sizes: list[int]) -> None:
+    report.title(
+        "mlflow mode (release 3.17) against MLflow 3.17.2's parse + enforce (child process,\n"
+        "interleaved); ratio = MLflow / ours"
+    )
+    jobs = []
+    for n in sizes:
+        for wl, form in (("w1", "split"), ("w1", "records"), ("w2", "inputs"), ("w3", "records")):
+            if n >= 10_000 and wl != "w1":
+                continue  # MLflow takes seconds a call there: W1 only
+            jobs.append(
+                {
+                    "workload": wl,
+                    "form": form,
+                    "n": n,
+                    "ours": ["mlflow is_valid", "mlflow parse"],
+                    "samples": max(3, samples // (1 if n < 10_000 else 3)),
+                }
+            )
+    results = _child({"what": "time", "jobs": jobs}) or []
+    for job, found in zip(jobs, results, strict=False):
+        label = f"{job['workload']} {job['form']} {job['n']:,}"
+        report.row(label + " is_valid", found["mlflow is_valid"], found["mlflow"], least=3.0)
+        report.row(label + " parse", found["mlflow parse"], found["mlflow"], least=3.0)
+
+
+def wide_section(report: Report, samples: int) -> None:
     from sig2jsonschema._signature.load import load_signature
     from sig2jsonschema._validate.validator import Validator
 
-    print()
-    print("Validator build (median ms, fresh Validator per sample, imports warm):")
-    for wl in ("w1", "w2", "w3"):
-        sig = load_signature(str(data / f"{wl}.signature.json"))
-        print(f"  {wl}: {median_time(lambda sig=sig: Validator(sig), repeat) * 1e3:8.2f}")
-
-
-def bench_bad_cell(data: Path, workloads: Any, repeat: int) -> None:
-    import orjson
-
-    print()
-    print('One bad cell in 10,000 rows (row 5000, column l2 := "oops"): time to the errors')
-    v = make_validator(str(data / "w1.signature.json"))
+    report.title(f"{WIDE:,} double columns, one row")
+    text = json.dumps(wide_signature())
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        Validator(load_signature(json.loads(text)))
+        times.append(time.perf_counter() - start)
+    report.goal("load + Validator build", _fmt(min(times)), min(times) < 1.0, "< 1 s")
+    v, p = validator("wide"), peer("wide")
     for form in ("split", "records"):
-        body = workloads.make_body("w1", form, 10_000)
-        good = orjson.dumps(body)
-        if form == "split":
-            body["dataframe_split"]["data"][5000][5] = "oops"
-        else:
-            body["dataframe_records"][5000]["l2"] = "oops"
-        bad = orjson.dumps(body)
-        errors = list(v.iter_errors(bad))
-        pointers = [e.pointer for e in errors][:3]
-        t_bad = median_time(lambda bad=bad: list(v.iter_errors(bad)), max(3, repeat // 3))
-        t_good = median_time(lambda good=good: v.is_valid(good), repeat)
-        print(
-            f"  {form:<8} {_ms(t_bad)} ms (valid body: {_ms(t_good)} ms, "
-            f"{_ratio(t_bad, t_good)}); errors at {pointers}"
+        raw = body("wide", form, 1)
+        assert v.is_valid(raw)
+        assert p(raw)
+        found = race(
+            {"ours": lambda r=raw: v.is_valid(r), "peer": lambda r=raw: p(r)}, samples=samples
         )
+        report.row(f"is_valid {form} (ours / peer)", found["ours"], found["peer"], most=2.0)
 
 
-def bench_memory(data: Path, cases: list[tuple[str, str, int]], mlflow: bool) -> None:
-    print()
-    print("Peak memory, 100,000 rows (separate processes; peak RSS - RSS before reading):")
-    for wl, form, n in cases:
-        sig_path = str(data / f"{wl}.signature.json")
-        body_path = data / f"{wl}_{form}_{n}.json"
-        size = body_path.stat().st_size
-        warm = str(data / f"{wl}_{form}_100.json")
-        ours = _child("memory", "ours", sig_path, str(body_path), warm)
-        theirs = _child("memory", "mlflow", sig_path, str(body_path), warm) if mlflow else None
-        line = f"  {wl} {form} {n}: body {size / 2**20:7.1f} MiB"
-        if ours:
-            line += f"; ours {ours['delta'] / 2**20:7.1f} MiB ({ours['delta'] / size:4.1f}x body)"
-        if theirs:
-            line += f"; MLflow {theirs['delta'] / 2**20:7.1f} MiB ({theirs['delta'] / size:4.1f}x)"
-        if ours and not ours["exact_reset"]:
-            line += " [peak not reset: includes import peak]"
-        print(line)
+def build_section(report: Report, samples: int) -> None:
+    from sig2jsonschema._signature.load import load_signature
+    from sig2jsonschema._validate.validator import Validator
+
+    report.title("Validator build (imports warm)")
+    for wl in ("w1", "w2", "w3"):
+        sig = load_signature(signature_dict(wl))
+        found = race({"build": lambda sig=sig: Validator(sig)}, samples=samples, target=0.0)
+        report.goal(f"{wl}", _fmt(found["build"]), found["build"] < 0.05, "< 50 ms")
+
+
+def memory_section(report: Report, mlflow: bool) -> None:
+    report.title(
+        "peak memory, strict parse of 100,000 W1 rows (separate processes; peak RSS minus\n"
+        "RSS before reading the body file, the body included)"
+    )
+    for form in ("split", "records"):
+        with tempfile.NamedTemporaryFile(suffix=".json") as f:
+            f.write(body("w1", form, 100_000))
+            f.flush()
+            ours = _child({"what": "memory", "args": ["w1", form, f.name, "ours"]})
+            theirs = None
+            if mlflow:
+                theirs = _child({"what": "memory", "args": ["w1", form, f.name, "mlflow"]})
+        if not ours:
+            continue
+        ratio = ours["delta"] / ours["size"]
+        extra = f"; MLflow {theirs['delta'] / theirs['size']:.1f}x" if theirs else ""
+        value = f"{ours['delta'] / 2**20:.0f} MiB = {ratio:.1f}x body{extra}"
+        report.goal(f"w1 {form} 100,000", value, ratio <= 8.0, "<= 8x")
 
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--child"]:
-        child_main(argv[1:])
-        return
     sys.path.insert(0, str(HERE.parent))
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer workloads and samples")
-    parser.add_argument("--data", type=Path, help="where to write the workload bodies")
-    parser.add_argument("--repeat", type=int, help="samples per measurement")
+    if argv[:1] == ["--child"]:
+        payload = json.loads(argv[1])
+        if payload["what"] == "time":
+            print(json.dumps(child_time(payload["jobs"])))
+        else:
+            print(json.dumps(child_memory(*payload["args"])))
+        return
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer sizes and samples")
+    parser.add_argument("--samples", type=int, help="samples per round (3 rounds)")
     args = parser.parse_args(argv)
-    repeat = args.repeat or (5 if args.quick else 11)
-    cases = [
-        ("w1", "split", 10_000),
-        ("w1", "records", 10_000),
-        ("w2", "inputs", 1_000),
-        ("w3", "records", 1_000),
-        ("w3", "inputs", 1_000),
-    ]
+    samples = args.samples or (5 if args.quick else 11)
+    sizes = [1, 10, 100, 10_000] + ([] if args.quick else [100_000])
+    mlflow = _have("mlflow")
+    import jsonschema_rs
+    import orjson
+
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; "
+        f"jsonschema-rs {getattr(jsonschema_rs, '__version__', '?')}, orjson {orjson.__version__}; "
+        f"best of 3 rounds' medians, {samples} samples a round"
+    )
+    report = Report()
+    strict_grid(report, sizes, samples)
+    against_orjson(report, samples)
+    parse_section(report, samples, mlflow, 10_000)
+    invalid_section(report, [1, 100, 10_000], samples)
+    if mlflow:
+        mlflow_mode_section(report, samples, [1, 100] + ([] if args.quick else [10_000]))
+    wide_section(report, samples)
+    build_section(report, samples)
     if not args.quick:
-        cases[2:2] = [("w1", "split", 100), ("w1", "records", 100)]
-        cases.insert(cases.index(("w2", "inputs", 1_000)) + 1, ("w2", "inputs", 10_000))
-    memory = [("w1", "split", 100_000), ("w1", "records", 100_000)]
-    warm = [("w1", "split", 100), ("w1", "records", 100)]
-    data = args.data or Path(tempfile.mkdtemp(prefix="sig2jsonschema-bench-"))
-    workloads = write_workloads(data, cases + ([] if args.quick else memory + warm))
-    mlflow = _have_mlflow()
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; repeat={repeat}")
-    if install_hook():
-        print(
-            "note: Validator has no fast-path hook yet; run.py installs the hook of "
-            "docs/performance.md in-process (see install_hook)"
-        )
-    if not mlflow:
-        print("note: mlflow-skinny is not installed: MLflow columns are skipped")
-    bench_times(data, cases, repeat, mlflow)
-    bench_build(data, repeat)
-    bench_bad_cell(data, workloads, repeat)
-    if not args.quick:
-        bench_memory(data, memory, mlflow)
-    if args.data is None:
-        shutil.rmtree(data, ignore_errors=True)
+        memory_section(report, mlflow)
+    print()
+    print(f"goals met: {len(report.met)}; missed: {len(report.missed)}")
+    for line in report.missed:
+        print(f"  missed: {line}")
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-SHARED = Path("/work/shared/bench/workloads.py")
+SHARED = ROOT.parent / "shared" / "bench" / "workloads.py"
 if SHARED.is_file():
     sys.path.insert(0, str(SHARED.parent))
 import workloads  # noqa: E402  (shared/bench when present, else benchmarks/)

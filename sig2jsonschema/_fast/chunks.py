@@ -11,11 +11,12 @@ rows and parses one slice at a time; each slice's rows are turned into column
 values and dropped before the next slice is parsed.
 
 Cutting is safe because it only happens in texts without a backslash: then
-every ``"`` opens or closes a string, so a separator ``},{`` / ``],[`` with an
-even number of quotes before it is outside every string.  A separator inside
-a nested value (only in bodies the signature refuses anyway) leaves both
-slices unbalanced, which orjson rejects: the caller then takes the ordinary
-path.  Anything unexpected returns None, never a guess.
+every ``"`` opens or closes a string, so a cut at a separator ``},{`` /
+``],[`` inside a string leaves an odd number of quotes in the slice before
+it, which no JSON text has: orjson rejects the slice and the caller takes the
+ordinary path.  A separator inside a nested value (only in bodies the
+signature refuses anyway) leaves both slices unbalanced, rejected likewise.
+Anything unexpected returns None, never a guess.
 """
 
 from __future__ import annotations
@@ -40,18 +41,17 @@ _SPLIT_DATA = b'],"data":['
 
 
 def _slices(raw: bytes, lo: int, hi: int, sep: bytes) -> list[tuple[int, int]]:
-    """``raw[lo:hi]`` (inside an array) as spans of whole elements, cut at ``sep``."""
+    """``raw[lo:hi]`` (inside an array) as spans of whole elements, cut at ``sep``.
+
+    A cut inside a string leaves an odd number of quotes on each side (the
+    text has no backslash, so every ``"`` opens or closes a string): neither
+    slice then parses, and the caller takes the ordinary path.  So the quotes
+    need not be counted here.
+    """
     spans = []
-    start = last = lo
-    quotes = 0
+    start = lo
     while hi - start > CHUNK:
         at = raw.find(sep, start + CHUNK, hi)
-        while at != -1:
-            quotes += raw.count(b'"', last, at)
-            last = at
-            if quotes % 2 == 0:
-                break
-            at = raw.find(sep, at + 1, hi)
         if at == -1:
             break
         spans.append((start, at + 1))

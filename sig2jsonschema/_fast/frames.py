@@ -57,6 +57,8 @@ class ColumnPlan:
     datetime: bool = False
     #: A float32 column (NaN from a missing key fails enforcement through ``inputs``).
     float32: bool = False
+    #: The column's scalar type (None for ``Array``/``Object`` columns).
+    scalar: DataType | None = None
 
 
 def _column_plan(spec: ColSpec) -> ColumnPlan | None:
@@ -72,6 +74,7 @@ def _column_plan(spec: ColSpec) -> ColumnPlan | None:
             tf_ok=t is not DataType.binary,
             datetime=t is DataType.datetime,
             float32=t is DataType.float,
+            scalar=t,
         )
     if isinstance(t, (Array, Object)):
         column = ComplexColumn(t)
@@ -109,7 +112,7 @@ class FramePlan:
         seen = set(names)
         return len(seen) == len(names) and seen <= self.by_name.keys() and self.required <= seen
 
-    def _assemble(self, present: dict[str, Any], n: int, ctx: Ctx, index: Any = None) -> Any:
+    def assemble(self, present: dict[str, Any], n: int, ctx: Ctx, index: Any = None) -> Any:
         """Check every present column; build the frame in signature order."""
         if not present:
             raise Bail  # a frame of no columns: pandas' corner, the reference's call
@@ -153,7 +156,7 @@ class FramePlan:
             ctx.census.add_keys(value)
             ctx.census.add_strings(columns)
         present = dict(zip(columns, zip(*data, strict=True), strict=True))
-        return self._assemble(present, len(data), ctx, index)
+        return self.assemble(present, len(data), ctx, index)
 
     def check_split_columns(self, columns: list[Any]) -> None:
         """Known, distinct column names in signature order, every required one.
@@ -173,7 +176,7 @@ class FramePlan:
             raise Bail
 
     def assemble_slices(self, slices: Iterable[Slice], ctx: Ctx) -> Any:
-        """Like `_assemble`, one slice of rows at a time, while the slice is in cache.
+        """Like `assemble`, one slice of rows at a time, while the slice is in cache.
 
         The columns' arrays are built per slice and joined at the end; a
         slice's Python values are dropped as soon as it is converted.  The
@@ -276,7 +279,7 @@ class FramePlan:
     def records(self, value: Any, ctx: Ctx) -> Any:
         """``dataframe_records``: a non-empty list of records with the same keys."""
         columns = self._record_columns(value, ctx, self.may_be_missing)
-        return self._assemble(columns, len(value), ctx)
+        return self.assemble(columns, len(value), ctx)
 
     def tf_records(self, value: Any, ctx: Ctx, *, instances: bool) -> Any:
         """``inputs``/``instances`` as records: numpy converts each value, then a frame.
@@ -289,7 +292,7 @@ class FramePlan:
         ctx.tf = True
         may_be_missing = frozenset() if instances else self.may_be_missing_tf
         columns = self._record_columns(value, ctx, may_be_missing)
-        return self._assemble(columns, len(value), ctx)
+        return self.assemble(columns, len(value), ctx)
 
     def tf_columnar(self, value: Any, ctx: Ctx) -> Any:
         """``inputs`` as columns: ``{"col": [v, ...], ...}``, all of one length."""
@@ -303,7 +306,7 @@ class FramePlan:
         if ctx.census is not None:
             ctx.census.add_keys(value)
         ctx.tf = True
-        return self._assemble(dict(value), lengths.pop(), ctx)
+        return self.assemble(dict(value), lengths.pop(), ctx)
 
 
 _SPLIT_KEYS = frozenset({"columns", "data", "index"})

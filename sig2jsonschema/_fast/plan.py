@@ -31,80 +31,19 @@ emulator's by definition.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-from sig2jsonschema._payload.parsed import ParsedRequest
 
 from .base import BadRows, Bail, Census, Ctx, gc_paused
 from .frames import FramePlan, compile_frame_plan
 from .limits import plan_depth, value_depth, within
+from .results import FastFailure, FastResult
 from .tensors import TensorPlan, compile_tensor_plan
 
 if TYPE_CHECKING:
     from sig2jsonschema._payload.limits import Limits
     from sig2jsonschema._signature.types import Signature
-    from sig2jsonschema.exceptions import PayloadError
 
 _ENVELOPES = ("dataframe_split", "dataframe_records", "inputs", "instances")
-
-
-@dataclass(frozen=True)
-class FastResult:
-    """A valid body, as ``predict`` receives it (see `ParsedRequest`).
-
-    .. versionadded:: 0.1
-    """
-
-    inputs: Any
-    params: dict[str, Any] | None
-    form: str
-    unwrapped: bool = False
-
-    def as_parsed_request(self) -> ParsedRequest:
-        """The `ParsedRequest` `Validator.parse` returns for this body."""
-        return ParsedRequest(
-            inputs=self.inputs,
-            params=self.params,
-            warnings=(),
-            form=self.form,
-            unwrapped=self.unwrapped,
-        )
-
-
-@dataclass(frozen=True)
-class FastFailure:
-    """An invalid body whose offending values all sit in `rows`.
-
-    `body` is the parsed body with the row array (``dataframe_split.data``,
-    ``dataframe_records``, ``inputs``/``instances``) cut down to those rows,
-    in order; everything else is as sent.  Validating it with the reference
-    path yields the full body's errors, with row indexes relative to the cut:
-    `remap` turns them back into the full body's pointers.
-
-    .. versionadded:: 0.1
-    """
-
-    body: dict[str, Any]
-    #: Original index of each row of the reduced body.
-    rows: tuple[int, ...]
-    #: RFC 6901 pointer of the row array (``/dataframe_split/data``, ...).
-    prefix: str
-
-    def remap(self, pointer: str) -> str:
-        """A pointer into `body` -> the same place in the full body."""
-        head = self.prefix + "/"
-        if not pointer.startswith(head):
-            return pointer
-        index, slash, rest = pointer[len(head) :].partition("/")
-        if not index.isdigit() or int(index) >= len(self.rows):
-            return pointer
-        return f"{head}{self.rows[int(index)]}{slash}{rest}"
-
-    def remap_error(self, error: PayloadError) -> PayloadError:
-        """Rewrite an error of the reduced body in place, for the full body."""
-        error.pointer = self.remap(error.pointer)
-        return error
 
 
 class FastPlan:
@@ -136,6 +75,34 @@ class FastPlan:
         self._params = ParamsPlan(signature, schema)
         #: The deepest nesting of a body this plan accepts (for the limits).
         self._depth = plan_depth(signature)
+        self._quick = None
+        self._quick_tensor = None
+        if frames is not None:
+            from .quick import compile_quick_plan
+
+            self._quick = compile_quick_plan(frames, forms, self._depth, self._default_params)
+        elif tensors is not None:
+            from .quick_tensors import compile_quick_tensor
+
+            self._quick_tensor = compile_quick_tensor(tensors, forms, self._depth)
+
+    def _default_params(self, ctx: Ctx) -> dict[str, Any] | None:
+        """The params ``predict`` gets for a body without any."""
+        if self.signature.params is None:
+            return None
+        return self._params.check({}, ctx)
+
+    def quick_valid(self, body: bytes | str, limits: Limits | None) -> bool:
+        """Whether a raw body is certainly valid by the quick path (`sig2jsonschema._fast.quick`).
+
+        False says nothing: ask `check`.  With ``limits``, True also vouches
+        that the body is within them.
+        """
+        quick = self._quick
+        if quick is not None:
+            return quick.valid(body, limits)
+        tensor = self._quick_tensor
+        return tensor is not None and tensor.form(body, limits) is not None
 
     def try_parse(self, body: Any) -> FastResult | None:
         """What ``predict`` receives, if ``body`` is certainly valid (else None)."""
@@ -157,6 +124,16 @@ class FastPlan:
                 full limits scan when the answer is not None.  Parsed bodies
                 are not vouched for: check them with ``check_value_limits``.
         """
+        kind = type(body)
+        if (kind is bytes or kind is str) and self._quick is not None:
+            quick = self._quick.check(body, build=build, limits=limits)
+            if quick is not None:
+                return quick
+        elif kind is bytes and not build and self._quick_tensor is not None:
+            form = self._quick_tensor.form(body, limits)
+            if form is not None:
+                params = self._default_params(Ctx(trusted=True, census=None, build=False))
+                return FastResult(None, params, form)
         raw = isinstance(body, (bytes, bytearray, memoryview, str))
         if raw and limits is not None:
             text = body if isinstance(body, (bytes, str)) else bytes(body)

@@ -24,6 +24,7 @@ never mutates the signature or a body.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -68,6 +69,8 @@ if TYPE_CHECKING:
 
 _MODES = ("strict", "mlflow")
 _RAW = (str, bytes, bytearray, memoryview)
+#: Bodies `FastPlan.quick_valid` reads.
+_QUICK = frozenset({bytes, str})
 
 
 @dataclass
@@ -180,6 +183,14 @@ class Validator:
 
     def is_valid(self, body: Any, *, content_type: str = JSON_TYPE) -> bool:
         """Whether ``body`` is valid in this validator's mode."""
+        fast = self._fast
+        if (
+            fast is not None
+            and type(body) in _QUICK
+            and _is_json(content_type)
+            and fast.quick_valid(body, self.limits)
+        ):
+            return True  # the fast path's quick answer for small frame bodies
         return not self._check(body, content_type).errors
 
     def parse(self, body: Any, *, content_type: str = JSON_TYPE) -> ParsedRequest:
@@ -441,6 +452,7 @@ class Validator:
         return out
 
 
+@functools.lru_cache(maxsize=256)
 def _is_json(content_type: str | None) -> bool:
     """Whether MLflow reads the body as JSON (an accepted JSON content type)."""
     header = parse_content_type(content_type)

@@ -145,10 +145,27 @@ def _errors(validator: Validator, body: Any) -> list[tuple[Any, ...]]:
 
 
 def compare(name: str, body: Any) -> tuple[str, str | None]:
-    """(what the fast path said, the disagreement or None)."""
+    """(what the fast path said, the disagreement or None).
+
+    Raw bodies are judged twice: with the quick path (`sig2jsonschema._fast.quick`,
+    small frame bodies) and with the column path alone; both must agree with
+    the reference.
+    """
     fast = plan(name)
     if fast is None:
         return "none", None
+    said, found = _compare(name, fast, body)
+    if fast._quick is not None and isinstance(body, (bytes, str)):
+        quick, fast._quick = fast._quick, None
+        try:
+            _, column = _compare(name, fast, body)
+        finally:
+            fast._quick = quick
+        found = found or (column and f"column path: {column}")
+    return said, found
+
+
+def _compare(name: str, fast: Any, body: Any) -> tuple[str, str | None]:
     ref = reference(name)
     verdict = fast.check(copy.deepcopy(body) if not isinstance(body, (bytes, str)) else body)
     if verdict is None:

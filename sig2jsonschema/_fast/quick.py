@@ -1,0 +1,521 @@
+"""The quick path: a valid frame body of scalar columns, judged without numpy.
+
+`sig2jsonschema._fast.plan` converts a body column by column with numpy: cheap per
+value, but each numpy call carries a fixed cost of a microsecond or more, which
+dominates a scoring request of one to a hundred rows (and a wide signature of
+thousands of columns, one numpy call each).  This module answers the common
+case, a compact ``dataframe_split``/``dataframe_records`` body of scalar
+columns, with a handful of C-level passes over *type groups* instead of
+columns: the values of every ``long`` column of every row are gathered in one
+``chain(map(itemgetter(...), rows))`` pass and judged by one
+``set(map(type, ...))``, one ``min`` and one ``max``; likewise every ``double``
+column, every ``string`` column (one ``"".join``), ...
+
+It only ever says "valid" (`QuickPlan.check` returns a `FastResult`) or "not
+sure" (None): anything unusual, and every invalid body, goes on to the
+column-by-column path, which finds the offending rows, and from there to the
+reference path, which words the errors.  Its checks are the column checkers'
+(`sig2jsonschema._fast.columns`), value for value:
+
+* exact JSON types (never numpy's inference, so no letter census is needed);
+* ``double``/``float``: finite numbers; the checkers' bails (floats of
+  magnitude 2**63 or more, integers beyond 2**53, ``float`` range) make it
+  step aside;
+* ``long``/``integer``: integer tokens within range;
+* ``string``: no NUL; ``binary``: the strict base64 pattern;
+* ``datetime``: one strict format per column (the texts' digit shapes), a
+  calendar-valid date and time (``datetime.fromisoformat``), years 1678-2261;
+* repeated keys: the colon census of `sig2jsonschema._fast.base` (every ``:``
+  of the text is a member or sits in a counted string).
+
+What ``predict`` receives is built by the column checkers themselves
+(`FramePlan.assemble`), so parse results are the column path's by construction.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import sys
+from functools import partial
+from itertools import chain
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from sig2jsonschema._export.values import BASE64_PATTERN, FLOAT32_MAX
+from sig2jsonschema._signature.types import DataType
+
+from .base import Bail, Ctx, NoneType
+from .chunks import CHUNK
+from .columns import DT_SHAPES, SHAPE
+from .limits import no_long_digit_run, within
+from .nested import ComplexColumn, QuickUnsure, compile_quick
+from .results import FastResult
+from .rows import FROMISO_OK, RowUnsure, compile_rows
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sig2jsonschema._payload.limits import Limits
+
+    from .frames import ColumnPlan, FramePlan
+    from .nested import LevelCheck
+    from .rows import RowCheck
+
+    #: values, their row count -> the colons inside the values' strings; raises `_Unsure`.
+    GroupCheck = Callable[[list[Any], int], int]
+
+
+class _Unsure(Exception):
+    """Not certainly valid: the column path decides."""
+
+
+_NUMBER = frozenset({float, int})
+_NUMBER_OR_NULL = frozenset({float, int, NoneType})
+_BIG = 2.0**63
+_EXACT_INT = 2**53
+_INT64 = (-(2**63), 2**63 - 1)
+_INT32 = (-(2**31), 2**31 - 1)
+
+
+def _numbers(nullable: bool, *, float32: bool) -> GroupCheck:
+    """``double``/``float``: JSON numbers the column checker accepts without bailing."""
+    allowed = _NUMBER_OR_NULL if nullable else _NUMBER
+    top = FLOAT32_MAX if float32 else _BIG
+
+    def check(values: list[Any], n: int) -> int:
+        del n
+        types = set(map(type, values))
+        if not types <= allowed:
+            raise _Unsure
+        numbers = list(filter(None, values)) if NoneType in types else values  # 0, null: harmless
+        if not numbers:
+            return 0
+        lo, hi = min(numbers), max(numbers)
+        bound = min(top, _EXACT_INT) if int in types else top
+        if hi > bound or lo < -bound or hi >= _BIG or lo <= -_BIG:
+            raise _Unsure
+        return 0
+
+    return check
+
+
+def _integers(bounds: tuple[int, int]) -> GroupCheck:
+    lo, hi = bounds
+
+    def check(values: list[Any], n: int) -> int:
+        del n
+        if set(map(type, values)) != {int} or min(values) < lo or max(values) > hi:
+            raise _Unsure
+        return 0
+
+    return check
+
+
+def _booleans(values: list[Any], n: int) -> int:
+    del n
+    if set(map(type, values)) != {bool}:
+        raise _Unsure
+    return 0
+
+
+def _strings(values: list[Any], n: int) -> int:
+    del n
+    try:
+        joined = "".join(values)  # also the type check: only str joins
+    except TypeError:
+        raise _Unsure from None
+    if "\x00" in joined:
+        raise _Unsure
+    return joined.count(":")
+
+
+_BASE64 = re.compile(BASE64_PATTERN)
+
+
+def _binaries(values: list[Any], n: int) -> int:
+    colons = _strings(values, n)
+    if not all(map(_BASE64.search, values)):
+        raise _Unsure
+    return colons
+
+
+_FROMISO = _dt.datetime.fromisoformat
+
+
+def _datetimes(nullable: bool) -> GroupCheck:
+    """One datetime column: one strict shape, calendar-valid, years 1678-2261."""
+
+    def check(values: list[Any], n: int) -> int:
+        del n
+        texts = [v for v in values if v is not None] if nullable else values
+        if not texts or not FROMISO_OK:
+            raise _Unsure
+        first = texts[0]
+        if type(first) is not str:
+            raise _Unsure
+        width = len(first)
+        shape = DT_SHAPES.get(width)
+        if shape is None:
+            raise _Unsure
+        try:
+            joined = "".join(texts).encode("ascii")
+        except (TypeError, UnicodeEncodeError):
+            raise _Unsure from None
+        if (
+            set(map(len, texts)) != {width}
+            or joined.translate(SHAPE) != shape * len(texts)
+            or min(texts)[:4] < "1678"
+            or max(texts)[:4] > "2261"
+        ):
+            raise _Unsure
+        try:
+            all(map(_FROMISO, texts))  # calendar and clock ranges
+        except ValueError:
+            raise _Unsure from None
+        return 2 * len(texts) if width >= 19 else 0
+
+    return check
+
+
+def _complex(check: LevelCheck) -> GroupCheck:
+    def run(values: list[Any], n: int) -> int:
+        del n
+        try:
+            return check(values)
+        except (QuickUnsure, KeyError, TypeError):
+            raise _Unsure from None
+
+    return run
+
+
+def _group_check(column: ColumnPlan) -> tuple[Any, GroupCheck] | None:
+    """(the group key, its check) of one column; None: not covered."""
+    t = column.scalar
+    if t is None:
+        level = (
+            compile_quick(column.check.type) if isinstance(column.check, ComplexColumn) else None
+        )
+        return None if level is None else ((None, column.name), _complex(level))
+    nullable = column.nullable
+    if t in {DataType.double, DataType.float}:
+        return (t, nullable), _numbers(nullable, float32=t is DataType.float)
+    if t is DataType.long:
+        return t, _integers(_INT64)
+    if t is DataType.integer:
+        return t, _integers(_INT32)
+    if t is DataType.boolean:
+        return t, _booleans
+    if t is DataType.string:
+        return t, _strings
+    if t is DataType.binary:
+        return t, _binaries
+    return (t, column.name), _datetimes(nullable)  # one format per datetime column
+
+
+#: Bodies of at most this many rows are judged row by row (`sig2jsonschema._fast.rows`).
+ROWS_AT_MOST = 8
+#: Bodies of at least this many rows are transposed before their type groups are judged.
+TRANSPOSE_AT_LEAST = 9
+
+
+class _Layout:
+    """How to read one set of present columns: one getter and one check per group."""
+
+    def __init__(
+        self,
+        groups: list[tuple[Callable[[Any], Any], bool, GroupCheck]],
+        columns: list[tuple[list[int], GroupCheck]],
+        colons: int,
+        rows: RowCheck | None,
+        row_getter: Callable[[Any], Any] | None,
+    ) -> None:
+        #: (getter of the group's values in one row, several values per row, check)
+        self.groups = groups
+        #: (the group's positions among the present columns, check)
+        self.columns = columns
+        #: Colons inside the column names (once per name).
+        self.name_colons = colons
+        #: The generated row-at-a-time check, and (records) the getter of a row's values.
+        self.rows = rows
+        self.row_getter = row_getter
+
+    def run(self, rows: list[Any], n: int) -> int:
+        """The colons inside the rows' strings; raises `_Unsure` (records: `KeyError`)."""
+        if n <= ROWS_AT_MOST and self.rows is not None:
+            getter = self.row_getter
+            try:
+                return self.rows(rows if getter is None else map(getter, rows))
+            except (RowUnsure, ValueError, TypeError):
+                pass  # the type groups decide
+        colons = 0
+        if n >= TRANSPOSE_AT_LEAST:
+            # One transpose (``zip(*rows)``, C) costs less than a gathering pass per group.
+            getter = self.row_getter
+            table = rows if getter is None else list(map(getter, rows))
+            columns: list[Any] = list(zip(*table, strict=True))
+            for positions, check in self.columns:
+                if len(positions) == 1:
+                    colons += check(columns[positions[0]], n)
+                else:
+                    colons += check(
+                        list(chain.from_iterable(map(columns.__getitem__, positions))), n
+                    )
+            return colons
+        for getter, several, check in self.groups:
+            gathered = map(getter, rows)
+            values = list(chain.from_iterable(gathered) if several else gathered)
+            colons += check(values, n)
+        return colons
+
+
+class QuickPlan:
+    """The quick path of a frame signature whose columns it covers (`compile_quick_plan`)."""
+
+    def __init__(
+        self,
+        frames: FramePlan,
+        forms: frozenset[str],
+        depth: int,
+        params: Callable[[Ctx], dict[str, Any] | None],
+    ) -> None:
+        self._frames = frames
+        #: The params ``predict`` gets for a body without any (the signature's defaults).
+        self._params = params
+        self._split_ok = "dataframe_split" in forms
+        self._records_ok = "dataframe_records" in forms
+        self._depth = depth
+        # Big bodies of plain columns are parsed slice by slice by the column
+        # path: a whole orjson tree of them costs several times their size.
+        self._max_size = CHUNK if frames.lean_ok else sys.maxsize
+        self._checks: dict[str, tuple[Any, GroupCheck]] = {}
+        for column in frames.columns:
+            found = _group_check(column)
+            if found is None:
+                msg = f"not a scalar column: {column.name}"
+                raise ValueError(msg)
+            self._checks[column.name] = found
+        # Layouts by the body's column names (split) or first record's keys; a
+        # body's names are compared by value, so the cache stays small.
+        self._split_layouts: dict[tuple[Any, ...], _Layout | None] = {}
+        self._record_layouts: dict[tuple[Any, ...], _Layout | None] = {}
+
+    # -- layouts -----------------------------------------------------------------
+
+    def _layout(self, names: tuple[Any, ...], *, split: bool) -> _Layout | None:
+        cache = self._split_layouts if split else self._record_layouts
+        try:
+            return cache[names]
+        except KeyError:
+            pass
+        layout = self._compile(names, split=split)
+        if len(cache) < 64:
+            cache[names] = layout
+        return layout
+
+    def _compile(self, names: tuple[Any, ...], *, split: bool) -> _Layout | None:
+        frames = self._frames
+        try:
+            if split:
+                frames.check_split_columns(list(names))
+            else:
+                frames.check_record_keys(list(names))
+        except Bail:
+            return None
+        if not names or set(map(type, names)) != {str}:
+            return None
+        members: dict[Any, list[Any]] = {}
+        checks: dict[Any, GroupCheck] = {}
+        for position, name in enumerate(names):
+            key, check = self._checks[name]
+            members.setdefault(key, []).append(position if split else name)
+            checks[key] = check
+        groups: list[tuple[Callable[[Any], Any], bool, GroupCheck]] = [
+            (itemgetter(*found), len(found) > 1, checks[key]) for key, found in members.items()
+        ]
+        index = {name: i for i, name in enumerate(names)}
+        columns = [
+            ([p if split else index[p] for p in found], checks[key])
+            for key, found in members.items()
+        ]
+        in_order = [self._frames.by_name[name] for name in names]
+        row_getter = None if split else _values_of(names)
+        rows = compile_rows(in_order)
+        colons = sum(name.count(":") for name in names)
+        return _Layout(groups, columns, colons, rows, row_getter)
+
+    # -- bodies ------------------------------------------------------------------
+
+    def valid(self, raw: bytes | str, limits: Limits | None) -> bool:
+        """Whether the body is certainly valid (False: the column path decides)."""
+        return self._judged(raw, limits) is not None
+
+    def _judged(
+        self, raw: bytes | str, limits: Limits | None
+    ) -> tuple[str, Callable[[], dict[str, Any]], int] | None:
+        try:
+            return self._judge(raw, limits)
+        except Exception:  # noqa: BLE001 - never fail where the column path would answer
+            return None
+
+    def check(self, raw: bytes | str, *, build: bool, limits: Limits | None) -> FastResult | None:
+        """A `FastResult` for a certainly valid body, else None (see the module docstring)."""
+        found = self._judged(raw, limits)
+        if found is None:
+            return None
+        form, present, n = found
+        inputs = None
+        if build:
+            ctx = Ctx(trusted=True, census=None, build=True)
+            try:
+                inputs = self._frames.assemble(present(), n, ctx)
+            except Exception:  # noqa: BLE001 - the column path decides
+                return None
+        params = self._params(Ctx(trusted=True, census=None, build=build))
+        return FastResult(inputs, params, form)
+
+    def _judge(
+        self, raw: bytes | str, limits: Limits | None
+    ) -> tuple[str, Callable[[], dict[str, Any]], int] | None:
+        """(the form, the present columns' values, the row count) of a valid body."""
+        size = len(raw)
+        if size > self._max_size:
+            return None  # parsed slice by slice by the column path (`sig2jsonschema._fast.chunks`)
+        if limits is not None:
+            if type(raw) is not bytes:
+                if not within(raw, limits, self._depth):
+                    return None
+            elif (
+                size > limits.max_body_bytes
+                or self._depth > limits.max_depth
+                or (
+                    size > limits.max_number_digits
+                    and not no_long_digit_run(raw, limits.max_number_digits)
+                )
+            ):
+                return None
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return None
+        if type(value) is not dict or len(value) != 1:
+            return None  # params, several envelopes, ...: the column path
+        try:
+            envelope = value.get("dataframe_split")
+            if envelope is not None:
+                found = self._split(envelope)
+                form = "dataframe_split"
+            else:
+                found = self._records(value.get("dataframe_records"))
+                form = "dataframe_records"
+        except _Unsure:
+            return None
+        if found is None:
+            return None
+        members, colons, present, n = found
+        if isinstance(raw, bytes):
+            if b"\\" in raw and (b"\\u003a" in raw or b"\\u003A" in raw):
+                return None  # a ':' the census cannot see
+            if _colons(raw) != members + colons:
+                return None  # a repeated key (orjson keeps the last one silently)
+        else:
+            if "\\" in raw and ("\\u003a" in raw or "\\u003A" in raw):
+                return None
+            if raw.count(":") != members + colons:
+                return None
+        return form, present, n
+
+    def _split(self, envelope: Any) -> tuple[int, int, Callable[[], dict[str, Any]], int] | None:
+        if not self._split_ok or type(envelope) is not dict or len(envelope) != 2:
+            return None
+        columns = envelope.get("columns")
+        data = envelope.get("data")
+        if type(columns) is not list or type(data) is not list or not data:
+            return None
+        names = tuple(columns)
+        layout = self._layout(names, split=True)
+        if layout is None:
+            return None
+        n, k = len(data), len(names)
+        if n == 1:
+            if type(data[0]) is not list or len(data[0]) != k:
+                return None
+        elif set(map(type, data)) != {list} or set(map(len, data)) != {k}:
+            return None
+        colons = layout.run(data, n) + layout.name_colons
+        return 3, colons, partial(_split_columns, names, data), n
+
+    def _records(self, records: Any) -> tuple[int, int, Callable[[], dict[str, Any]], int] | None:
+        if not self._records_ok or type(records) is not list or not records:
+            return None
+        first = records[0]
+        if type(first) is not dict:
+            return None
+        names = tuple(first)
+        layout = self._layout(names, split=False)
+        if layout is None:
+            return None
+        n, k = len(records), len(names)
+        if n > 1 and (set(map(type, records)) != {dict} or set(map(len, records)) != {k}):
+            return None  # not records, or records with different keys
+        try:
+            colons = layout.run(records, n)  # a record without one of the keys: KeyError
+        except KeyError:
+            return None
+        colons += n * layout.name_colons
+        return 1 + n * k, colons, partial(_record_columns, names, records), n
+
+
+def _values_of(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """A record's values, in ``names`` order, as a tuple (``KeyError`` if one is missing)."""
+    if len(names) > 1:
+        return itemgetter(*names)
+    name = names[0]
+
+    def one(record: Any) -> tuple[Any, ...]:
+        return (record[name],)
+
+    return one
+
+
+def _colons(raw: bytes) -> int:
+    """The ``:`` bytes of a text (numpy's vectorized compare beats ``bytes.count`` on big ones)."""
+    if len(raw) < 8192:
+        return raw.count(b":")
+    import numpy as np
+
+    return int(np.count_nonzero(np.frombuffer(raw, dtype=np.uint8) == _COLON))
+
+
+_COLON = ord(":")
+
+
+def _split_columns(names: tuple[str, ...], data: list[Any]) -> dict[str, Any]:
+    return dict(zip(names, zip(*data, strict=True), strict=True))
+
+
+def _record_columns(names: tuple[str, ...], records: list[Any]) -> dict[str, Any]:
+    if len(names) == 1:
+        return {names[0]: list(map(itemgetter(names[0]), records))}
+    rows = map(itemgetter(*names), records)
+    return dict(zip(names, zip(*rows, strict=True), strict=True))
+
+
+def compile_quick_plan(
+    frames: FramePlan,
+    forms: frozenset[str],
+    depth: int,
+    params: Callable[[Ctx], dict[str, Any] | None],
+) -> QuickPlan | None:
+    """The quick path of a frame plan whose columns it covers (else None).
+
+    ``params`` gives what ``predict`` receives as params for a body without any.
+    """
+    if not frames.columns or any(_group_check(c) is None for c in frames.columns):
+        return None
+    return QuickPlan(frames, forms, depth, params)
+
+
+__all__ = ["QuickPlan", "compile_quick_plan"]
