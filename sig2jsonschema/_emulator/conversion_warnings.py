@@ -326,10 +326,21 @@ def _candidates(column: _Column, kind: str) -> Iterable[int] | None:
     return np.flatnonzero(mask)
 
 
+def _has_nulls(sent: pd.Series[Any]) -> bool:
+    """``sent.hasnans``, answered from the dtype alone where it can be (no mask built)."""
+    dtype = sent.dtype
+    if isinstance(dtype, np.dtype):
+        if dtype.kind in "iub":
+            return False
+        if dtype.kind == "f":
+            return bool(np.isnan(sent.to_numpy()).any())
+    return bool(sent.hasnans)
+
+
 def _uniform_code(column: _Column, kind: str) -> str | None:
     """The code every row gets, when the sent kind alone decides it."""
     target = column.col_type
-    if isinstance(column.sent, pd.Series) and column.sent.hasnans:
+    if isinstance(column.sent, pd.Series) and _has_nulls(column.sent):
         return None
     if kind == "str":
         if target in _NUMERIC:

@@ -249,12 +249,35 @@ def _assembled(
     parsed: Parsed, frame: pd.DataFrame, columns: dict[Any, pd.Series[Any]]
 ) -> pd.DataFrame:
     """The enforced frame; an index the release lost is noted on ``parsed`` for the warnings."""
-    out = pd.DataFrame(columns)
+    index = _shared_index(columns)
+    # The same frame either way; naming the index skips pandas' union of the
+    # columns' indexes, most of the cost of a small body.
+    out = pd.DataFrame(columns) if index is None else pd.DataFrame(columns, index=index)
     if parsed.release.complex_columns_drop_index and columns:
         before, after = list(frame.index), list(out.index)
         if before != after:
             parsed.index_change = (before, after)
     return out
+
+
+def _shared_index(columns: dict[Any, pd.Series[Any]]) -> pd.RangeIndex | None:
+    """The `RangeIndex` every column carries (equal ranges and names), if they agree."""
+    values = list(columns.values())
+    if not values or not isinstance(values[0], pd.Series):
+        return None
+    index = values[0].index
+    if not isinstance(index, pd.RangeIndex):
+        return None
+    if all(_same_range(v, index) for v in values):
+        return index
+    return None
+
+
+def _same_range(column: Any, index: pd.RangeIndex) -> bool:
+    if not isinstance(column, pd.Series):
+        return False
+    other = column.index
+    return isinstance(other, pd.RangeIndex) and other.equals(index) and other.name == index.name
 
 
 __all__ = ["enforce_input"]
