@@ -208,7 +208,9 @@ def _serve(run: _Run, body: Any, content_type: str | None) -> tuple[Any, dict[st
     elif isinstance(body, str):
         value, strict, depth = _decode(body.encode("utf-8", "surrogatepass"), run.release)
     else:
-        if value_depth(body, JSON_DEPTH_LIMIT) >= JSON_DEPTH_LIMIT:
+        # Below the limit this is the body's exact depth: a bound for every walk below.
+        depth = value_depth(body, JSON_DEPTH_LIMIT)
+        if depth >= JSON_DEPTH_LIMIT:
             # Too deep for MLflow's parser to have produced; also stops a value
             # that contains itself, which every walk below would follow forever.
             raise server_crash(
