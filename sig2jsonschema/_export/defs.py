@@ -34,6 +34,7 @@ from .values import (
     Mode,
     column_value,
     object_schema,
+    ragged_object_hatch,
     tensor_leaf,
     tensor_value,
     with_null,
@@ -162,7 +163,11 @@ def register_spec(ctx: Ctx, part: str, index: int, spec: ColSpec | TensorSpec) -
     fieldname = field_name(part, spec, index)
     if isinstance(spec, TensorSpec):
         leaf = tensor_leaf(spec.dtype, ctx.mode)
-        body: JSON = tensor_value(spec.shape, leaf, batch=ctx.strict and part == "inputs")
+        body: JSON = (
+            {"type": "array"}
+            if ragged_object_hatch(spec.dtype, spec.shape, ctx.mode)
+            else tensor_value(spec.shape, leaf, batch=ctx.strict and part == "inputs")
+        )
         ctx.defs[name] = {
             "x-mlflow-field": fieldname,
             "x-mlflow-tensor": spec_to_dict(spec),

@@ -15,13 +15,16 @@ from sig2jsonschema._hazards.releases import tensor_index_without_zero_breaks
 from sig2jsonschema._hazards.sites import tensors_share_batch
 
 from .defs import JSON, Ctx, field_notes, loose_records, ref, same_keys
-from .values import flat_size, tensor_leaf, tensor_value
+from .values import flat_size, ragged_object_hatch, tensor_leaf, tensor_value
 
 if TYPE_CHECKING:
     from sig2jsonschema._signature.types import TensorSpec
 
 
 def _tensor_inline(ctx: Ctx, i: int, spec: TensorSpec, shape: tuple[int, ...]) -> JSON:
+    if ragged_object_hatch(spec.dtype, spec.shape, ctx.mode):
+        # A whole tensor is any list; one sample of it (a record's value) anything.
+        return {**field_notes(spec, i), **({"type": "array"} if shape == spec.shape else {})}
     return {**field_notes(spec, i), **tensor_value(shape, tensor_leaf(spec.dtype, ctx.mode))}
 
 
@@ -147,6 +150,8 @@ def tensor_instances_loose(ctx: Ctx) -> JSON:
     single named tensor is read from a list too.
     """
     spec = ctx.tensors[0]
+    if ragged_object_hatch(spec.dtype, spec.shape, ctx.mode):
+        return {**field_notes(spec, 0), "type": "array"}
     leaf: JSON = {} if spec.dtype == "object" else {"not": {"type": "array"}}
     return {**field_notes(spec, 0), **tensor_value(spec.shape, leaf)}
 

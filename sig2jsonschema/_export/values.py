@@ -415,6 +415,18 @@ def tensor_value(shape: tuple[int, ...], leaf: JSON, *, batch: bool = False) -> 
     return schema
 
 
+def ragged_object_hatch(dtype: str, shape: tuple[int, ...], mode: str) -> bool:
+    """mlflow mode: an ``object`` tensor MLflow takes in any shape once it arrives 1-D.
+
+    ``_enforce_tensor_spec`` waves through a 1-D ``object`` array for shape
+    ``[-1]`` or any shape with a ``-1`` after the first axis, and
+    ``np.array(..., dtype=object)`` makes ragged or scalar-leaved lists exactly
+    that; the pure export cannot tell those from a malformed nesting, so it
+    lets every list through and the Validator keeps the exact verdict.
+    """
+    return mode == "mlflow" and dtype == "object" and (shape == (-1,) or -1 in shape[1:])
+
+
 def flat_size(shape: tuple[int, ...]) -> int:
     """How many leaves one sample (``shape[1:]``) holds."""
     return math.prod(shape[1:])
@@ -436,6 +448,7 @@ __all__ = [
     "flat_size",
     "nested",
     "object_schema",
+    "ragged_object_hatch",
     "scalar",
     "tensor_leaf",
     "tensor_value",
