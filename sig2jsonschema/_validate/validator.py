@@ -170,6 +170,23 @@ class Validator:
         """
         yield from self._check(body, content_type).errors
 
+    def errors_and_form(
+        self, body: Any, *, content_type: str = JSON_TYPE
+    ) -> tuple[list[PayloadError], str | None]:
+        """``body``'s errors (as `iter_errors` yields them) and the form it was judged in.
+
+        For a valid body the form is the one `parse` reports (``inputs/records``,
+        ...), found without building what ``predict`` receives; for an invalid
+        one it is the form the checks read, or None where none was named (a body
+        over a limit, one that is not JSON).
+        """
+        check = self._check(body, content_type)
+        if check.fast is not None:
+            form: str | None = check.fast.form
+        else:
+            form = check.outcome.form if check.outcome is not None else None
+        return check.errors, form
+
     def validate(self, body: Any, *, content_type: str = JSON_TYPE) -> None:
         """Raise the best `PayloadError` of ``body``, if any.
 
