@@ -7,10 +7,12 @@ default), ``ci`` (more, no deadline; chosen automatically when CI is set) and
 
 from __future__ import annotations
 
+import copy
 import importlib
 import json
 import os
 import shutil
+import socket
 import sys
 import warnings
 from pathlib import Path
@@ -93,6 +95,23 @@ def load_release_labels(line: str) -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="session")
 def cases() -> list[dict[str, Any]]:
     return load_cases()
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now (for servers the tests start)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def replace_at(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    """A deep copy of a JSON value with the item at ``path`` replaced by ``new``."""
+    out = copy.deepcopy(value)
+    target = out
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = new
+    return out
 
 
 def chromium() -> str:

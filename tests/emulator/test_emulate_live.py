@@ -26,7 +26,7 @@ import pytest
 from sig2jsonschema._emulator.server import emulate
 from sig2jsonschema._releases.table import RELEASES
 from sig2jsonschema._signature.serialized import parse_signature
-from tests.conftest import CONFORMANCE, load_cases, model_dirs
+from tests.conftest import CONFORMANCE, load_cases, model_dirs, replace_at
 from tests.describe import describe, encode, first_difference, same
 
 if TYPE_CHECKING:
@@ -62,15 +62,6 @@ def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     if isinstance(value, list) and value:
         return [p for i, v in enumerate(value) for p in _leaves(v, (*path, i))]
     return [path]
-
-
-def _replace(value: Any, path: tuple[Any, ...], new: Any) -> Any:
-    out = copy.deepcopy(value)
-    target = out
-    for step in path[:-1]:
-        target = target[step]
-    target[path[-1]] = new
-    return out
 
 
 def _table(body: dict[str, Any]) -> tuple[list[Any] | None, list[list[Any]]] | None:
@@ -153,7 +144,7 @@ def generate(
         for _ in range(3):
             if paths:
                 path = rng.choice(paths)
-                json_bodies.append(_dump(_replace(example, path, rng.choice(BOUNDARY))))
+                json_bodies.append(_dump(replace_at(example, path, rng.choice(BOUNDARY))))
         json_bodies.append(_dump(_structural(example, rng)))
         table = _table(example)
         if table is None:
@@ -163,7 +154,7 @@ def generate(
             body: dict[str, Any] = envelope
             leaf_paths = [p for p in _leaves(body) if p]
             if leaf_paths and rng.random() < 0.5:
-                body = _replace(body, rng.choice(leaf_paths), rng.choice(BOUNDARY))
+                body = replace_at(body, rng.choice(leaf_paths), rng.choice(BOUNDARY))
             if params and rng.random() < 0.6:
                 chosen = rng.sample(params, rng.randint(1, len(params)))
                 body["params"] = {p["name"]: rng.choice(PARAM_VALUES) for p in chosen}

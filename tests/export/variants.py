@@ -15,6 +15,8 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
+from tests.conftest import replace_at
+
 if TYPE_CHECKING:
     import random
 
@@ -36,15 +38,6 @@ def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     if isinstance(value, list) and value:
         return [p for i, v in enumerate(value) for p in _leaves(v, (*path, i))]
     return [path]
-
-
-def _replace(value: Any, path: tuple[Any, ...], new: Any) -> Any:
-    out = copy.deepcopy(value)
-    target = out
-    for step in path[:-1]:
-        target = target[step]
-    target[path[-1]] = new
-    return out
 
 
 def _table(body: Any) -> tuple[list[Any] | None, list[list[Any]]] | None:
@@ -145,7 +138,7 @@ def _leaf_variants(body: Any, rng: random.Random) -> list[Any]:
         lambda v: rng.choice(BOUNDARY),
     ):
         path = rng.choice(paths)
-        out.append(_replace(body, path, make(_get(body, path))))
+        out.append(replace_at(body, path, make(_get(body, path))))
     return out
 
 

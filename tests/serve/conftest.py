@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,16 +22,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import CONFORMANCE, MODELS, ORACLE_TOOLS, ROOT, require
+from tests.conftest import CONFORMANCE, MODELS, ORACLE_TOOLS, ROOT, free_port, require
 
 ECHO_MODEL = Path(__file__).with_name("echo_model.py")
 START_SECONDS = 90.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def corpus_signature(name: str) -> dict[str, Any]:

@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from sig2jsonschema.cli import run as cli_run
-from tests.conftest import MODELS
-from tests.serve.conftest import MlflowServer, Sidecar, free_port
+from tests.conftest import MODELS, free_port
+from tests.serve.conftest import MlflowServer, Sidecar
 from tests.serve.test_sidecar_routes import VALID
 
 if TYPE_CHECKING:

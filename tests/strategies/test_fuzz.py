@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import shlex
-import socket
 import threading
 import time
 from io import StringIO
@@ -22,7 +21,7 @@ import pytest
 
 from sig2jsonschema.cli import run
 from sig2jsonschema.strategies._fuzz import Case, Client, Response, classify, curl_command, shrink
-from tests.conftest import require
+from tests.conftest import free_port, require
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -120,7 +119,7 @@ def test_the_client_refuses_other_schemes() -> None:
 def test_fuzz_reports_an_unreachable_url_as_bad_input(tmp_path: Path) -> None:
     sig = tmp_path / "sig.json"
     sig.write_text(json.dumps(SIGNATURE), encoding="utf-8")
-    port = _free_port()
+    port = free_port()
     err = StringIO()
     code = run(
         ["fuzz", str(sig), "--url", f"http://127.0.0.1:{port}/invocations", "-n", "2"],
@@ -134,12 +133,6 @@ def test_fuzz_reports_an_unreachable_url_as_bad_input(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------
 # Against MLflow's real scoring app
 # --------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _buggy_model_class() -> Any:
     import mlflow.pyfunc
     from mlflow.exceptions import MlflowException
@@ -175,7 +168,7 @@ def buggy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
         pip_requirements=["mlflow"],
     )
     app = scoring_server.init(scoring_server.load_model_with_mlflow_config(str(model_dir)))
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,7 +24,7 @@ import pytest
 
 from sig2jsonschema.cli import run
 from sig2jsonschema.strategies._fuzz import scoring_url
-from tests.conftest import require
+from tests.conftest import free_port, require
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -40,12 +39,6 @@ SIGNATURE = {
     "outputs": None,
     "params": None,
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _fuzz(source: Path | str, url: str, *extra: str) -> tuple[int, str, str]:
@@ -96,7 +89,7 @@ def mlflow_serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
         signature=ModelSignature.from_dict(SIGNATURE),
         pip_requirements=["mlflow"],
     )
-    port = _free_port()
+    port = free_port()
     mlflow = Path(sys.executable).with_name("mlflow")
     if not mlflow.is_file():
         pytest.fail(f"the mlflow command is not beside {sys.executable}", pytrace=False)
@@ -175,7 +168,7 @@ def refusing_server() -> Iterator[tuple[str, dict[str, Any]]]:
         return PlainTextResponse("no", status_code=state["status"])
 
     app = Starlette(routes=[Route("/{path:path}", anything, methods=["POST"])])
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
