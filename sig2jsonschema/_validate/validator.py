@@ -3,7 +3,9 @@
 Two modes (``docs/validation.md``):
 
 * ``mlflow`` predicts the chosen MLflow release's verdict exactly
-  (``mlflow_version``; `sig2jsonschema._releases.table`).  The verdict comes from
+  (``mlflow_version``; `sig2jsonschema._releases.table`).  A body the strict
+  contract's fast path accepts is served unchanged by every supported release,
+  so it is answered there; any other verdict comes from
   the emulator (`sig2jsonschema._emulator.server`); the exported ``mlflow``-mode JSON
   Schema, run on the ``jsonschema`` library with our vocabulary keywords,
   supplies pointer, keyword and expected words where it agrees, the
@@ -135,12 +137,16 @@ class Validator:
         self._validator = validator_for(self.schema)
         self._mapper = ErrorMapper(SchemaIndex(self.schema, registry()), sig, redact=redact)
         self._outcomes = OutcomeErrors(self._mapper, sig, form_verdicts(sig), redact=redact)
-        #: strict mode's fast path (`sig2jsonschema._fast.plan`), None when it has none.
-        self._fast: Any = None
-        if mode == "strict":
-            from sig2jsonschema._fast.plan import compile_fast_plan
+        from sig2jsonschema._fast.plan import compile_fast_plan
 
-            self._fast = compile_fast_plan(sig, schema=self.schema)
+        #: The strict contract's fast path (`sig2jsonschema._fast.plan`), None when it
+        #: has none.  mlflow mode runs it too: a body strict accepts is served by every
+        #: supported release, unchanged and without a warning (docs/strict-contract.md),
+        #: so its mlflow verdict and what ``predict`` receives are the fast path's.
+        self._fast: Any = compile_fast_plan(
+            sig,
+            schema=self.schema if mode == "strict" else to_jsonschema(sig, part="request"),
+        )
         self._response: tuple[dict[str, Any], Any, ErrorMapper] | None = None
         if sig.outputs is not None:
             outputs = to_jsonschema(sig, part="outputs", mode=mode)
@@ -239,6 +245,9 @@ class Validator:
         self, body: Any, *, content_type: str = JSON_TYPE
     ) -> tuple[ConversionWarning, ...]:
         """The lossy conversions MLflow makes on ``body`` (none when MLflow rejects it)."""
+        check = self._fast_check(body, content_type, build=False, limits=False)
+        if check is not None and check.fast is not None:
+            return ()  # strict-valid, so served unchanged (see ``_fast`` in __init__)
         outcome = self._emulate(body, content_type)
         return tuple(outcome.warnings) if outcome.status == 200 else ()
 
@@ -344,11 +353,12 @@ class Validator:
     def _fast_check(
         self, body: Any, content_type: str | None, *, build: bool, limits: bool
     ) -> _Check | None:
-        """The fast path's answer when it is certain (strict mode, JSON), else None.
+        """The fast path's answer when it is certain (JSON bodies), else None.
 
-        A valid body is answered outright; for an invalid one the fast path names
-        the rows holding every offending value, the reference path judges only
-        those rows and the pointers are mapped back.
+        A strict-valid body is answered outright, in either mode.  For an invalid
+        one, in strict mode, the fast path names the rows holding every offending
+        value, the reference path judges only those rows and the pointers are
+        mapped back; mlflow mode sends it to the reference path whole.
         """
         if self._fast is None or not _is_json(content_type):
             return None
@@ -357,7 +367,9 @@ class Validator:
         verdict = self._fast.check(body, build=build, limits=self.limits if limits else None)
         if isinstance(verdict, FastResult):
             return _Check(fast=verdict)
-        if isinstance(verdict, FastFailure):
+        if isinstance(verdict, FastFailure) and self.mode == "strict":
+            # mlflow mode judges a body strict refuses as a whole: the emulator's
+            # verdict may turn on any value, not only the offending rows.
             reduced = self._reference(verdict.body, content_type)
             if reduced.errors:
                 for error in reduced.errors:
