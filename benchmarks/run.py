@@ -42,6 +42,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from mlflow_timer import Remote  # noqa: E402 - beside this file, not a package
+
 PEER = HERE / "peer"
 #: The MLflow release the installed mlflow-skinny is (mlflow mode is compared with it).
 MLFLOW_LINE = "3.17"
@@ -52,7 +55,7 @@ BIG_LIMIT = 512 * 2**20
 # Timing
 # --------------------------------------------------------------------------
 def race(
-    fns: dict[str, Callable[[], Any]], *, samples: int, rounds: int = 3, target: float = 2e-3
+    fns: dict[str, Any], *, samples: int, rounds: int = 3, target: float = 2e-3
 ) -> dict[str, float]:
     """Seconds per call of each function: the best of ``rounds`` rounds' medians.
 
@@ -62,10 +65,8 @@ def race(
     """
     loops: dict[str, int] = {}
     for name, fn in fns.items():
-        fn()
-        start = time.perf_counter()
-        fn()
-        once = time.perf_counter() - start
+        _loop(fn, 1)
+        once = _loop(fn, 1)
         loops[name] = max(1, min(10_000, int(target / max(once, 1e-7))))
     best = dict.fromkeys(fns, float("inf"))
     for _ in range(rounds):
@@ -74,15 +75,21 @@ def race(
         found: dict[str, list[float]] = {name: [] for name in fns}
         for _ in range(samples):
             for name, fn in fns.items():
-                k = loops[name]
-                start = time.perf_counter()
-                for _ in range(k):
-                    fn()
-                found[name].append((time.perf_counter() - start) / k)
+                found[name].append(_loop(fn, loops[name]) / loops[name])
         gc.unfreeze()
         for name, times in found.items():
             best[name] = min(best[name], statistics.median(times))
     return best
+
+
+def _loop(fn: Any, k: int) -> float:
+    """Seconds ``k`` calls of ``fn`` take (a `Remote` times itself, in its process)."""
+    if isinstance(fn, Remote):
+        return fn.loop(k)
+    start = time.perf_counter()
+    for _ in range(k):
+        fn()
+    return time.perf_counter() - start
 
 
 def _fmt(seconds: float | None) -> str:
@@ -198,14 +205,14 @@ def signature_dict(workload: str) -> dict[str, Any]:
     return wide_signature() if workload == "wide" else dict(WORKLOADS.SIGNATURES[workload])
 
 
-def validator(workload: str, mode: str = "strict") -> Any:
+def validator(workload: str, mode: str = "strict", line: str = MLFLOW_LINE) -> Any:
     from sig2jsonschema._payload.limits import DEFAULT_LIMITS
     from sig2jsonschema._signature.load import load_signature
     from sig2jsonschema._validate.validator import Validator
 
     limits = DEFAULT_LIMITS.replace(max_body_bytes=BIG_LIMIT)
     sig = load_signature(signature_dict(workload))
-    return Validator(sig, mode=mode, limits=limits, mlflow_version=MLFLOW_LINE)  # type: ignore[arg-type]
+    return Validator(sig, mode=mode, limits=limits, mlflow_version=line)  # type: ignore[arg-type]
 
 
 def peer(workload: str) -> Callable[[bytes], bool]:
@@ -245,34 +252,9 @@ def with_bad_cell(workload: str, form: str, n: int) -> bytes:
 # --------------------------------------------------------------------------
 def _mlflow_handler(workload: str, directory: str) -> Callable[[bytes], Any]:
     """What MLflow's scoring server does before ``predict`` (as mlflow_baseline.py)."""
-    import logging
-    import warnings
+    from mlflow_timer import handler
 
-    warnings.filterwarnings("ignore")
-    logging.getLogger("mlflow").setLevel(logging.ERROR)
-    import mlflow.pyfunc
-    from mlflow.models import ModelSignature
-    from mlflow.models.utils import _enforce_schema
-    from mlflow.pyfunc.scoring_server import _parse_json_data
-
-    class Identity(mlflow.pyfunc.PythonModel):  # type: ignore[misc]
-        def predict(self, context: Any, model_input: Any, params: Any = None) -> Any:
-            del context, params
-            return model_input
-
-    sig = ModelSignature.from_dict(signature_dict(workload))
-    path = f"{directory}/{workload}"
-    mlflow.pyfunc.save_model(
-        path, python_model=Identity(), signature=sig, pip_requirements=["mlflow"]
-    )
-    model = mlflow.pyfunc.load_model(path)
-    meta, schema = model.metadata, model.metadata.get_input_schema()
-
-    def handle(raw: bytes) -> Any:
-        parsed = _parse_json_data(raw, meta, schema)
-        return _enforce_schema(parsed.data, schema)
-
-    return handle
+    return handler(signature_dict(workload), f"{directory}/{workload}")
 
 
 def child_time(jobs: list[dict[str, Any]]) -> list[dict[str, float]]:
@@ -501,30 +483,61 @@ def invalid_section(report: Report, sizes: list[int], samples: int) -> None:
         report.row(f"{wl} {form} {n:,} {first.pointer}", found["bad"], found["good"], most=3.0)
 
 
-def mlflow_mode_section(report: Report, samples: int, sizes: list[int]) -> None:
-    report.title(
-        "mlflow mode (release 3.17) against MLflow 3.17.2's parse + enforce (child process,\n"
-        "interleaved); ratio = MLflow / ours"
-    )
-    jobs = []
-    for n in sizes:
-        for wl, form in (("w1", "split"), ("w1", "records"), ("w2", "inputs"), ("w3", "records")):
-            if n >= 10_000 and wl != "w1":
-                continue  # MLflow takes seconds a call there: W1 only
-            jobs.append(
-                {
-                    "workload": wl,
-                    "form": form,
-                    "n": n,
-                    "ours": ["mlflow is_valid", "mlflow parse"],
-                    "samples": max(3, samples // (1 if n < 10_000 else 3)),
-                }
-            )
-    results = _child({"what": "time", "jobs": jobs}) or []
-    for job, found in zip(jobs, results, strict=False):
-        label = f"{job['workload']} {job['form']} {job['n']:,}"
-        report.row(label + " is_valid", found["mlflow is_valid"], found["mlflow"], least=3.0)
-        report.row(label + " parse", found["mlflow parse"], found["mlflow"], least=3.0)
+def release_python(line: str) -> str | None:
+    """The Python whose MLflow is release ``line``: ours for the installed one, else its
+    oracle virtualenv (``tests/oracles.py``, built on first use, ~30 s)."""
+    from tests.oracles import OracleUnavailable, ensure_venv, full_version, installed_mlflow
+
+    full = full_version(line)
+    if installed_mlflow() == full:
+        return sys.executable
+    try:
+        return str(ensure_venv(full).python)
+    except OracleUnavailable as exc:
+        print(f"  (MLflow {full} is not available: {exc})")
+        return None
+
+
+def mlflow_mode_section(report: Report, samples: int, sizes: list[int], lines: list[str]) -> None:
+    """mlflow mode for each release against that release's own parse + enforce."""
+    for line in lines:
+        python = release_python(line)
+        if python is None:
+            continue
+        remote = Remote(python)
+        report.title(
+            f"mlflow mode (release {line}) against MLflow {remote.version}'s parse + enforce\n"
+            "(its own Python, sample by sample interleaved); ratio = MLflow / ours"
+        )
+        with tempfile.TemporaryDirectory() as directory:
+            for wl in ("w1", "w2", "w3"):
+                remote.setup(wl, signature_dict(wl))
+            for n in sizes:
+                for wl, form in (
+                    ("w1", "split"),
+                    ("w1", "records"),
+                    ("w2", "inputs"),
+                    ("w3", "records"),
+                ):
+                    if n >= 10_000 and wl != "w1":
+                        continue  # MLflow takes seconds a call there: W1 only
+                    raw = body(wl, form, n)
+                    path = Path(directory, f"{wl}-{form}-{n}.json")
+                    path.write_bytes(raw)
+                    remote.use(wl, str(path))
+                    v = validator(wl, "mlflow", line)
+                    found = race(
+                        {
+                            "is_valid": lambda v=v, r=raw: v.is_valid(r),
+                            "parse": lambda v=v, r=raw: v.parse(r),
+                            "mlflow": remote,
+                        },
+                        samples=max(3, samples // (1 if n < 10_000 else 3)),
+                    )
+                    label = f"{wl} {form} {n:,}"
+                    report.row(label + " is_valid", found["is_valid"], found["mlflow"], least=3.0)
+                    report.row(label + " parse", found["parse"], found["mlflow"], least=3.0)
+        remote.close()
 
 
 def wide_section(report: Report, samples: int) -> None:
@@ -613,7 +626,10 @@ def main(argv: list[str] | None = None) -> None:
     parse_section(report, samples, mlflow, 10_000)
     invalid_section(report, [1, 100, 10_000], samples)
     if mlflow:
-        mlflow_mode_section(report, samples, [1, 100] + ([] if args.quick else [10_000]))
+        from sig2jsonschema._releases.table import SUPPORTED
+
+        mode_sizes = [1, 100] + ([] if args.quick else [10_000])
+        mlflow_mode_section(report, samples, mode_sizes, list(SUPPORTED))
     wide_section(report, samples)
     build_section(report, samples)
     if not args.quick:

@@ -106,6 +106,10 @@ class FramePlan:
         self.tf_ok = all(c.tf_ok for c in columns)
         #: Whether lean mode can be used (complex columns keep exact checks).
         self.lean_ok = not any(isinstance(c.check, ComplexColumn) for c in columns)
+        #: Build ``string`` columns as ``object`` (pandas 2's strings, what MLflow 2.22's
+        #: ``predict`` receives) instead of pandas' own text dtype (`compile_fast_plan`).
+        self.object_strings = False
+        self._text = frozenset(c.name for c in columns if c.scalar is DataType.string)
 
     def _names_ok(self, names: Any) -> bool:
         """Known columns only, each once, every required one present."""
@@ -135,7 +139,20 @@ class FramePlan:
         import pandas as pd
 
         rows = pd.RangeIndex(n) if index is None else pd.Index(index)
-        return pd.DataFrame(arrays, index=rows, copy=False)
+        return self._frame(arrays, rows)
+
+    def _frame(self, arrays: dict[str, Any], index: Any) -> Any:
+        import numpy as np
+        import pandas as pd
+
+        if self.object_strings:
+            # Built as object columns here: converting a finished frame costs more
+            # than the whole frame at a hundred rows.  (An object ndarray alone would
+            # be re-inferred as text by pandas 3; a Series keeps its dtype.)
+            for name in self._text & arrays.keys():
+                values = np.asarray(arrays[name], dtype=object)
+                arrays[name] = pd.Series(values, index=index, dtype=object, copy=False)
+        return pd.DataFrame(arrays, index=index, copy=False)
 
     def split(self, value: Any, ctx: Ctx) -> Any:
         """``{"columns": [...], "data": [[...], ...], "index"?: [int, ...]}``."""
@@ -212,7 +229,7 @@ class FramePlan:
         import pandas as pd
 
         arrays = {name: _concat(chunks) for name, chunks in parts.items()}
-        return pd.DataFrame(arrays, index=pd.RangeIndex(offset), copy=False)
+        return self._frame(arrays, pd.RangeIndex(offset))
 
     def _record_columns(
         self, value: Any, ctx: Ctx, may_be_missing: frozenset[str]

@@ -445,7 +445,7 @@ class _Letters:
 
 
 def compile_fast_plan(
-    signature: Signature, *, schema: dict[str, Any] | None = None
+    signature: Signature, *, schema: dict[str, Any] | None = None, object_strings: bool = False
 ) -> FastPlan | None:
     """The fast path for ``signature`` in strict mode, or None if it has none.
 
@@ -453,12 +453,16 @@ def compile_fast_plan(
         signature: the model signature.
         schema: the strict request schema already exported for it (the
             `Validator` has one); its ``params`` part checks request params.
+        object_strings: build ``string`` columns with ``object`` dtype (the
+            release's ``string_dtype``, `sig2jsonschema._releases.table`).
 
     .. versionadded:: 0.1
     """
     if signature.inputs is None or signature.from_type_hint:
         return None
     frames = compile_frame_plan(signature.inputs)
+    if frames is not None:
+        frames.object_strings = object_strings
     tensors = compile_tensor_plan(signature.inputs) if frames is None else None
     if frames is None and tensors is None:
         return None

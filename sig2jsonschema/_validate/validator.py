@@ -146,6 +146,7 @@ class Validator:
         self._fast: Any = compile_fast_plan(
             sig,
             schema=self.schema if mode == "strict" else to_jsonschema(sig, part="request"),
+            object_strings=release.string_dtype == "object",
         )
         self._response: tuple[dict[str, Any], Any, ErrorMapper] | None = None
         if sig.outputs is not None:
