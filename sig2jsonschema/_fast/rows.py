@@ -17,10 +17,11 @@ reads the whole column, made stricter: numbers in ``double``/``float``
 columns must lie within 2**53 (the column path bails on larger ones in a
 column that also holds integer tokens); a body this refuses simply takes the
 type-group path.  Strings are type-checked by the final ``"".join`` (only
-``str`` joins), which also finds NUL characters and counts the colons for the
-census.  Nested ``Array``/``Object`` columns of ``string``/``long``/``boolean``
-(what `sig2jsonschema._fast.nested.compile_quick` covers) are unrolled into
-nested loops; their objects' members are counted for the census.
+``str`` joins); the caller finds NUL characters and counts colons in the
+joined text only when the raw text needs it (see `sig2jsonschema._fast.quick`).
+Nested ``Array``/``Object`` columns of ``string``/``long``/``boolean`` (what
+`sig2jsonschema._fast.nested.compile_quick` covers) are unrolled into nested
+loops; their objects' members are counted for the census.
 """
 
 from __future__ import annotations
@@ -43,9 +44,10 @@ if TYPE_CHECKING:
 
     from .frames import ColumnPlan
 
-    #: rows (lists, or records) -> the colons inside the rows' strings plus the
-    #: members of their nested objects; raises on anything unsure.
-    RowCheck = Callable[[list[Any]], int]
+    #: rows (lists, or records) -> (their strings joined, the members of their
+    #: nested objects with the colons in those objects' keys); raises on
+    #: anything unsure.
+    RowCheck = Callable[[list[Any]], tuple[str, int]]
 
 #: Columns beyond which a layout is not generated (wide signatures: type groups).
 MAX_COLUMNS = 64
@@ -109,18 +111,16 @@ def _value_lines(i: int, column: ColumnPlan, getters: list[Any]) -> list[str] | 
         return [f"strs({v})"]  # the join's type check
     if t is DataType.binary:
         return [f"if B64({v}) is None: raise U", f"strs({v})"]
-    if t is DataType.datetime:
-        # One strict format per column: the first text's digit shape, which
-        # every other must match; calendar and clock ranges by fromisoformat.
-        return [
-            f"if type({v}) is str:",
-            f"    if s{i} is None: s{i} = SHAPES.get(len({v}))",
-            f"    if {v}.encode().translate(SHAPE) != s{i} or not '1678' <= {v} < '2262': raise U",
-            f"    FROMISO({v})",
-            f"    strs({v})",
-            f"elif {v} is not None: raise U" if column.nullable else "else: raise U",
-        ]
-    return None
+    # datetime, one strict format per column: the first text's digit shape,
+    # which every other must match; calendar and clock ranges by fromisoformat.
+    return [
+        f"if type({v}) is str:",
+        f"    if s{i} is None: s{i} = SHAPES.get(len({v}))",
+        f"    if {v}.encode().translate(SHAPE) != s{i} or not '1678' <= {v} < '2262': raise U",
+        f"    FROMISO({v})",
+        f"    strs({v})",
+        f"elif {v} is not None: raise U" if column.nullable else "else: raise U",
+    ]
 
 
 def _nested_lines(
@@ -229,9 +229,7 @@ def compile_rows(columns: list[ColumnPlan], keys: tuple[str, ...] | None = None)
             *(f"        {line}" for line in unpack),
             *(f"        {line}" for line in body),
             *(f"    {line}" for line in ends),
-            "    text = ''.join(found)",
-            "    if '\\x00' in text: raise U",
-            "    return text.count(':') + members",
+            "    return ''.join(found), members",
         ]
     )
     namespace: dict[str, Any] = {
