@@ -52,7 +52,7 @@ from .columns import DT_SHAPES, SHAPE
 from .limits import no_long_digit_run, within
 from .nested import ComplexColumn, QuickUnsure, compile_quick
 from .results import FastResult
-from .rows import FROMISO_OK, RowUnsure, compile_rows
+from .rows import FROMISO_OK, RowUnsure, compile_body_check, compile_rows
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -322,6 +322,24 @@ class QuickPlan:
         self._all_records = self._layout(everything, split=False)
         #: (limits, the body size up to which they need no scan); see `_small_size`.
         self._small: tuple[Limits | None, int] = (None, self._max_size)
+        #: Whether a raw body is certainly valid (False: the column path decides);
+        #: with ``limits``, True also vouches that it is within them.  A
+        #: generated function reads the all-columns bodies in one frame
+        #: (`sig2jsonschema._fast.rows.compile_body_check`); the rest take `_judge`.
+        self.valid: Callable[[bytes | str, Limits | None], bool] = self._unsure
+        split, records = self._all_split, self._all_records
+        body_check = compile_body_check(
+            list(frames.columns),
+            split=split.fixed if split is not None and self._split_ok else None,
+            records=records.per_row if records is not None and self._records_ok else None,
+            names=list(everything),
+            loads=orjson.loads,
+            plan=self,
+            unsure=self._unsure,
+            colons=_colons,
+        )
+        if body_check is not None:
+            self.valid = body_check
 
     # -- layouts -----------------------------------------------------------------
 
@@ -363,8 +381,7 @@ class QuickPlan:
 
     # -- bodies ------------------------------------------------------------------
 
-    def valid(self, raw: bytes | str, limits: Limits | None) -> bool:
-        """Whether the body is certainly valid (False: the column path decides)."""
+    def _unsure(self, raw: bytes | str, limits: Limits | None) -> bool:
         return self._judge(raw, limits) is not None
 
     def check(self, raw: bytes | str, *, build: bool, limits: Limits | None) -> FastResult | None:

@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     #: nested objects with the colons in those objects' keys); raises on
     #: anything unsure.
     RowCheck = Callable[[list[Any]], tuple[str, int]]
+    #: raw body, limits -> whether it is certainly valid (and within the limits).
+    BodyCheck = Callable[[bytes | str, Any], bool]
 
 #: Columns beyond which a layout is not generated (wide signatures: type groups).
 MAX_COLUMNS = 64
@@ -177,30 +179,32 @@ def _object_members(t: Object) -> int:
     return len(t.properties) + sum(p.name.count(":") for p in t.properties)
 
 
-def compile_rows(columns: list[ColumnPlan], keys: tuple[str, ...] | None = None) -> RowCheck | None:
-    """The row checker of a layout (columns in the body's order), or None.
+def _loop(
+    columns: list[ColumnPlan], keys: tuple[str, ...] | None, getters: list[Any]
+) -> tuple[list[str], list[str], list[str]] | None:
+    """(set-up, the loop over ``rows``, wrap-up) lines judging every row; None: not covered.
 
-    ``keys``: the rows are records with exactly these keys (the columns'
-    names); else they are lists of the columns' values.
+    They leave the strings in ``found`` (``strs``/``more`` append and extend
+    it) and count nested objects' members in ``members``.
     """
-    from .columns import DT_SHAPES, SHAPE  # columns imports this module
-
     if not columns or len(columns) > MAX_COLUMNS:
         return None
     k = len(columns)
     names = ", ".join(f"c{i}" for i in range(k)) + ("," if k == 1 else "")
-    getters: list[Any] = []
     if keys is None:
         # a row of another length: ValueError
         unpack = ["if type(row) is not list: raise U", f"{names} = row"]
     else:
+        getter = f"G{len(getters)}"
         getters.append(itemgetter(*keys))
         unpack = [
             f"if type(row) is not dict or len(row) != {k}: raise U",
-            f"{names} = G0(row)" if k > 1 else "c0 = G0(row)",  # a missing key: KeyError
+            f"{names} = {getter}(row)"
+            if k > 1
+            else f"c0 = {getter}(row)",  # a missing key: KeyError
         ]
     body: list[str] = []
-    starts = ["members = 0"]
+    starts: list[str] = []
     ends: list[str] = []
     for i, column in enumerate(columns):
         lines = _value_lines(i, column, getters)
@@ -212,26 +216,29 @@ def compile_rows(columns: list[ColumnPlan], keys: tuple[str, ...] | None = None)
                 return None
             starts.append(f"s{i} = None")
             ends.append(f"if s{i} is None: raise U")  # an all-null datetime column
-    defaults = "".join(f", G{g}=G{g}" for g in range(len(getters)))
-    source = "\n".join(
-        [
-            # builtins and helpers as defaults: local, not global, lookups
-            (
-                "def check(rows, type=type, float=float, int=int, str=str, bool=bool,"
-                " list=list, dict=dict, len=len, U=U, SHAPE=SHAPE, SHAPES=SHAPES,"
-                f" FROMISO=FROMISO, B64=B64{defaults}):"
-            ),
-            "    found = []",
-            "    strs = found.append",
-            "    more = found.extend",
-            *(f"    {line}" for line in starts),
-            "    for row in rows:",
-            *(f"        {line}" for line in unpack),
-            *(f"        {line}" for line in body),
-            *(f"    {line}" for line in ends),
-            "    return ''.join(found), members",
-        ]
-    )
+    loop = ["for row in rows:", *(f"    {line}" for line in [*unpack, *body])]
+    return starts, loop, ends
+
+
+#: The generated functions' helpers, passed as defaults: local, not global, lookups.
+_HELPERS = (
+    "type=type, float=float, int=int, str=str, bool=bool, list=list, dict=dict, len=len,"
+    " U=U, SHAPE=SHAPE, SHAPES=SHAPES, FROMISO=FROMISO, B64=B64"
+)
+
+
+def _found(loop: list[str]) -> list[str]:
+    """The set-up lines of what a loop's lines use (`_loop`)."""
+    text = "\n".join(loop)
+    lines = ["found = []", "strs = found.append"]
+    if "more(" in text:
+        lines.append("more = found.extend")
+    return [*lines, "members = 0"] if "members" in text else lines
+
+
+def _compiled(source: str, getters: list[Any], **more: Any) -> Any:
+    from .columns import DT_SHAPES, SHAPE  # columns imports this module
+
     namespace: dict[str, Any] = {
         "U": RowUnsure,
         "B64": re.compile(BASE64_PATTERN).search,
@@ -239,10 +246,122 @@ def compile_rows(columns: list[ColumnPlan], keys: tuple[str, ...] | None = None)
         "SHAPES": DT_SHAPES,
         "FROMISO": _dt.datetime.fromisoformat,
         **{f"G{g}": getter for g, getter in enumerate(getters)},
+        **more,
     }
     exec(compile(source, "<sig2jsonschema row check>", "exec"), namespace)  # noqa: S102 - generated from positions only
-    check: RowCheck = namespace["check"]
+    return namespace["check"]
+
+
+def _indent(lines: list[str], depth: int) -> list[str]:
+    return [" " * (4 * depth) + line for line in lines]
+
+
+def compile_rows(columns: list[ColumnPlan], keys: tuple[str, ...] | None = None) -> RowCheck | None:
+    """The row checker of a layout (columns in the body's order), or None.
+
+    ``keys``: the rows are records with exactly these keys (the columns'
+    names); else they are lists of the columns' values.
+    """
+    getters: list[Any] = []
+    found = _loop(columns, keys, getters)
+    if found is None:
+        return None
+    starts, loop, ends = found
+    defaults = "".join(f", G{g}=G{g}" for g in range(len(getters)))
+    source = "\n".join(
+        [
+            f"def check(rows, {_HELPERS}{defaults}):",
+            *_indent([*_found(loop), *starts, *loop, *ends], 1),
+            "    return ''.join(found), " + ("members" if "members" in "\n".join(loop) else "0"),
+        ]
+    )
+    check: RowCheck = _compiled(source, getters)
     return check
 
 
-__all__ = ["FROMISO_OK", "MAX_COLUMNS", "RowUnsure", "compile_rows"]
+def compile_body_check(
+    columns: list[ColumnPlan],
+    *,
+    split: int | None,
+    records: int | None,
+    names: list[str],
+    loads: Callable[[bytes], Any],
+    plan: Any,
+    unsure: Callable[[bytes | str, Any], bool],
+    colons: Callable[[bytes], int],
+) -> BodyCheck | None:
+    """One function judging a whole raw body of every column, in signature order.
+
+    The commonest bodies hold every column in the signature's order
+    (``dataframe_split``) or as every record's keys (``dataframe_records``):
+    this function reads such a body from ``loads`` to the census in one
+    frame, with the row loops of `compile_rows` inlined.  ``split`` and
+    ``records`` are the members of the envelope (split: with the colons in
+    the column names) and of one record (with the colons in its keys), None
+    where that form is not accepted.  Every other body, and any doubt, goes
+    to ``unsure(raw, limits)``; ``plan._small`` is the (limits, size) up to
+    which a bytes body needs no limits scan.
+    """
+    getters: list[Any] = []
+    keys = tuple(names)
+    parts = [(split, _loop(columns, None, getters)), (records, _loop(columns, keys, getters))]
+    if any(fixed is not None and found is None for fixed, found in parts):
+        return None
+    lines = [
+        "small = PLAN._small",
+        "if type(raw) is not bytes or small[0] is not limits or len(raw) > small[1]:",
+        "    return UNSURE(raw, limits)",
+        "try:",
+        "    ((form, rows),) = loads(raw).items()",
+    ]
+    branch = "if"
+    for (fixed, found), form in zip(parts, ("dataframe_split", "dataframe_records"), strict=True):
+        if fixed is None or found is None:
+            continue
+        starts, loop, ends = found
+        lines.append(f"    {branch} form == {form!r}:")
+        branch = "elif"
+        if form == "dataframe_split":
+            head = [
+                "if type(rows) is not dict or len(rows) != 2 or rows['columns'] != NAMES: raise U",
+                "rows = rows['data']",
+                "if type(rows) is not list or not rows: raise U",
+                f"fixed = {fixed}",
+            ]
+        else:
+            head = [
+                "if type(rows) is not list or not rows: raise U",
+                f"fixed = 1 + {fixed} * len(rows)",
+            ]
+        if "members" in "\n".join(loop):
+            ends = [*ends, "fixed += members"]
+        lines.extend(_indent([*head, *_found(loop), *starts, *loop, *ends], 2))
+    lines += [
+        "    else:",
+        "        raise U",
+        "    text = ''.join(found)",
+        "except Exception:",
+        "    return UNSURE(raw, limits)",
+        # the census, as in `sig2jsonschema._fast.quick`
+        "if b'\\\\' in raw and (b'\\\\u003a' in raw or b'\\\\u003A' in raw or '\\x00' in text):",
+        "    return False",
+        "colons = raw.count(b':') if len(raw) < 8192 else COLONS(raw)",
+        "return colons == fixed or colons == fixed + text.count(':')",
+    ]
+    defaults = "".join(f", G{g}=G{g}" for g in range(len(getters)))
+    source = "\n".join(
+        [
+            (
+                f"def check(raw, limits, {_HELPERS}{defaults}, bytes=bytes, loads=loads,"
+                " PLAN=PLAN, UNSURE=UNSURE, COLONS=COLONS, NAMES=NAMES):"
+            ),
+            *_indent(lines, 1),
+        ]
+    )
+    check: BodyCheck = _compiled(
+        source, getters, loads=loads, PLAN=plan, UNSURE=unsure, COLONS=colons, NAMES=list(names)
+    )
+    return check
+
+
+__all__ = ["FROMISO_OK", "MAX_COLUMNS", "RowUnsure", "compile_body_check", "compile_rows"]
