@@ -489,7 +489,7 @@ class QuickPlan:
             # without a backslash holds no NUL (it must be escaped) and no
             # escaped ':' the census cannot see.
             if isinstance(raw, bytes):
-                if b"\\" in raw and (b"\\u003a" in raw or b"\\u003A" in raw or "\x00" in text):
+                if _BACKSLASH in raw and (b"\\u003a" in raw or b"\\u003A" in raw or "\x00" in text):
                     return None
                 found = raw.count(b":") if len(raw) < 8192 else _colons(raw)
             else:
@@ -525,6 +525,8 @@ def _colons(raw: bytes) -> int:
 
 
 _COLON = ord(":")
+#: ``b"\\"`` as an int: ``in`` finds an int in bytes without a buffer, several times faster.
+_BACKSLASH = ord("\\")
 
 
 def _split_columns(names: tuple[str, ...], data: list[Any]) -> dict[str, Any]:

@@ -343,7 +343,8 @@ def compile_body_check(
         "except Exception:",
         "    return UNSURE(raw, limits)",
         # the census, as in `sig2jsonschema._fast.quick`
-        "if b'\\\\' in raw and (b'\\\\u003a' in raw or b'\\\\u003A' in raw or '\\x00' in text):",
+        # 92: a backslash (an int is searched without a buffer: several times faster)
+        "if 92 in raw and (b'\\\\u003a' in raw or b'\\\\u003A' in raw or '\\x00' in text):",
         "    return False",
         "colons = raw.count(b':') if len(raw) < 8192 else COLONS(raw)",
         "return colons == fixed or colons == fixed + text.count(':')",
