@@ -164,6 +164,9 @@ def _nested_lines(
         if not counted:
             lines.append(f"members += {_object_members(t)}")
         # a missing key: KeyError (one name: itemgetter gives the value itself)
+        if all(p.type is DataType.string for p in t.properties):
+            # strings only: into ``found`` at once (the join checks their type)
+            return [*lines, f"{'strs' if len(props) == 1 else 'more'}({getter}({v}))"]
         lines.append(f"{', '.join(props)} = {getter}({v})")
         for prop, p in zip(props, t.properties, strict=True):
             inner = _nested_lines(p.type, prop, depth + 1, getters, counted=False)
