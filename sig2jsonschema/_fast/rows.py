@@ -160,7 +160,8 @@ def _nested_lines(
         props = [f"o{depth}_{k}" for k in range(len(names))]
         getter = f"G{len(getters)}"
         getters.append(itemgetter(*names))
-        lines = [f"if type({v}) is not dict or len({v}) != {len(names)}: raise U"]
+        # not a dict: the getter's TypeError (JSON has no other container with str keys)
+        lines = [f"if len({v}) != {len(names)}: raise U"]
         if not counted:
             lines.append(f"members += {_object_members(t)}")
         # a missing key: KeyError (one name: itemgetter gives the value itself)
@@ -201,7 +202,7 @@ def _loop(
         getter = f"G{len(getters)}"
         getters.append(itemgetter(*keys))
         unpack = [
-            f"if type(row) is not dict or len(row) != {k}: raise U",
+            f"if len(row) != {k}: raise U",  # not a dict: the getter's TypeError
             f"{names} = {getter}(row)"
             if k > 1
             else f"c0 = {getter}(row)",  # a missing key: KeyError
@@ -233,7 +234,9 @@ _HELPERS = (
 def _found(loop: list[str]) -> list[str]:
     """The set-up lines of what a loop's lines use (`_loop`)."""
     text = "\n".join(loop)
-    lines = ["found = []", "strs = found.append"]
+    lines = ["found = []"]
+    if "strs(" in text:
+        lines.append("strs = found.append")
     if "more(" in text:
         lines.append("more = found.extend")
     return [*lines, "members = 0"] if "members" in text else lines
