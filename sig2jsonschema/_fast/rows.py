@@ -242,9 +242,19 @@ def _found(loop: list[str]) -> list[str]:
     return [*lines, "members = 0"] if "members" in text else lines
 
 
-def _compiled(source: str, getters: list[Any], **more: Any) -> Any:
-    from .columns import DT_SHAPES, SHAPE  # columns imports this module
+#: Every ASCII digit as ``9``, every other byte itself: a datetime text's digit shape.
+#: The same tables as `sig2jsonschema._fast.columns`' ``SHAPE`` and ``DT_SHAPES``
+#: (which imports this module); ``tests/fast/test_quick_rows.py`` holds them equal.
+SHAPE = bytes(0x39 if 0x30 <= i <= 0x39 else i for i in range(256))
+#: The strict datetime pattern's forms, by length, as digit shapes.
+DT_SHAPES = {
+    10: b"9999-99-99",
+    19: b"9999-99-99T99:99:99",
+    **{20 + k: b"9999-99-99T99:99:99." + b"9" * k for k in range(1, 7)},
+}
 
+
+def _compiled(source: str, getters: list[Any], **more: Any) -> Any:
     namespace: dict[str, Any] = {
         "U": RowUnsure,
         "B64": re.compile(BASE64_PATTERN).search,
@@ -371,4 +381,12 @@ def compile_body_check(
     return check
 
 
-__all__ = ["FROMISO_OK", "MAX_COLUMNS", "RowUnsure", "compile_body_check", "compile_rows"]
+__all__ = [
+    "DT_SHAPES",
+    "FROMISO_OK",
+    "MAX_COLUMNS",
+    "SHAPE",
+    "RowUnsure",
+    "compile_body_check",
+    "compile_rows",
+]

@@ -235,3 +235,10 @@ def test_odd_chat_records_are_never_quick() -> None:
     ):
         assert not judged("w3", variant.encode()), variant[:120]
     assert judged("w3", text.replace('"content":"', '"content":"\\t\\u00e9', 1).encode())
+
+
+def test_the_datetime_shape_tables_are_the_column_path_s() -> None:
+    from sig2jsonschema._fast import columns, rows
+
+    assert rows.SHAPE == columns.SHAPE
+    assert rows.DT_SHAPES == columns.DT_SHAPES
