@@ -5,11 +5,14 @@ value, but each numpy call carries a fixed cost of a microsecond or more, which
 dominates a scoring request of one to a hundred rows (and a wide signature of
 thousands of columns, one numpy call each).  This module answers the common
 case, a compact ``dataframe_split``/``dataframe_records`` body of scalar
-columns, with a handful of C-level passes over *type groups* instead of
-columns: the values of every ``long`` column of every row are gathered in one
-``chain(map(itemgetter(...), rows))`` pass and judged by one
-``set(map(type, ...))``, one ``min`` and one ``max``; likewise every ``double``
-column, every ``string`` column (one ``"".join``), ...
+(or plainly nested) columns, with code generated per signature
+(`sig2jsonschema._fast.rows`): one function reads a body of every column from
+``orjson.loads`` to the census in one frame (`QuickPlan.valid`); other sets
+of present columns select a cached *layout* with its own generated row check.
+What such a check is unsure of meets the *type groups*: the values of every
+``long`` column of every row gathered in one pass and judged by one
+``set(map(type, ...))``, one ``min`` and one ``max``; likewise every
+``double`` column, every ``string`` column (one ``"".join``), ...
 
 It only ever says "valid" (`QuickPlan.check` returns a `FastResult`) or "not
 sure" (None): anything unusual, and every invalid body, goes on to the
@@ -215,7 +218,7 @@ def _group_check(column: ColumnPlan) -> tuple[Any, GroupCheck] | None:
 
 
 #: Bodies of at most this many rows are judged row by row (`sig2jsonschema._fast.rows`);
-#: the generated code beats the type groups' C passes at every size measured (1-1,000
+#: the generated code beats the type groups' C passes at every size measured (1-100
 #: rows), so only a body the row check is unsure of meets the type groups.
 ROWS_AT_MOST = sys.maxsize
 #: Bodies of at least this many rows are transposed before their type groups are judged.
