@@ -242,3 +242,68 @@ def test_the_datetime_shape_tables_are_the_column_path_s() -> None:
 
     assert rows.SHAPE == columns.SHAPE
     assert rows.DT_SHAPES == columns.DT_SHAPES
+
+
+#: JSON values to put anywhere: every type, edges of the checks' bounds, odd texts.
+_POOL: list[Any] = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1.5,
+    -0.0,
+    2**31,
+    2**53,
+    2**53 + 1,
+    2**63 - 1,
+    2**63,
+    -(2**63) - 1,
+    1e300,
+    "",
+    "x",
+    "a:b",
+    "a\x00b",
+    "2024-02-29",
+    "2024-02-30",
+    "2024-01-01T10:00:00",
+    "2024-01-01T10:00:00.5",
+    "1677-12-31T23:59:59",
+    "YWJj",
+    [],
+    [1],
+    ["x"],
+    {},
+    {"role": "user", "content": "x"},
+    [{"role": "user", "content": "x"}],
+    [{"role": "user", "content": 1}],
+    [{"role": "user"}],
+]
+
+
+@pytest.mark.parametrize("name", ["w1", "w3"])
+def test_one_value_replaced_anywhere_is_quick_only_where_the_reference_agrees(name: str) -> None:
+    import random
+
+    rng = random.Random(20261205)
+    quick = 0
+    for _ in range(400):
+        n = rng.choice((1, 2, 3))
+        form = "split" if name == "w1" and rng.random() < 0.5 else "records"
+        body = workloads.make_body(name, form, n)
+        if name == "w3":
+            null_filled(body)
+        row = rng.randrange(n)
+        if form == "split":
+            cells = body["dataframe_split"]["data"][row]
+            cells[rng.randrange(len(cells))] = rng.choice(_POOL)
+        else:
+            record = body["dataframe_records"][row]
+            key = rng.choice(sorted(record))
+            if name == "w3" and key == "messages" and rng.random() < 0.7:
+                message = rng.choice(record[key])
+                message[rng.choice(sorted(message))] = rng.choice(_POOL)
+            else:
+                record[key] = rng.choice(_POOL)
+        quick += judged(name, _raw(body), column_path=False)
+    assert quick >= 20  # replacements the contract allows do stay quick
