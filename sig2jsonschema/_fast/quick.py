@@ -5,11 +5,14 @@ value, but each numpy call carries a fixed cost of a microsecond or more, which
 dominates a scoring request of one to a hundred rows (and a wide signature of
 thousands of columns, one numpy call each).  This module answers the common
 case, a compact ``dataframe_split``/``dataframe_records`` body of scalar
-columns, with a handful of C-level passes over *type groups* instead of
-columns: the values of every ``long`` column of every row are gathered in one
-``chain(map(itemgetter(...), rows))`` pass and judged by one
-``set(map(type, ...))``, one ``min`` and one ``max``; likewise every ``double``
-column, every ``string`` column (one ``"".join``), ...
+(or plainly nested) columns, with code generated per signature
+(`sig2jsonschema._fast.rows`): one function reads a body of every column from
+``orjson.loads`` to the census in one frame (`QuickPlan.valid`); other sets
+of present columns select a cached *layout* with its own generated row check.
+What such a check is unsure of meets the *type groups*: the values of every
+``long`` column of every row gathered in one pass and judged by one
+``set(map(type, ...))``, one ``min`` and one ``max``; likewise every
+``double`` column, every ``string`` column (one ``"".join``), ...
 
 It only ever says "valid" (`QuickPlan.check` returns a `FastResult`) or "not
 sure" (None): anything unusual, and every invalid body, goes on to the
@@ -37,7 +40,6 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import sys
-from functools import partial
 from itertools import chain
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
@@ -53,7 +55,7 @@ from .columns import DT_SHAPES, SHAPE
 from .limits import no_long_digit_run, within
 from .nested import ComplexColumn, QuickUnsure, compile_quick
 from .results import FastResult
-from .rows import FROMISO_OK, RowUnsure, compile_rows
+from .rows import FROMISO_OK, RowUnsure, compile_body_check, compile_rows
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -215,8 +217,10 @@ def _group_check(column: ColumnPlan) -> tuple[Any, GroupCheck] | None:
     return (t, column.name), _datetimes(nullable)  # one format per datetime column
 
 
-#: Bodies of at most this many rows are judged row by row (`sig2jsonschema._fast.rows`).
-ROWS_AT_MOST = 8
+#: Bodies of at most this many rows are judged row by row (`sig2jsonschema._fast.rows`);
+#: the generated code beats the type groups' C passes at every size measured (1-100
+#: rows), so only a body the row check is unsure of meets the type groups.
+ROWS_AT_MOST = sys.maxsize
 #: Bodies of at least this many rows are transposed before their type groups are judged.
 TRANSPOSE_AT_LEAST = 9
 
@@ -226,34 +230,43 @@ class _Layout:
 
     def __init__(
         self,
+        names: tuple[str, ...],
+        split: bool,
         groups: list[tuple[Callable[[Any], Any], bool, GroupCheck]],
         columns: list[tuple[list[int], GroupCheck]],
-        colons: int,
         rows: RowCheck | None,
-        row_getter: Callable[[Any], Any] | None,
     ) -> None:
+        #: The present columns, in the body's order (records: the first record's).
+        self.names = names
+        self.split = split
         #: (getter of the group's values in one row, several values per row, check)
         self.groups = groups
         #: (the group's positions among the present columns, check)
         self.columns = columns
-        #: Colons inside the column names (once per name).
-        self.name_colons = colons
-        #: The generated row-at-a-time check, and (records) the getter of a row's values.
+        #: The ``:`` of a valid body outside its values: members and the colons
+        #: in the column names (split: the body's key, ``columns``, ``data`` and
+        #: the names once; records: the body's key, then `per_row` per row).
+        name_colons = sum(name.count(":") for name in names)
+        self.fixed = 3 + name_colons if split else 1
+        self.per_row = 0 if split else len(names) + name_colons
+        #: The generated row-at-a-time check (it also tests each row's container).
         self.rows = rows
-        self.row_getter = row_getter
+        #: Row counts `rows` judges (more: the type groups).
+        self.rows_at_most = ROWS_AT_MOST if rows is not None else -1
+        self.row_getter = None if split else _values_of(names)
 
-    def run(self, rows: list[Any], n: int) -> int:
-        """The colons inside the rows' strings; raises `_Unsure` (records: `KeyError`)."""
-        if n <= ROWS_AT_MOST and self.rows is not None:
-            getter = self.row_getter
-            try:
-                return self.rows(rows if getter is None else map(getter, rows))
-            except (RowUnsure, ValueError, TypeError):
-                pass  # the type groups decide
+    def by_groups(self, rows: list[Any], n: int) -> int:
+        """The colons inside the rows' values, judged by type groups; raises `_Unsure`."""
+        k = len(self.names)
+        if self.split:
+            if set(map(type, rows)) != {list} or set(map(len, rows)) != {k}:
+                raise _Unsure
+        elif set(map(type, rows)) != {dict} or set(map(len, rows)) != {k}:
+            raise _Unsure  # not records, or records with different keys
+        getter = self.row_getter
         colons = 0
         if n >= TRANSPOSE_AT_LEAST:
             # One transpose (``zip(*rows)``, C) costs less than a gathering pass per group.
-            getter = self.row_getter
             table = rows if getter is None else list(map(getter, rows))
             columns: list[Any] = list(zip(*table, strict=True))
             for positions, check in self.columns:
@@ -264,8 +277,9 @@ class _Layout:
                         list(chain.from_iterable(map(columns.__getitem__, positions))), n
                     )
             return colons
-        for getter, several, check in self.groups:
-            gathered = map(getter, rows)
+        table = rows if getter is None else list(map(getter, rows))
+        for get, several, check in self.groups:
+            gathered = map(get, table)
             values = list(chain.from_iterable(gathered) if several else gathered)
             colons += check(values, n)
         return colons
@@ -301,6 +315,34 @@ class QuickPlan:
         # body's names are compared by value, so the cache stays small.
         self._split_layouts: dict[tuple[Any, ...], _Layout | None] = {}
         self._record_layouts: dict[tuple[Any, ...], _Layout | None] = {}
+        # The commonest layouts, every column in signature order, found
+        # without hashing the body's names: a split body's column list equals
+        # `_all_names`; a record of as many keys as columns has exactly these
+        # (else the record layout's getter meets a missing key).
+        everything = tuple(c.name for c in frames.columns)
+        self._all_names = list(everything)
+        self._all_split = self._layout(everything, split=True)
+        self._all_records = self._layout(everything, split=False)
+        #: (limits, the body size up to which they need no scan); see `_small_size`.
+        self._small: tuple[Limits | None, int] = (None, self._max_size)
+        #: Whether a raw body is certainly valid (False: the column path decides);
+        #: with ``limits``, True also vouches that it is within them.  A
+        #: generated function reads the all-columns bodies in one frame
+        #: (`sig2jsonschema._fast.rows.compile_body_check`); the rest take `_judge`.
+        self.valid: Callable[[bytes | str, Limits | None], bool] = self._unsure
+        split, records = self._all_split, self._all_records
+        body_check = compile_body_check(
+            list(frames.columns),
+            split=split.fixed if split is not None and self._split_ok else None,
+            records=records.per_row if records is not None and self._records_ok else None,
+            names=list(everything),
+            loads=orjson.loads,
+            plan=self,
+            unsure=self._unsure,
+            colons=_colons,
+        )
+        if body_check is not None:
+            self.valid = body_check
 
     # -- layouts -----------------------------------------------------------------
 
@@ -330,142 +372,138 @@ class QuickPlan:
         checks: dict[Any, GroupCheck] = {}
         for position, name in enumerate(names):
             key, check = self._checks[name]
-            members.setdefault(key, []).append(position if split else name)
+            members.setdefault(key, []).append(position)
             checks[key] = check
         groups: list[tuple[Callable[[Any], Any], bool, GroupCheck]] = [
             (itemgetter(*found), len(found) > 1, checks[key]) for key, found in members.items()
         ]
-        index = {name: i for i, name in enumerate(names)}
-        columns = [
-            ([p if split else index[p] for p in found], checks[key])
-            for key, found in members.items()
-        ]
+        columns = [(found, checks[key]) for key, found in members.items()]
         in_order = [self._frames.by_name[name] for name in names]
-        row_getter = None if split else _values_of(names)
-        rows = compile_rows(in_order)
-        colons = sum(name.count(":") for name in names)
-        return _Layout(groups, columns, colons, rows, row_getter)
+        rows = compile_rows(in_order, None if split else names)
+        return _Layout(names, split, groups, columns, rows)
 
     # -- bodies ------------------------------------------------------------------
 
-    def valid(self, raw: bytes | str, limits: Limits | None) -> bool:
-        """Whether the body is certainly valid (False: the column path decides)."""
-        return self._judged(raw, limits) is not None
-
-    def _judged(
-        self, raw: bytes | str, limits: Limits | None
-    ) -> tuple[str, Callable[[], dict[str, Any]], int] | None:
-        try:
-            return self._judge(raw, limits)
-        except Exception:  # noqa: BLE001 - never fail where the column path would answer
-            return None
+    def _unsure(self, raw: bytes | str, limits: Limits | None) -> bool:
+        return self._judge(raw, limits) is not None
 
     def check(self, raw: bytes | str, *, build: bool, limits: Limits | None) -> FastResult | None:
         """A `FastResult` for a certainly valid body, else None (see the module docstring)."""
-        found = self._judged(raw, limits)
+        found = self._judge(raw, limits)
         if found is None:
             return None
-        form, present, n = found
+        layout, rows = found
+        form = "dataframe_split" if layout.split else "dataframe_records"
         inputs = None
         if build:
             ctx = Ctx(trusted=True, census=None, build=True)
+            present = (_split_columns if layout.split else _record_columns)(layout.names, rows)
             try:
-                inputs = self._frames.assemble(present(), n, ctx)
+                inputs = self._frames.assemble(present, len(rows), ctx)
             except Exception:  # noqa: BLE001 - the column path decides
                 return None
         params = self._params(Ctx(trusted=True, census=None, build=build))
         return FastResult(inputs, params, form)
 
-    def _judge(
-        self, raw: bytes | str, limits: Limits | None
-    ) -> tuple[str, Callable[[], dict[str, Any]], int] | None:
-        """(the form, the present columns' values, the row count) of a valid body."""
+    def _small_size(self, limits: Limits | None) -> tuple[Limits | None, int]:
+        """(limits, the body size in bytes up to which they hold for an accepted body).
+
+        Up to ``max_number_digits`` bytes no number literal can be too long,
+        and the depth of an accepted body is the plan's (see `sig2jsonschema._fast.limits`).
+        """
+        if limits is None:
+            return limits, self._max_size
+        if self._depth > limits.max_depth:
+            return limits, -1
+        size = min(self._max_size, limits.max_body_bytes, limits.max_number_digits)
+        return limits, size
+
+    def _within(self, raw: bytes | str, limits: Limits | None) -> bool:
+        if len(raw) > self._max_size:
+            return False  # parsed slice by slice by the column path (`sig2jsonschema._fast.chunks`)
+        if type(raw) is not bytes:
+            return within(raw, limits, self._depth)
+        if limits is None:
+            return True
         size = len(raw)
-        if size > self._max_size:
-            return None  # parsed slice by slice by the column path (`sig2jsonschema._fast.chunks`)
-        if limits is not None:
-            if type(raw) is not bytes:
-                if not within(raw, limits, self._depth):
+        return (
+            size <= limits.max_body_bytes
+            and self._depth <= limits.max_depth
+            and (
+                size <= limits.max_number_digits or no_long_digit_run(raw, limits.max_number_digits)
+            )
+        )
+
+    def _judge(self, raw: bytes | str, limits: Limits | None) -> tuple[_Layout, list[Any]] | None:
+        """(the layout, the rows) of a certainly valid body, else None."""
+        try:
+            if type(raw) is bytes:
+                small = self._small
+                if small[0] is not limits:
+                    small = self._small = self._small_size(limits)
+                if len(raw) > small[1] and not self._within(raw, limits):
                     return None
-            elif (
-                size > limits.max_body_bytes
-                or self._depth > limits.max_depth
-                or (
-                    size > limits.max_number_digits
-                    and not no_long_digit_run(raw, limits.max_number_digits)
-                )
-            ):
+            elif not self._within(raw, limits):
                 return None
-        try:
             value = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            return None
-        if type(value) is not dict or len(value) != 1:
-            return None  # params, several envelopes, ...: the column path
-        try:
-            envelope = value.get("dataframe_split")
-            if envelope is not None:
-                found = self._split(envelope)
-                form = "dataframe_split"
+            if type(value) is not dict or len(value) != 1:
+                return None  # params, several envelopes, ...: the column path
+            layout: _Layout | None
+            rows = value.get("dataframe_split")
+            if rows is not None:
+                if not self._split_ok or type(rows) is not dict or len(rows) != 2:
+                    return None
+                names = rows.get("columns")
+                rows = rows.get("data")
+                if type(names) is not list or type(rows) is not list or not rows:
+                    return None
+                if names == self._all_names:
+                    layout = self._all_split
+                else:
+                    layout = self._layout(tuple(names), split=True)
             else:
-                found = self._records(value.get("dataframe_records"))
-                form = "dataframe_records"
-        except _Unsure:
-            return None
-        if found is None:
-            return None
-        members, colons, present, n = found
-        if isinstance(raw, bytes):
-            if b"\\" in raw and (b"\\u003a" in raw or b"\\u003A" in raw):
-                return None  # a ':' the census cannot see
-            if _colons(raw) != members + colons:
-                return None  # a repeated key (orjson keeps the last one silently)
-        else:
-            if "\\" in raw and ("\\u003a" in raw or "\\u003A" in raw):
+                rows = value.get("dataframe_records")
+                if not self._records_ok or type(rows) is not list or not rows:
+                    return None
+                first = rows[0]
+                if type(first) is not dict:
+                    return None
+                if len(first) == len(self._all_names):
+                    layout = self._all_records  # a key it lacks: KeyError
+                else:
+                    layout = self._layout(tuple(first), split=False)
+            if layout is None:
                 return None
-            if raw.count(":") != members + colons:
+            n = len(rows)
+            text = ""
+            if n <= layout.rows_at_most:
+                try:
+                    text, colons = layout.rows(rows)  # type: ignore[misc]
+                except (RowUnsure, ValueError, TypeError):
+                    colons = layout.by_groups(rows, n)  # the type groups decide
+            else:
+                colons = layout.by_groups(rows, n)
+            colons += layout.fixed + n * layout.per_row
+            # The census (`sig2jsonschema._fast.base`): the text's ':' are members
+            # and colons inside strings; with every string counted, equality
+            # proves no key repeated (orjson keeps the last one silently).  A
+            # text holding no more ':' than the members and the keys' colons
+            # needs no count of the values' (they can only add), and a text
+            # without a backslash holds no NUL (it must be escaped) and no
+            # escaped ':' the census cannot see.
+            if isinstance(raw, bytes):
+                if _BACKSLASH in raw and (b"\\u003a" in raw or b"\\u003A" in raw or "\x00" in text):
+                    return None
+                found = raw.count(b":") if len(raw) < 8192 else _colons(raw)
+            else:
+                if "\\" in raw and ("\\u003a" in raw or "\\u003A" in raw or "\x00" in text):
+                    return None
+                found = raw.count(":")
+            if found != colons and (not text or found != colons + text.count(":")):
                 return None
-        return form, present, n
-
-    def _split(self, envelope: Any) -> tuple[int, int, Callable[[], dict[str, Any]], int] | None:
-        if not self._split_ok or type(envelope) is not dict or len(envelope) != 2:
+        except Exception:  # noqa: BLE001 - never fail where the column path would answer
             return None
-        columns = envelope.get("columns")
-        data = envelope.get("data")
-        if type(columns) is not list or type(data) is not list or not data:
-            return None
-        names = tuple(columns)
-        layout = self._layout(names, split=True)
-        if layout is None:
-            return None
-        n, k = len(data), len(names)
-        if n == 1:
-            if type(data[0]) is not list or len(data[0]) != k:
-                return None
-        elif set(map(type, data)) != {list} or set(map(len, data)) != {k}:
-            return None
-        colons = layout.run(data, n) + layout.name_colons
-        return 3, colons, partial(_split_columns, names, data), n
-
-    def _records(self, records: Any) -> tuple[int, int, Callable[[], dict[str, Any]], int] | None:
-        if not self._records_ok or type(records) is not list or not records:
-            return None
-        first = records[0]
-        if type(first) is not dict:
-            return None
-        names = tuple(first)
-        layout = self._layout(names, split=False)
-        if layout is None:
-            return None
-        n, k = len(records), len(names)
-        if n > 1 and (set(map(type, records)) != {dict} or set(map(len, records)) != {k}):
-            return None  # not records, or records with different keys
-        try:
-            colons = layout.run(records, n)  # a record without one of the keys: KeyError
-        except KeyError:
-            return None
-        colons += n * layout.name_colons
-        return 1 + n * k, colons, partial(_record_columns, names, records), n
+        return layout, rows
 
 
 def _values_of(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
@@ -490,6 +528,8 @@ def _colons(raw: bytes) -> int:
 
 
 _COLON = ord(":")
+#: ``b"\\"`` as an int: ``in`` finds an int in bytes without a buffer, several times faster.
+_BACKSLASH = ord("\\")
 
 
 def _split_columns(names: tuple[str, ...], data: list[Any]) -> dict[str, Any]:

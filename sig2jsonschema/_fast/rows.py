@@ -3,18 +3,25 @@
 The quick path (`sig2jsonschema._fast.quick`) judges type groups of values with a
 few C-level passes each.  Each pass costs a fraction of a microsecond however
 few values it reads, so a body of one to a few rows is cheaper to judge row by
-row, with straight-line code for the signature's columns: unpack the row,
-test each value's exact type and range, collect the strings.  That code is
-generated once per layout (the present columns, in the body's order) and
-compiled with ``exec``; it names values by position only (``c0``, ``c1``,
-...) and holds only this module's own constants: no text of the signature or
-of a body ever reaches the generated source.
+row, with straight-line code for the signature's columns: test each row's
+container (a list of the layout's length; a record of the layout's keys),
+unpack it, test each value's exact type and range, collect the strings.  That
+code is generated once per layout (the present columns, in the body's order)
+and compiled with ``exec``; it names values by position only (``c0``, ``c1``,
+...) and holds only numbers and this module's own constants: record keys and
+nested property names are read by ``itemgetter`` objects handed to it, so no
+text of the signature or of a body ever reaches the generated source.
 
 The tests are the type groups' own, made per value and, where a group's test
 reads the whole column, made stricter: numbers in ``double``/``float``
 columns must lie within 2**53 (the column path bails on larger ones in a
 column that also holds integer tokens); a body this refuses simply takes the
-type-group path.
+type-group path.  Strings are type-checked by the final ``"".join`` (only
+``str`` joins); the caller finds NUL characters and counts colons in the
+joined text only when the raw text needs it (see `sig2jsonschema._fast.quick`).
+Nested ``Array``/``Object`` columns of ``string``/``long``/``boolean`` (what
+`sig2jsonschema._fast.nested.compile_quick` covers) are unrolled into nested
+loops; their objects' members are counted for the census.
 """
 
 from __future__ import annotations
@@ -22,21 +29,32 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import sys
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from sig2jsonschema._export.values import BASE64_PATTERN, DATETIME_PATTERN
-from sig2jsonschema._signature.types import DataType
+from sig2jsonschema._export.values import BASE64_PATTERN
+from sig2jsonschema._signature.types import Array, DataType, Object
+
+from .nested import ComplexColumn
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable
+
+    from sig2jsonschema._signature.types import ColType
 
     from .frames import ColumnPlan
 
-    #: rows -> the colons inside the rows' strings; raises on anything unsure.
-    RowCheck = Callable[[Iterable[Any]], int]
+    #: rows (lists, or records) -> (their strings joined, the members of their
+    #: nested objects with the colons in those objects' keys); raises on
+    #: anything unsure.
+    RowCheck = Callable[[list[Any]], tuple[str, int]]
+    #: raw body, limits -> whether it is certainly valid (and within the limits).
+    BodyCheck = Callable[[bytes | str, Any], bool]
 
 #: Columns beyond which a layout is not generated (wide signatures: type groups).
 MAX_COLUMNS = 64
+#: Nesting levels of an ``Array``/``Object`` column unrolled here (deeper: type groups).
+MAX_NESTING = 6
 _EXACT = 2**53
 _INT64 = (-(2**63), 2**63 - 1)
 _INT32 = (-(2**31), 2**31 - 1)
@@ -65,88 +83,310 @@ class RowUnsure(Exception):
     """Not certainly valid: the type-group path decides."""
 
 
-def _value_lines(i: int, column: ColumnPlan) -> list[str] | None:
+def _number_lines(v: str, nullable: bool) -> list[str]:
+    # float bounds for floats (a float-int comparison beyond 2**48 is slow)
+    return [
+        f"if type({v}) is float:",
+        f"    if not {-float(_EXACT)!r} <= {v} <= {float(_EXACT)!r}: raise U",
+        f"elif type({v}) is int:",
+        f"    if not {-_EXACT} <= {v} <= {_EXACT}: raise U",
+        f"elif {v} is not None: raise U" if nullable else "else: raise U",
+    ]
+
+
+def _value_lines(i: int, column: ColumnPlan, getters: list[Any]) -> list[str] | None:
     """Source lines testing ``c{i}``, the value of ``column`` in one row."""
     v = f"c{i}"
     t = column.scalar
+    if t is None:
+        if not isinstance(column.check, ComplexColumn):
+            return None
+        return _nested_lines(column.check.type, v, 0, getters, counted=False)
     if t in {DataType.double, DataType.float}:
-        other = f"{v} is not None" if column.nullable else "True"
-        return [
-            f"t = type({v})",
-            "if t is float or t is int:",
-            f"    if not {-_EXACT} <= {v} <= {_EXACT}: raise U",
-            f"elif {other}: raise U",
-        ]
+        return _number_lines(v, column.nullable)
     if t in {DataType.long, DataType.integer}:
         lo, hi = _INT64 if t is DataType.long else _INT32
         return [f"if type({v}) is not int or not {lo} <= {v} <= {hi}: raise U"]
     if t is DataType.boolean:
         return [f"if type({v}) is not bool: raise U"]
     if t is DataType.string:
-        return [f"if type({v}) is not str: raise U", f"strs({v})"]
+        return [f"strs({v})"]  # the join's type check
     if t is DataType.binary:
-        return [f"if type({v}) is not str or B64({v}) is None: raise U", f"strs({v})"]
-    if t is DataType.datetime:
-        # One strict format per column: the same length (the strict pattern's
-        # forms differ in length); calendar and clock ranges by fromisoformat.
-        lines = [
-            f"if type({v}) is str:",
-            f"    if w{i} < 0: w{i} = len({v})",
-            f"    if len({v}) != w{i} or DT({v}) is None: raise U",
-            f"    if not '1678' <= {v}[:4] <= '2261': raise U",
-            f"    FROMISO({v})",
-            f"    strs({v})",
-        ]
-        lines.append(f"elif {v} is not None: raise U" if column.nullable else "else: raise U")
+        return [f"if B64({v}) is None: raise U", f"strs({v})"]
+    # datetime, one strict format per column: the first text's digit shape,
+    # which every other must match; calendar and clock ranges by fromisoformat.
+    return [
+        f"if type({v}) is str:",
+        f"    if s{i} is None: s{i} = SHAPES.get(len({v}))",
+        f"    if {v}.encode().translate(SHAPE) != s{i} or not '1678' <= {v} < '2262': raise U",
+        f"    FROMISO({v})",
+        f"    strs({v})",
+        f"elif {v} is not None: raise U" if column.nullable else "else: raise U",
+    ]
+
+
+def _nested_lines(
+    t: ColType, v: str, depth: int, getters: list[Any], *, counted: bool
+) -> list[str] | None:
+    """Lines testing a nested value ``v`` as `nested.compile_quick` does.
+
+    ``counted``: the members of an object ``v`` are already counted (by the
+    array holding it).
+    """
+    if depth > MAX_NESTING:
+        return None
+    if isinstance(t, DataType):
+        if t is DataType.string:
+            return [f"strs({v})"]
+        if t is DataType.long:
+            lo, hi = _INT64
+            return [f"if type({v}) is not int or not {lo} <= {v} <= {hi}: raise U"]
+        if t is DataType.boolean:
+            return [f"if type({v}) is not bool: raise U"]
+        return None
+    if isinstance(t, Array):
+        head = [f"if type({v}) is not list or not {v}: raise U"]
+        if t.items is DataType.string:
+            return [*head, f"more({v})"]
+        item = f"a{depth}"
+        inner = _nested_lines(t.items, item, depth + 1, getters, counted=True)
+        if inner is None:
+            return None
+        if isinstance(t.items, Object):
+            head.append(f"members += {_object_members(t.items)} * len({v})")
+        return [*head, f"for {item} in {v}:", *(f"    {line}" for line in inner)]
+    if isinstance(t, Object) and t.properties and all(p.required for p in t.properties):
+        names = [p.name for p in t.properties]
+        props = [f"o{depth}_{k}" for k in range(len(names))]
+        getter = f"G{len(getters)}"
+        getters.append(itemgetter(*names))
+        # not a dict: the getter's TypeError (JSON has no other container with str keys)
+        lines = [f"if len({v}) != {len(names)}: raise U"]
+        if not counted:
+            lines.append(f"members += {_object_members(t)}")
+        # a missing key: KeyError (one name: itemgetter gives the value itself)
+        if all(p.type is DataType.string for p in t.properties):
+            # strings only: into ``found`` at once (the join checks their type)
+            return [*lines, f"{'strs' if len(props) == 1 else 'more'}({getter}({v}))"]
+        lines.append(f"{', '.join(props)} = {getter}({v})")
+        for prop, p in zip(props, t.properties, strict=True):
+            inner = _nested_lines(p.type, prop, depth + 1, getters, counted=False)
+            if inner is None:
+                return None
+            lines.extend(inner)
         return lines
     return None
 
 
-def compile_rows(columns: list[ColumnPlan]) -> RowCheck | None:
-    """The row checker of a layout (columns in the body's order), or None."""
+def _object_members(t: Object) -> int:
+    """The ``:`` one object accounts for: its members and the colons in its keys."""
+    return len(t.properties) + sum(p.name.count(":") for p in t.properties)
+
+
+def _loop(
+    columns: list[ColumnPlan], keys: tuple[str, ...] | None, getters: list[Any]
+) -> tuple[list[str], list[str], list[str]] | None:
+    """(set-up, the loop over ``rows``, wrap-up) lines judging every row; None: not covered.
+
+    They leave the strings in ``found`` (``strs``/``more`` append and extend
+    it) and count nested objects' members in ``members``.
+    """
     if not columns or len(columns) > MAX_COLUMNS:
         return None
-    names = ", ".join(f"c{i}" for i in range(len(columns))) + ("," if len(columns) == 1 else "")
+    k = len(columns)
+    names = ", ".join(f"c{i}" for i in range(k)) + ("," if k == 1 else "")
+    if keys is None:
+        # a row of another length: ValueError
+        unpack = ["if type(row) is not list: raise U", f"{names} = row"]
+    else:
+        getter = f"G{len(getters)}"
+        getters.append(itemgetter(*keys))
+        unpack = [
+            f"if len(row) != {k}: raise U",  # not a dict: the getter's TypeError
+            f"{names} = {getter}(row)"
+            if k > 1
+            else f"c0 = {getter}(row)",  # a missing key: KeyError
+        ]
     body: list[str] = []
     starts: list[str] = []
     ends: list[str] = []
     for i, column in enumerate(columns):
-        lines = _value_lines(i, column)
+        lines = _value_lines(i, column, getters)
         if lines is None:
             return None
         body.extend(lines)
         if column.scalar is DataType.datetime:
             if not FROMISO_OK:
                 return None
-            starts.append(f"w{i} = -1")
-            ends.append(f"if w{i} < 0: raise U")  # an all-null datetime column
-    source = "\n".join(
-        [
-            # builtins and helpers as defaults: local, not global, lookups
-            (
-                "def check(rows, type=type, float=float, int=int, str=str, bool=bool, U=U,"
-                " DT=DT, FROMISO=FROMISO, B64=B64):"
-            ),
-            "    found = []",
-            "    strs = found.append",
-            *(f"    {line}" for line in starts),
-            f"    for {names} in rows:",
-            *(f"        {line}" for line in body),
-            *(f"    {line}" for line in ends),
-            "    text = ''.join(found)",
-            "    if '\\x00' in text: raise U",
-            "    return text.count(':')",
-        ]
-    )
+            starts.append(f"s{i} = None")
+            ends.append(f"if s{i} is None: raise U")  # an all-null datetime column
+    loop = ["for row in rows:", *(f"    {line}" for line in [*unpack, *body])]
+    return starts, loop, ends
+
+
+#: The generated functions' helpers, passed as defaults: local, not global, lookups.
+_HELPERS = (
+    "type=type, float=float, int=int, str=str, bool=bool, list=list, dict=dict, len=len,"
+    " U=U, SHAPE=SHAPE, SHAPES=SHAPES, FROMISO=FROMISO, B64=B64"
+)
+
+
+def _found(loop: list[str]) -> list[str]:
+    """The set-up lines of what a loop's lines use (`_loop`)."""
+    text = "\n".join(loop)
+    lines = ["found = []"]
+    if "strs(" in text:
+        lines.append("strs = found.append")
+    if "more(" in text:
+        lines.append("more = found.extend")
+    return [*lines, "members = 0"] if "members" in text else lines
+
+
+#: Every ASCII digit as ``9``, every other byte itself: a datetime text's digit shape.
+#: The same tables as `sig2jsonschema._fast.columns`' ``SHAPE`` and ``DT_SHAPES``
+#: (which imports this module); ``tests/fast/test_quick_rows.py`` holds them equal.
+SHAPE = bytes(0x39 if 0x30 <= i <= 0x39 else i for i in range(256))
+#: The strict datetime pattern's forms, by length, as digit shapes.
+DT_SHAPES = {
+    10: b"9999-99-99",
+    19: b"9999-99-99T99:99:99",
+    **{20 + k: b"9999-99-99T99:99:99." + b"9" * k for k in range(1, 7)},
+}
+
+
+def _compiled(source: str, getters: list[Any], **more: Any) -> Any:
     namespace: dict[str, Any] = {
         "U": RowUnsure,
         "B64": re.compile(BASE64_PATTERN).search,
-        "DT": re.compile(DATETIME_PATTERN).search,
+        "SHAPE": SHAPE,
+        "SHAPES": DT_SHAPES,
         "FROMISO": _dt.datetime.fromisoformat,
+        **{f"G{g}": getter for g, getter in enumerate(getters)},
+        **more,
     }
     exec(compile(source, "<sig2jsonschema row check>", "exec"), namespace)  # noqa: S102 - generated from positions only
-    check: RowCheck = namespace["check"]
+    return namespace["check"]
+
+
+def _indent(lines: list[str], depth: int) -> list[str]:
+    return [" " * (4 * depth) + line for line in lines]
+
+
+def compile_rows(columns: list[ColumnPlan], keys: tuple[str, ...] | None = None) -> RowCheck | None:
+    """The row checker of a layout (columns in the body's order), or None.
+
+    ``keys``: the rows are records with exactly these keys (the columns'
+    names); else they are lists of the columns' values.
+    """
+    getters: list[Any] = []
+    found = _loop(columns, keys, getters)
+    if found is None:
+        return None
+    starts, loop, ends = found
+    defaults = "".join(f", G{g}=G{g}" for g in range(len(getters)))
+    source = "\n".join(
+        [
+            f"def check(rows, {_HELPERS}{defaults}):",
+            *_indent([*_found(loop), *starts, *loop, *ends], 1),
+            "    return ''.join(found), " + ("members" if "members" in "\n".join(loop) else "0"),
+        ]
+    )
+    check: RowCheck = _compiled(source, getters)
     return check
 
 
-__all__ = ["FROMISO_OK", "MAX_COLUMNS", "RowUnsure", "compile_rows"]
+def compile_body_check(
+    columns: list[ColumnPlan],
+    *,
+    split: int | None,
+    records: int | None,
+    names: list[str],
+    loads: Callable[[bytes], Any],
+    plan: Any,
+    unsure: Callable[[bytes | str, Any], bool],
+    colons: Callable[[bytes], int],
+) -> BodyCheck | None:
+    """One function judging a whole raw body of every column, in signature order.
+
+    The commonest bodies hold every column in the signature's order
+    (``dataframe_split``) or as every record's keys (``dataframe_records``):
+    this function reads such a body from ``loads`` to the census in one
+    frame, with the row loops of `compile_rows` inlined.  ``split`` and
+    ``records`` are the members of the envelope (split: with the colons in
+    the column names) and of one record (with the colons in its keys), None
+    where that form is not accepted.  Every other body, and any doubt, goes
+    to ``unsure(raw, limits)``; ``plan._small`` is the (limits, size) up to
+    which a bytes body needs no limits scan.
+    """
+    getters: list[Any] = []
+    keys = tuple(names)
+    parts = [(split, _loop(columns, None, getters)), (records, _loop(columns, keys, getters))]
+    if any(fixed is not None and found is None for fixed, found in parts):
+        return None
+    lines = [
+        "small = PLAN._small",
+        "if type(raw) is not bytes or small[0] is not limits or len(raw) > small[1]:",
+        "    return UNSURE(raw, limits)",
+        "try:",
+        "    ((form, rows),) = loads(raw).items()",
+    ]
+    branch = "if"
+    for (fixed, found), form in zip(parts, ("dataframe_split", "dataframe_records"), strict=True):
+        if fixed is None or found is None:
+            continue
+        starts, loop, ends = found
+        lines.append(f"    {branch} form == {form!r}:")
+        branch = "elif"
+        if form == "dataframe_split":
+            head = [
+                "if type(rows) is not dict or len(rows) != 2 or rows['columns'] != NAMES: raise U",
+                "rows = rows['data']",
+                "if type(rows) is not list or not rows: raise U",
+                f"fixed = {fixed}",
+            ]
+        else:
+            head = [
+                "if type(rows) is not list or not rows: raise U",
+                f"fixed = 1 + {fixed} * len(rows)",
+            ]
+        if "members" in "\n".join(loop):
+            ends = [*ends, "fixed += members"]
+        lines.extend(_indent([*head, *_found(loop), *starts, *loop, *ends], 2))
+    lines += [
+        "    else:",
+        "        raise U",
+        "    text = ''.join(found)",
+        "except Exception:",
+        "    return UNSURE(raw, limits)",
+        # the census, as in `sig2jsonschema._fast.quick`
+        # 92: a backslash (an int is searched without a buffer: several times faster)
+        "if 92 in raw and (b'\\\\u003a' in raw or b'\\\\u003A' in raw or '\\x00' in text):",
+        "    return False",
+        "colons = raw.count(b':') if len(raw) < 8192 else COLONS(raw)",
+        "return colons == fixed or colons == fixed + text.count(':')",
+    ]
+    defaults = "".join(f", G{g}=G{g}" for g in range(len(getters)))
+    source = "\n".join(
+        [
+            (
+                f"def check(raw, limits, {_HELPERS}{defaults}, bytes=bytes, loads=loads,"
+                " PLAN=PLAN, UNSURE=UNSURE, COLONS=COLONS, NAMES=NAMES):"
+            ),
+            *_indent(lines, 1),
+        ]
+    )
+    check: BodyCheck = _compiled(
+        source, getters, loads=loads, PLAN=plan, UNSURE=unsure, COLONS=colons, NAMES=list(names)
+    )
+    return check
+
+
+__all__ = [
+    "DT_SHAPES",
+    "FROMISO_OK",
+    "MAX_COLUMNS",
+    "SHAPE",
+    "RowUnsure",
+    "compile_body_check",
+    "compile_rows",
+]

@@ -211,7 +211,7 @@ class Validator:
         if (
             fast is not None
             and type(body) in _QUICK
-            and _is_json(content_type)
+            and (content_type is JSON_TYPE or _is_json(content_type))  # the default: no lookup
             and fast.quick_valid(body, self.limits)
         ):
             return True  # the fast path's quick answer for small frame bodies

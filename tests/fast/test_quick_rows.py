@@ -1,0 +1,309 @@
+"""The generated checks of the quick path (`sig2jsonschema._fast.rows`) on bodies of 1-3 rows.
+
+Bodies holding every column (split in signature order, records with every
+key) are judged by one generated function (`compile_body_check`); others by
+the layouts' generated row checks (`compile_rows`) inside `QuickPlan._judge`,
+which is also what `check` uses.  Every body here is held to the reference
+path, through both: the quick answer may only be "valid" where the
+reference finds no error, and both ways of judging agree.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from sig2jsonschema._payload.limits import DEFAULT_LIMITS
+from tests.fast.test_fast_equivalence import (
+    BAD_CELLS,
+    _raw,
+    compare,
+    null_filled,
+    plan,
+    reference,
+    workloads,
+)
+from tests.fast.test_quick_path import BAD_VALUES
+
+
+def judged(name: str, raw: bytes, *, column_path: bool = True) -> bool:
+    """The quick answer, held to the reference and to the layout path.
+
+    ``column_path``: also hold `FastPlan.check` (the quick and the column
+    path) to the reference.
+    """
+    found = plan(name)
+    said = bool(found.quick_valid(raw, DEFAULT_LIMITS))
+    assert found.quick_valid(raw, DEFAULT_LIMITS) == said  # the limits are settled by then
+    by_layout = found._quick._judge(raw, DEFAULT_LIMITS) is not None
+    assert said == by_layout, raw[:200]
+    errors = list(reference(name).iter_errors(raw))
+    assert not (said and errors), f"quick says valid, reference: {errors[0]}"
+    if column_path:
+        said_fast, disagreement = compare(name, raw)
+        assert disagreement is None, disagreement
+        assert said_fast == "result" or not said
+    return said
+
+
+def _w1(form: str, n: int, row: int | None = None, column: str = "", value: Any = None) -> bytes:
+    body = workloads.make_body("w1", form, n)
+    if row is not None:
+        if form == "split":
+            j = body["dataframe_split"]["columns"].index(column)
+            body["dataframe_split"]["data"][row][j] = value
+        else:
+            body["dataframe_records"][row][column] = value
+    return _raw(body)
+
+
+@pytest.mark.parametrize("n", [1, 3])
+@pytest.mark.parametrize("form", ["split", "records"])
+def test_valid_small_bodies_are_quick(form: str, n: int) -> None:
+    assert judged("w1", _w1(form, n))
+
+
+@pytest.mark.parametrize(("column", "value"), BAD_CELLS + BAD_VALUES)
+@pytest.mark.parametrize("form", ["split", "records"])
+def test_a_bad_or_edge_cell_in_a_small_body_is_never_quick(
+    form: str, column: str, value: Any
+) -> None:
+    for n, row in ((1, 0), (3, 0), (3, 2)):
+        raw = _w1(form, n, row, column, value)
+        said = judged("w1", raw, column_path=(column, value, n) != _ALONE)
+        if (column, value) == ("ts", "2024-01-01") and n == 1:
+            continue  # the only datetime of the body: one format, valid
+        assert not said, (n, row, column, value)
+
+
+#: An integer beyond 2**53 as the only value of a ``double`` column.
+_ALONE = ("d1", 2**53 + 1, 1)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the column path (columns.py, not the quick path) accepts an integer beyond 2**53"
+    " alone in a double column, which the reference refuses (float64 cannot hold it)",
+)
+@pytest.mark.parametrize("form", ["split", "records"])
+def test_an_inexact_integer_alone_in_a_double_column(form: str) -> None:
+    column, value, n = _ALONE
+    raw = _w1(form, n, 0, column, value)
+    assert not judged("w1", raw, column_path=False)  # the quick path steps aside
+    assert compare("w1", raw)[1] is None
+
+
+def test_records_in_any_key_order_or_without_an_optional_key_are_quick() -> None:
+    body = workloads.make_body("w1", "records", 3)
+    records = body["dataframe_records"]
+    records[1] = dict(reversed(list(records[1].items())))
+    assert judged("w1", _raw(body))
+    for record in records:
+        del record["od"]  # every record lacks it alike: its layout, not the all-columns one
+    assert judged("w1", _raw(body))
+
+
+def test_records_with_other_keys_are_never_quick() -> None:
+    variants = []
+    for change in ("drop", "rename", "add"):
+        for row in (0, 1):
+            body = workloads.make_body("w1", "records", 2)
+            record = body["dataframe_records"][row]
+            if change == "drop":
+                del record["d1"]
+            elif change == "rename":
+                record["zz"] = record.pop("od")
+            else:
+                record["zz"] = 1.0
+            variants.append(_raw(body))
+    body = workloads.make_body("w1", "records", 2)
+    body["dataframe_records"][1] = list(body["dataframe_records"][1].values())
+    variants.append(_raw(body))
+    for raw in variants:
+        assert not judged("w1", raw), raw[:200]
+
+
+def test_split_rows_of_another_shape_are_never_quick() -> None:
+    for data in ([[1.0]], [], {"0": [1.0]}, "x"):
+        body = workloads.make_body("w1", "split", 2)
+        body["dataframe_split"]["data"] = data
+        assert not judged("w1", _raw(body))
+    body = workloads.make_body("w1", "split", 2)
+    rows = body["dataframe_split"]["data"]
+    for change in (rows[1][:-1], [*rows[1], 1.0], dict(enumerate(rows[1])), None):
+        body["dataframe_split"]["data"] = [rows[0], change]
+        assert not judged("w1", _raw(body))
+
+
+def test_repeated_keys_and_escapes_in_one_row() -> None:
+    text = _w1("records", 1).decode()
+    assert '"s1":"' in text
+    repeated = [
+        text.replace('"d1":', '"d1":1.0,"d1":', 1),
+        text.replace('"s1":', '"s1":"a:b","s1":', 1),  # its colon is not the parsed text's
+        text.replace('"s1":"', '"s1":"x:y","s1":"a:b', 1),
+        text.replace('{"dataframe_records"', '{"dataframe_records":[],"dataframe_records"', 1),
+    ]
+    for variant in repeated:
+        assert not judged("w1", variant.encode()), variant
+    escaped_colon = text.replace('"s1":"', '"s1":"\\u003a', 1)
+    assert not judged("w1", escaped_colon.encode())
+    nul = text.replace('"s1":"', '"s1":"\\u0000', 1)
+    assert not judged("w1", nul.encode())
+    other_escapes = text.replace('"s1":"', '"s1":"\\n\\"\\\\ \\u00e9 a:b ', 1)
+    assert judged("w1", other_escapes.encode())
+    split = _w1("split", 1).decode()
+    assert not judged("w1", split.replace('"columns":', '"columns":[],"columns":', 1).encode())
+    spaced = json.dumps(json.loads(split), indent=2).encode()  # whitespace: no ':' moves
+    assert judged("w1", spaced)
+
+
+def test_the_datetime_forms_in_one_row() -> None:
+    for ts in ("2024-02-29", "2261-12-31T00:00:00.5", "1678-01-01T00:00:00.123456"):
+        for form in ("split", "records"):
+            assert judged("w1", _w1(form, 1, 0, "ts", ts)), ts
+    for ts in ("2024-2-29", "2024-02-29t10:00:00", "2024-02-29T10:00:00+01:00", "+2024-02-29"):
+        for form in ("split", "records"):
+            assert not judged("w1", _w1(form, 1, 0, "ts", ts)), ts
+    raw = _w1("split", 1, 0, "ts", None)  # a required datetime
+    assert not judged("w1", raw)
+
+
+def _w3(n: int) -> Any:
+    return null_filled(workloads.make_body("w3", "records", n))
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_valid_chat_records_are_quick(n: int) -> None:
+    body = _w3(n)
+    assert judged("w3", _raw(body))
+    first = body["dataframe_records"][0]
+    first["messages"][0] = {"content": "a: b ✓ 日本", "role": "user"}  # key order, colons
+    first["temperature"] = 2
+    assert judged("w3", _raw(body))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"role": 3},
+        {"role": None},
+        {"role": True},
+        {"content": ["x"]},
+        {"content": {"x": "y"}},
+        {"content": "a\x00b"},
+        {"extra": "x"},
+    ],
+)
+def test_a_bad_message_in_one_record_is_never_quick(change: dict[str, Any]) -> None:
+    body = _w3(1)
+    body["dataframe_records"][0]["messages"][-1].update(change)
+    assert not judged("w3", _raw(body))
+
+
+def test_odd_chat_records_are_never_quick() -> None:
+    cases: list[Any] = [
+        [],
+        None,
+        "hello",
+        {"role": "user", "content": "x"},
+        [["user", "x"]],
+        [{"role": "user"}],
+        [{"content": "x"}],
+        [{"role": "user", "text": "x"}],
+    ]
+    for messages in cases:
+        body = _w3(1)
+        body["dataframe_records"][0]["messages"] = messages
+        assert not judged("w3", _raw(body)), messages
+    for temperature in ("0.5", True, [0.5], 2**60):
+        body = _w3(1)
+        body["dataframe_records"][0]["temperature"] = temperature
+        assert not judged("w3", _raw(body)), temperature
+    body = _w3(1)
+    del body["dataframe_records"][0]["messages"]
+    assert not judged("w3", _raw(body))
+    text = json.dumps(_w3(1), separators=(",", ":"))
+    for variant in (
+        text.replace('"role":', '"role":"user","role":', 1),
+        text.replace('"role":"', '"role":"x:y","role":"', 1),
+        text.replace('"messages":', '"messages":[],"messages":', 1),
+        text.replace('"content":"', '"content":"\\u003a', 1),
+        text.replace('"content":"', '"content":"\\u0000', 1),
+    ):
+        assert not judged("w3", variant.encode()), variant[:120]
+    assert judged("w3", text.replace('"content":"', '"content":"\\t\\u00e9', 1).encode())
+
+
+def test_the_datetime_shape_tables_are_the_column_path_s() -> None:
+    from sig2jsonschema._fast import columns, rows
+
+    assert rows.SHAPE == columns.SHAPE
+    assert rows.DT_SHAPES == columns.DT_SHAPES
+
+
+#: JSON values to put anywhere: every type, edges of the checks' bounds, odd texts.
+_POOL: list[Any] = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1.5,
+    -0.0,
+    2**31,
+    2**53,
+    2**53 + 1,
+    2**63 - 1,
+    2**63,
+    -(2**63) - 1,
+    1e300,
+    "",
+    "x",
+    "a:b",
+    "a\x00b",
+    "2024-02-29",
+    "2024-02-30",
+    "2024-01-01T10:00:00",
+    "2024-01-01T10:00:00.5",
+    "1677-12-31T23:59:59",
+    "YWJj",
+    [],
+    [1],
+    ["x"],
+    {},
+    {"role": "user", "content": "x"},
+    [{"role": "user", "content": "x"}],
+    [{"role": "user", "content": 1}],
+    [{"role": "user"}],
+]
+
+
+@pytest.mark.parametrize("name", ["w1", "w3"])
+def test_one_value_replaced_anywhere_is_quick_only_where_the_reference_agrees(name: str) -> None:
+    import random
+
+    rng = random.Random(20261205)
+    quick = 0
+    for _ in range(400):
+        n = rng.choice((1, 2, 3))
+        form = "split" if name == "w1" and rng.random() < 0.5 else "records"
+        body = workloads.make_body(name, form, n)
+        if name == "w3":
+            null_filled(body)
+        row = rng.randrange(n)
+        if form == "split":
+            cells = body["dataframe_split"]["data"][row]
+            cells[rng.randrange(len(cells))] = rng.choice(_POOL)
+        else:
+            record = body["dataframe_records"][row]
+            key = rng.choice(sorted(record))
+            if name == "w3" and key == "messages" and rng.random() < 0.7:
+                message = rng.choice(record[key])
+                message[rng.choice(sorted(message))] = rng.choice(_POOL)
+            else:
+                record[key] = rng.choice(_POOL)
+        quick += judged(name, _raw(body), column_path=False)
+    assert quick >= 20  # replacements the contract allows do stay quick
