@@ -74,11 +74,11 @@ def _floats(values: Sequence[Any], nullable: bool, ctx: Ctx) -> tuple[np.ndarray
         except (TypeError, OverflowError):
             pass
         else:
-            big = np.abs(out)
-            if (big >= _BIG).any():
+            top = float(np.abs(out).max()) if len(out) else 0.0
+            if top >= _BIG:
                 raise Bail
             # Integer tokens may be among them: exact below 2**53 anyway.
-            return out, bool((big > _EXACT_INT).any())
+            return out, top > _EXACT_INT
     # One type pass and one conversion (``null`` -> NaN) is cheaper than
     # filtering the nulls out for numpy's inference.
     types = check_types(values, _NUMBER_OR_NULL if nullable else _NUMBER)
@@ -184,7 +184,7 @@ def string_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
     if ctx.census is not None:
         ctx.census.colons += joined.count(":")
         ctx.census.add_letters(joined)
-    return text_array(values) if ctx.build else None
+    return text_array(values, joined) if ctx.build else None
 
 
 @functools.cache
@@ -195,12 +195,15 @@ def _text_dtype() -> Any:
     return pd.Series(["a"]).dtype
 
 
-def text_array(values: Sequence[Any]) -> Any:
+def text_array(values: Sequence[Any], joined: str | None = None) -> Any:
     """The pandas array MLflow's frame holds for a column of strings.
 
     With pyarrow-backed ``str`` (pandas 3 with pyarrow) the strings go
     straight into an Arrow array, which is what pandas itself builds, minus
-    pandas' per-value inference.
+    pandas' per-value inference.  ``joined`` (the values joined, when the
+    caller has them): for ASCII text, whose UTF-8 bytes are its characters,
+    the Arrow array is made of it and the running lengths, without reading
+    the values one by one again.
     """
     import pandas as pd
 
@@ -209,10 +212,18 @@ def text_array(values: Sequence[Any]) -> Any:
         import pyarrow as pa  # type: ignore[import-untyped]
         from pandas.arrays import ArrowStringArray
 
-        try:
-            chunk = pa.array(values, type=pa.large_string())
-        except (pa.ArrowException, UnicodeError):  # pragma: no cover - checked as str above
-            raise Bail from None
+        if joined is not None and joined.isascii():
+            n = len(values)
+            offsets = np.empty(n + 1, dtype=np.int64)
+            offsets[0] = 0
+            np.cumsum(np.fromiter(map(len, values), dtype=np.int64, count=n), out=offsets[1:])
+            data = joined.encode("ascii")
+            chunk = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
+        else:
+            try:
+                chunk = pa.array(values, type=pa.large_string())
+            except (pa.ArrowException, UnicodeError):  # pragma: no cover - checked as str above
+                raise Bail from None
         return ArrowStringArray(pa.chunked_array([chunk]), dtype=dtype)  # type: ignore[call-arg]
     return pd.array(list(values), dtype=dtype)
 
