@@ -393,6 +393,11 @@ _DATETIME = re.compile(DATETIME_PATTERN)
 _DIGIT = re.compile(r"[0-9]")
 
 
+def datetime_shape(text: str) -> str:
+    """A datetime text's format: its ASCII digits read as ``9``."""
+    return _DIGIT.sub("9", text)
+
+
 def _datetime_bad_rows(texts: list[str], rows: list[int]) -> BadRows:
     """Per value: which texts the strict contract refuses (slow; failures only).
 
@@ -472,6 +477,7 @@ __all__ = [
     "SHAPE",
     "boolean_column",
     "datetime_column",
+    "datetime_shape",
     "double_column",
     "float_column",
     "integer_column",
