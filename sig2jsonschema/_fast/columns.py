@@ -149,24 +149,15 @@ def integer_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
 def boolean_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
     """``boolean``: ``true``/``false`` -> ``bool`` (never null)."""
     del nullable
-    census = ctx.census
-    if ctx.lean and census is not None:
-        # Counting by equality also counts 1/1.0 as true and 0/0.0 as false:
-        # the letter census catches those (a number holds no ``r``/``s``);
-        # any other value is counted by neither, and the exact path decides.
-        trues = values.count(True)
-        falses = values.count(False)
-        if trues + falses == len(values):
-            census.r += trues
-            census.s += falses
-            return np.array(values, dtype=bool) if ctx.build else None
+    # Exact types: the letter census must never count a letter the text does
+    # not hold (a 1 taken for true would hide a true read as 1 elsewhere).
     check_types(values, _BOOL)
-    arr = np.array(values, dtype=bool)
+    census = ctx.census
     if census is not None:
-        trues = int(np.count_nonzero(arr))
+        trues = values.count(True)
         census.r += trues
-        census.s += len(arr) - trues
-    return arr
+        census.s += len(values) - trues
+    return np.array(values, dtype=bool) if ctx.build else None
 
 
 def string_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:

@@ -110,6 +110,22 @@ def test_booleans_as_numbers_are_refused_not_converted(form: str) -> None:
     assert (said, found) == ("failure", None)
 
 
+@pytest.mark.parametrize("form", ["split", "records"])
+@pytest.mark.parametrize(("number", "literal"), [(1, True), (0, False), (1.0, True)])
+def test_a_number_for_a_boolean_never_hides_a_boolean_for_a_number(
+    form: str, number: Any, literal: bool
+) -> None:
+    # The letter census balances: b1's number holds no letter, d1's literal one.
+    body = _w1_with(form, 40, "b1", number)
+    if form == "split":
+        body["dataframe_split"]["data"][250][0] = literal
+    else:
+        body["dataframe_records"][250]["d1"] = literal
+    said, found = compare("w1", _raw(body))
+    assert found is None
+    assert said in {"failure", "none"}
+
+
 def _datetimes(rng: random.Random, n: int, width: int) -> list[str]:
     start = dt.datetime(1678, 1, 1)  # noqa: DTZ001 - naive, as the texts
     span = (dt.datetime(2261, 12, 31) - start).total_seconds()  # noqa: DTZ001
