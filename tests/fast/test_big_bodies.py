@@ -71,6 +71,12 @@ LEAN_BAD_CELLS = [
     ("od", False),
     ("od", "1.5"),
     ("od", [1.0]),
+    ("od", []),
+    ("od", {}),
+    ("od", ""),
+    ("od", 2**70),
+    ("l1", ""),
+    ("l2", 2**64),
     ("s1", True),
     ("s2", 1),
     ("ts", "2023-02-29T00:00:00"),
@@ -187,10 +193,12 @@ def test_edge_numbers_build_the_reference_frame(form: str) -> None:
     edges = [0, -1, 2**63 - 1, -(2**63), 2**53, -(2**53)]
     raw = _w1_column(form, "l3", [edges[i % len(edges)] for i in range(300)])
     assert compare("w1", raw) == ("result", None)
-    mixed = [1, 2.5, -3, -0.0, 2**53, 5e-324, 9007199254740993]
+    mixed = [1, 2.5, -3, -0.0, 0, 0.0, 2**53, 5e-324, 9007199254740993]
     raw = _w1_column(form, "d1", [mixed[i % len(mixed)] for i in range(300)])
     assert compare("w1", raw) == ("result", None)
     raw = _w1_column(form, "od", [None if i % 3 else mixed[i % len(mixed)] for i in range(300)])
+    assert compare("w1", raw) == ("result", None)
+    raw = _w1_column(form, "od", [None] * 300)
     assert compare("w1", raw) == ("result", None)
     raw = _w1_column(form, "b1", [i % 5 == 0 for i in range(300)])
     assert compare("w1", raw) == ("result", None)
