@@ -176,12 +176,13 @@ def boolean_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
     # Exact types: the letter census must never count a letter the text does
     # not hold (a 1 taken for true would hide a true read as 1 elsewhere).
     check_types(values, _BOOL)
+    bits = bytearray(values)  # the types are proven: one 0/1 byte each, in C
     census = ctx.census
     if census is not None:
-        trues = values.count(True)
+        trues = bits.count(1)
         census.r += trues
         census.s += len(values) - trues
-    return np.array(values, dtype=bool) if ctx.build else None
+    return np.frombuffer(bits, dtype=bool) if ctx.build else None
 
 
 def string_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
@@ -321,9 +322,15 @@ def _parse_datetimes(texts: Sequence[Any], build: bool = True) -> np.ndarray[Any
         raise _Slow
     if int(year.min()) < _YEARS[0] or int(year.max()) > _YEARS[1]:
         raise Bail
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    if (day > _MONTH_DAYS16[month - 1] + ((month == 2) & leap)).any():
+    if (day > _LEAP_MONTH_DAYS[month - 1]).any():
         raise _Slow
+    # February 29th alone depends on the year (numpy's modulo is slow: only
+    # those rows' years are tested).
+    feb29 = np.flatnonzero((day == 29) & (month == 2))
+    if len(feb29):
+        leap = year[feb29]
+        if not ((leap % 4 == 0) & ((leap % 100 != 0) | (leap % 400 == 0))).all():
+            raise _Slow
     if width >= 19:
         hour, minute, second = two(11), two(14), two(17)
         if (hour > 23).any() or (minute > 59).any() or (second > 59).any():
@@ -395,7 +402,7 @@ def _few_datetimes(texts: Sequence[Any]) -> np.ndarray[Any, Any]:
     return np.array(micros, dtype=np.int64) * 1000
 
 
-_MONTH_DAYS16 = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int16)
+_LEAP_MONTH_DAYS = np.array([31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int16)
 
 
 def _days_from_civil(

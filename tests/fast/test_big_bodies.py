@@ -160,13 +160,24 @@ def test_every_datetime_format_builds_the_reference_frame(form: str, width: int)
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_vectorized_datetime_reading_is_the_calendar(width: int) -> None:
     texts = _datetimes(random.Random(100 + width), 500, width)
+    for i, leap_day in enumerate(("2000-02-29", "2024-02-29", "1680-02-29", "2260-02-29")):
+        texts[10 * i] = (leap_day + texts[10 * i][10:])[:width]
     ns = _parse_datetimes(texts)
     expected = np.array(texts, dtype="datetime64[ns]").view(np.int64)
     assert np.array_equal(ns, expected)
     assert _parse_datetimes(texts, build=False) is None
     date, clock = texts[0][:10], texts[0][10:]
     bad = [
-        d + clock for d in ("2100-02-29", "2024-06-31", "2024-11-00", "2024-1a-01", "2024-13-01")
+        d + clock
+        for d in (
+            "2100-02-29",
+            "1900-02-29",
+            "2023-02-29",
+            "2024-06-31",
+            "2024-11-00",
+            "2024-1a-01",
+            "2024-13-01",
+        )
     ]
     if width >= 19:
         bad += [date + t + clock[9:] for t in ("T24:00:00", "T23:60:00", "T23:59:60", " 23:59:59")]
