@@ -66,7 +66,8 @@ class NoChunks(Exception):
 
 def _parse(raw: bytes, span: tuple[int, int]) -> list[Any]:
     try:
-        part = orjson.loads(b"[" + raw[span[0] : span[1]] + b"]")
+        # One copy of the slice (join reads the memoryview in place).
+        part = orjson.loads(b"".join((b"[", memoryview(raw)[span[0] : span[1]], b"]")))
     except orjson.JSONDecodeError:
         raise NoChunks from None
     if type(part) is not list or not part:

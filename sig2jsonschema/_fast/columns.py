@@ -17,6 +17,7 @@ nanoseconds, a column whose datetime formats differ, ...).
 
 from __future__ import annotations
 
+import array
 import base64
 import datetime as _dt
 import functools
@@ -47,6 +48,8 @@ _BOOL: frozenset[type] = frozenset({bool})
 _STR: frozenset[type] = frozenset({str})
 _STR_OR_NULL: frozenset[type] = frozenset({str, NoneType})
 
+_COLON, _R, _S = ord(":"), ord("r"), ord("s")
+
 #: Integers a double holds exactly; beyond, the rounding path matters.
 _EXACT_INT = 2.0**53
 #: orjson reads an integer token beyond 64 bits as a float, Python's json as
@@ -58,48 +61,36 @@ def _bad_where(mask: np.ndarray[Any, Any]) -> BadRows:
     return BadRows([int(i) for i in np.flatnonzero(mask)])
 
 
-_I8 = np.dtype(np.int64)
-_F8 = np.dtype(np.float64)
-_B1 = np.dtype(bool)
-
-
-def _inferred(
-    values: Sequence[Any], ctx: Ctx, dtypes: tuple[np.dtype[Any], ...]
-) -> np.ndarray[Any, Any] | None:
-    """numpy's own reading of the values, in lean mode, if it gives one of ``dtypes``.
-
-    One C pass does the type check and the conversion: a string, ``null``,
-    container or huge integer gives another dtype (then the caller takes the
-    exact path, which also finds the bad rows).  A ``true`` among numbers
-    reads as ``1``: the letter census catches it (see `Ctx.lean`).
-    """
-    if not ctx.lean:
-        return None
-    try:
-        arr = np.array(values)
-    except (ValueError, TypeError, OverflowError):
-        return None
-    if arr.ndim != 1 or arr.dtype not in dtypes:
-        return None
-    return arr
-
-
 def _floats(values: Sequence[Any], nullable: bool, ctx: Ctx) -> tuple[np.ndarray[Any, Any], bool]:
     """A float64 array of JSON numbers (``null`` -> NaN when ``nullable``).
 
-    Returns the array and whether integer tokens were among the values.
+    Returns the array and whether integer tokens may be among the values
+    beyond what a double holds exactly (then the caller bails).
     """
-    nulls = values.count(None) if nullable and ctx.lean else 0
-    numbers = [v for v in values if v is not None] if nulls else values
-    inferred = _inferred(numbers, ctx, (_F8, _I8))
-    if inferred is not None:
-        # numpy reads None as NaN only with an explicit dtype (which would also
-        # read "1.5" as 1.5): the inference above proved the rest are numbers.
-        out = np.array(values, dtype=np.float64) if nulls else inferred.astype(np.float64)
-        if (np.abs(out) >= _BIG).any():
-            raise Bail
-        # Integer tokens may be among them: exact below 2**53 anyway.
-        return out, inferred.dtype.kind == "i" or bool((np.abs(out) > _EXACT_INT).any())
+    if ctx.lean and not nullable:
+        # array("d") takes ints and floats only (a bool is an int: the letter
+        # census catches it); a string, null or container raises TypeError,
+        # an int beyond a double OverflowError: then the exact path decides.
+        try:
+            out = np.frombuffer(array.array("d", values), dtype=np.float64)
+        except (TypeError, OverflowError):
+            pass
+        else:
+            top = float(np.abs(out).max()) if len(out) else 0.0
+            if top >= _BIG:
+                raise Bail
+            # Integer tokens may be among them: exact below 2**53 anyway.
+            return out, top > _EXACT_INT
+    if ctx.lean and nullable:
+        try:
+            out = _lean_nullable_floats(values)
+        except (TypeError, ValueError, OverflowError):
+            pass
+        else:
+            top = float(np.fmax.reduce(np.abs(out), initial=0.0))  # NaN (null) aside
+            if top >= _BIG:
+                raise Bail
+            return out, top > _EXACT_INT
     types = check_types(values, _NUMBER_OR_NULL if nullable else _NUMBER)
     arr = np.array(values, dtype=np.float64)
     if (np.abs(arr) >= _BIG).any():
@@ -113,6 +104,17 @@ def _floats(values: Sequence[Any], nullable: bool, ctx: Ctx) -> tuple[np.ndarray
                 [i for i, v in enumerate(values) if type(v) is float and not math.isfinite(v)]
             )
     return arr, int in types
+
+
+def _lean_nullable_floats(values: Sequence[Any]) -> np.ndarray[Any, Any]:
+    """``null`` -> NaN, numbers -> float64; raises for anything but a bool.
+
+    The sum of the truthy values raises for a non-empty string, array or
+    object, and numpy's conversion for an empty one (it reads ``None`` as
+    NaN); booleans pass both: the letter census catches them.
+    """
+    sum(filter(None, values))
+    return np.fromiter(values, dtype=np.float64, count=len(values))
 
 
 def double_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
@@ -135,9 +137,16 @@ def float_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
 
 
 def _int64(values: Sequence[Any], ctx: Ctx) -> np.ndarray[Any, Any]:
-    arr = _inferred(values, ctx, (_I8,))
-    if arr is not None:
-        return arr
+    if ctx.lean:
+        # A sum is an int only if every value is an int (a bool is one: the
+        # letter census catches it); a float makes it a float, anything else
+        # raises.  Then numpy converts (an int beyond int64 raises), else the
+        # exact path decides.
+        try:
+            if type(sum(values)) is int:
+                return np.fromiter(values, dtype=np.int64, count=len(values))
+        except (TypeError, OverflowError):
+            pass
     check_types(values, _INT)
     try:
         return np.array(values, dtype=np.int64)
@@ -164,15 +173,16 @@ def integer_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
 def boolean_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
     """``boolean``: ``true``/``false`` -> ``bool`` (never null)."""
     del nullable
-    arr = _inferred(values, ctx, (_B1,))
-    if arr is None:
-        check_types(values, _BOOL)
-        arr = np.array(values, dtype=bool)
-    if ctx.census is not None:
-        trues = int(np.count_nonzero(arr))
-        ctx.census.r += trues
-        ctx.census.s += len(arr) - trues
-    return arr
+    # Exact types: the letter census must never count a letter the text does
+    # not hold (a 1 taken for true would hide a true read as 1 elsewhere).
+    check_types(values, _BOOL)
+    bits = bytearray(values)  # the types are proven: one 0/1 byte each, in C
+    census = ctx.census
+    if census is not None:
+        trues = bits.count(1)
+        census.r += trues
+        census.s += len(values) - trues
+    return np.frombuffer(bits, dtype=bool) if ctx.build else None
 
 
 def string_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
@@ -185,12 +195,19 @@ def string_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
         raise Bail from None  # pragma: no cover - check_types raised
     if not ctx.trusted:
         check_types(values, _STR)  # str subclasses join too
-    if "\x00" in joined:
-        raise Bail  # numpy's text arrays drop trailing NULs: the path decides the value
-    if ctx.census is not None:
-        ctx.census.colons += joined.count(":")
-        ctx.census.add_letters(joined)
-    return text_array(values) if ctx.build else None
+    census = ctx.census
+    if census is not None:
+        # The UTF-8 bytes hold these ASCII characters exactly where the text
+        # does; numpy counts them several times faster than ``str.count``.
+        text = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+        if np.count_nonzero(text == 0):
+            raise Bail  # numpy's text arrays drop trailing NULs: the path decides the value
+        census.colons += int(np.count_nonzero(text == _COLON))
+        census.r += int(np.count_nonzero(text == _R))
+        census.s += int(np.count_nonzero(text == _S))
+    elif "\x00" in joined:
+        raise Bail
+    return text_array(values, joined) if ctx.build else None
 
 
 @functools.cache
@@ -201,12 +218,15 @@ def _text_dtype() -> Any:
     return pd.Series(["a"]).dtype
 
 
-def text_array(values: Sequence[Any]) -> Any:
+def text_array(values: Sequence[Any], joined: str | None = None) -> Any:
     """The pandas array MLflow's frame holds for a column of strings.
 
     With pyarrow-backed ``str`` (pandas 3 with pyarrow) the strings go
     straight into an Arrow array, which is what pandas itself builds, minus
-    pandas' per-value inference.
+    pandas' per-value inference.  ``joined`` (the values joined, when the
+    caller has them): for ASCII text, whose UTF-8 bytes are its characters,
+    the Arrow array is made of it and the running lengths, without reading
+    the values one by one again.
     """
     import pandas as pd
 
@@ -215,10 +235,18 @@ def text_array(values: Sequence[Any]) -> Any:
         import pyarrow as pa  # type: ignore[import-untyped]
         from pandas.arrays import ArrowStringArray
 
-        try:
-            chunk = pa.array(values, type=pa.large_string())
-        except (pa.ArrowException, UnicodeError):  # pragma: no cover - checked as str above
-            raise Bail from None
+        if joined is not None and joined.isascii():
+            n = len(values)
+            offsets = np.empty(n + 1, dtype=np.int64)
+            offsets[0] = 0
+            np.cumsum(np.fromiter(map(len, values), dtype=np.int64, count=n), out=offsets[1:])
+            data = joined.encode("ascii")
+            chunk = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
+        else:
+            try:
+                chunk = pa.array(values, type=pa.large_string())
+            except (pa.ArrowException, UnicodeError):  # pragma: no cover - checked as str above
+                raise Bail from None
         return ArrowStringArray(pa.chunked_array([chunk]), dtype=dtype)  # type: ignore[call-arg]
     return pd.array(list(values), dtype=dtype)
 
@@ -251,18 +279,19 @@ class _Slow(Exception):
     pass
 
 
-#: Text lengths of the strict datetime forms: date, date+time, +1..6 fraction digits.
-_DT_LENGTHS = frozenset({10, 19, 21, 22, 23, 24, 25, 26})
-_DATE_DIGITS = (0, 1, 2, 3, 5, 6, 8, 9)
-_TIME_DIGITS = (11, 12, 14, 15, 17, 18)
 _NS_PER_S = 10**9
 _NS_PER_DAY = 86_400 * _NS_PER_S
 #: Years whose datetimes pandas holds in nanoseconds (MLflow's datetime64[ns]).
 _YEARS = (1678, 2261)
 
 
-def _parse_datetimes(texts: Sequence[Any]) -> np.ndarray[Any, Any]:
+def _parse_datetimes(texts: Sequence[Any], build: bool = True) -> np.ndarray[Any, Any] | None:
     """Nanoseconds since the epoch of same-format naive ISO 8601 texts, vectorized.
+
+    The shape (digits and separators at fixed places) is proven with one
+    ``bytes.translate`` of the joined texts; each field is then read from a
+    strided view of the byte grid, in small integers.  Without ``build``
+    only the checks run (None is returned).
 
     Raises:
         _Slow: the texts do not all share one valid strict format.
@@ -271,56 +300,62 @@ def _parse_datetimes(texts: Sequence[Any]) -> np.ndarray[Any, Any]:
     if type(texts[0]) is not str:
         raise _Slow
     n, width = len(texts), len(texts[0])
-    if width not in _DT_LENGTHS:
+    shape = DT_SHAPES.get(width)
+    if shape is None:
         raise _Slow
     try:
         raw = "".join(texts).encode("ascii")
     except (UnicodeEncodeError, TypeError):
         raise _Slow from None
-    if len(raw) != n * width:
+    if len(raw) != n * width or raw.translate(SHAPE) != shape * n:
         raise _Slow
-    grid = np.frombuffer(raw, dtype=np.uint8).reshape(n, width)
-    positions = list(_DATE_DIGITS)
-    seps = {4: b"-", 7: b"-"}
-    if width >= 19:
-        positions += _TIME_DIGITS
-        seps.update({10: b"T", 13: b":", 16: b":"})
-    if width > 19:
-        positions += range(20, width)
-        seps[19] = b"."
-    for at, char in seps.items():
-        if not (grid[:, at] == char[0]).all():
-            raise _Slow
-    digits = grid[:, positions] - np.uint8(48)
-    if (digits > 9).any():
-        raise _Slow
-    d = digits.astype(np.int64)
-    year = d[:, 0:4] @ _PLACES4
-    month = d[:, 4:6] @ _PLACES2
-    day = d[:, 6:8] @ _PLACES2
+    # Every field position holds a digit: subtract "0" once, read int16 fields.
+    d = np.frombuffer(raw, dtype=np.uint8).reshape(n, width) - np.uint8(48)
+
+    def two(at: int) -> np.ndarray[Any, Any]:
+        field: np.ndarray[Any, Any] = d[:, at].astype(np.int16) * 10 + d[:, at + 1]
+        return field
+
+    year = two(0) * 100 + two(2)
+    month, day = two(5), two(8)
     if not (((month >= 1) & (month <= 12)).all() and (day >= 1).all()):
         raise _Slow
     if int(year.min()) < _YEARS[0] or int(year.max()) > _YEARS[1]:
         raise Bail
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    if (day > _MONTH_DAYS[month - 1] + ((month == 2) & leap)).any():
+    if (day > _LEAP_MONTH_DAYS[month - 1]).any():
         raise _Slow
-    ns = _days_from_civil(year, month, day) * _NS_PER_DAY
+    # February 29th alone depends on the year (numpy's modulo is slow: only
+    # those rows' years are tested).
+    feb29 = np.flatnonzero((day == 29) & (month == 2))
+    if len(feb29):
+        leap = year[feb29]
+        if not ((leap % 4 == 0) & ((leap % 100 != 0) | (leap % 400 == 0))).all():
+            raise _Slow
     if width >= 19:
-        hms = d[:, 8:14]
-        hour, minute, second = (
-            hms[:, 0:2] @ _PLACES2,
-            hms[:, 2:4] @ _PLACES2,
-            hms[:, 4:6] @ _PLACES2,
-        )
+        hour, minute, second = two(11), two(14), two(17)
         if (hour > 23).any() or (minute > 59).any() or (second > 59).any():
             raise _Slow
-        ns += (hour * 3600 + minute * 60 + second) * _NS_PER_S
+    if not build:
+        return None
+    ns = _days_from_civil(year.astype(np.int64), month.astype(np.int64), day.astype(np.int64))
+    ns *= _NS_PER_DAY
+    if width >= 19:
+        seconds = hour.astype(np.int64) * 3600 + minute.astype(np.int64) * 60 + second
+        ns += seconds * _NS_PER_S
     if width > 19:
         places = width - 20
-        fraction = d[:, 14 : 14 + places] @ (10 ** np.arange(places - 1, -1, -1, dtype=np.int64))
+        fraction = d[:, 20:width].astype(np.int64) @ (
+            10 ** np.arange(places - 1, -1, -1, dtype=np.int64)
+        )
         ns += fraction * 10 ** (9 - places)
     return np.asarray(ns, dtype=np.int64)
+
+
+def _datetimes(texts: Sequence[Any]) -> np.ndarray[Any, Any]:
+    """`_parse_datetimes`, building the nanoseconds."""
+    ns = _parse_datetimes(texts)
+    assert ns is not None  # build=True always returns them
+    return ns
 
 
 #: Up to this many texts, `_few_datetimes` reads them one by one.
@@ -347,29 +382,27 @@ def _few_datetimes(texts: Sequence[Any]) -> np.ndarray[Any, Any]:
     first = texts[0]
     shape = DT_SHAPES.get(len(first)) if type(first) is str and FROMISO_OK else None
     if shape is None:
-        return _parse_datetimes(texts)
+        return _datetimes(texts)
     try:
         joined = "".join(texts).encode("ascii")
     except (TypeError, UnicodeEncodeError):
-        return _parse_datetimes(texts)
+        return _datetimes(texts)
     if (
         set(map(len, texts)) != {len(first)}
         or joined.translate(SHAPE) != shape * len(texts)
         or min(texts)[:4] < "1678"
         or max(texts)[:4] > "2261"
     ):
-        return _parse_datetimes(texts)
+        return _datetimes(texts)
     try:
         parsed = list(map(_dt.datetime.fromisoformat, texts))
     except ValueError:
-        return _parse_datetimes(texts)
+        return _datetimes(texts)
     micros = [(d - _EPOCH) // _MICROSECOND for d in parsed]
     return np.array(micros, dtype=np.int64) * 1000
 
 
-_PLACES4 = np.array([1000, 100, 10, 1], dtype=np.int64)
-_PLACES2 = np.array([10, 1], dtype=np.int64)
-_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+_LEAP_MONTH_DAYS = np.array([31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int16)
 
 
 def _days_from_civil(
@@ -387,6 +420,11 @@ def _days_from_civil(
 
 _DATETIME = re.compile(DATETIME_PATTERN)
 _DIGIT = re.compile(r"[0-9]")
+
+
+def datetime_shape(text: str) -> str:
+    """A datetime text's format: its ASCII digits read as ``9``."""
+    return _DIGIT.sub("9", text)
 
 
 def _datetime_bad_rows(texts: list[str], rows: list[int]) -> BadRows:
@@ -430,14 +468,17 @@ def datetime_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
         if not texts:
             raise Bail
     try:
-        ns = _few_datetimes(texts) if len(texts) <= _FEW else _parse_datetimes(texts)
+        if len(texts) <= _FEW:
+            ns: np.ndarray[Any, Any] | None = _few_datetimes(texts)
+        else:
+            ns = _parse_datetimes(texts, ctx.build)
     except _Slow:
         check_types(values, _STR_OR_NULL if nullable else _STR)
         texts = list(texts)
         raise _datetime_bad_rows(texts, rows or list(range(len(texts)))) from None
     if ctx.census is not None and len(texts[0]) >= 19:
         ctx.census.colons += 2 * len(texts)
-    if not ctx.build:
+    if ns is None:  # not building
         return None
     if rows:
         out = np.full(len(values), np.iinfo(np.int64).min, dtype=np.int64)
@@ -465,6 +506,7 @@ __all__ = [
     "SHAPE",
     "boolean_column",
     "datetime_column",
+    "datetime_shape",
     "double_column",
     "float_column",
     "integer_column",

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from sig2jsonschema._signature.types import Array, ColSpec, DataType, Object
 
 from .base import BadRows, Bail
-from .columns import SCALAR_CHECKERS
+from .columns import SCALAR_CHECKERS, datetime_shape
 from .nested import ComplexColumn
 
 if TYPE_CHECKING:
@@ -200,7 +200,7 @@ class FramePlan:
         offending rows' values travel with `BadRows` (nothing else keeps them).
         """
         parts: dict[str, list[Any]] = {}
-        widths: dict[str, int] = {}
+        shapes: dict[str, str] = {}
         bad: dict[int, dict[str, Any]] = {}
         offset = 0
         for _, present, n in slices:
@@ -209,7 +209,7 @@ class FramePlan:
                 if values is None:
                     continue
                 if column.datetime:
-                    _same_width(values, column.name, widths)
+                    _same_shape(values, column.name, shapes)
                 try:
                     out = column.check(values, column.nullable, ctx)
                 except BadRows as exc:
@@ -329,12 +329,18 @@ class FramePlan:
 _SPLIT_KEYS = frozenset({"columns", "data", "index"})
 
 
-def _same_width(values: list[Any], name: str, widths: dict[str, int]) -> None:
-    """Slices of one datetime column share one text format (length decides it)."""
+def _same_shape(values: list[Any], name: str, shapes: dict[str, str]) -> None:
+    """Slices of one datetime column share one text format.
+
+    A slice is checked on its own, so a slice whose texts all share a wrong
+    format (one row, say) would look like bad rows while the column's
+    one-format rule is broken too: its first text must have the first
+    slice's shape (digits aside).
+    """
     first = next((v for v in values if v is not None), None)
     if type(first) is not str:
         return
-    if widths.setdefault(name, len(first)) != len(first):
+    if shapes.setdefault(name, datetime_shape(first)) != datetime_shape(first):
         raise Bail  # formats differ between slices: a column-wide rule
 
 
