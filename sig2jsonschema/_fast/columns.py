@@ -79,8 +79,9 @@ def _floats(values: Sequence[Any], nullable: bool, ctx: Ctx) -> tuple[np.ndarray
             top = float(np.abs(out).max()) if len(out) else 0.0
             if top >= _BIG:
                 raise Bail
-            # Integer tokens may be among them: exact below 2**53 anyway.
-            return out, top > _EXACT_INT
+            # Integer tokens may be among them: exact below 2**53 anyway (2**53 + 1
+            # reads as 2**53, so the bound itself is already suspect).
+            return out, top >= _EXACT_INT
     if ctx.lean and nullable:
         try:
             out = _lean_nullable_floats(values)
@@ -90,7 +91,7 @@ def _floats(values: Sequence[Any], nullable: bool, ctx: Ctx) -> tuple[np.ndarray
             top = float(np.fmax.reduce(np.abs(out), initial=0.0))  # NaN (null) aside
             if top >= _BIG:
                 raise Bail
-            return out, top > _EXACT_INT
+            return out, top >= _EXACT_INT
     types = check_types(values, _NUMBER_OR_NULL if nullable else _NUMBER)
     arr = np.array(values, dtype=np.float64)
     if (np.abs(arr) >= _BIG).any():
@@ -120,7 +121,7 @@ def _lean_nullable_floats(values: Sequence[Any]) -> np.ndarray[Any, Any]:
 def double_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
     """``double``: any JSON number -> ``float64`` (``null`` -> NaN if optional)."""
     arr, has_ints = _floats(values, nullable, ctx)
-    if has_ints and (np.abs(arr) > _EXACT_INT).any():
+    if has_ints and (np.abs(arr) >= _EXACT_INT).any():
         raise Bail
     return arr
 
@@ -131,7 +132,7 @@ def float_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
     too_big = np.abs(arr) > FLOAT32_MAX
     if too_big.any():
         raise _bad_where(too_big)
-    if has_ints and (np.abs(arr) > _EXACT_INT).any():
+    if has_ints and (np.abs(arr) >= _EXACT_INT).any():
         raise Bail
     return arr.astype(np.float32) if ctx.build else None
 

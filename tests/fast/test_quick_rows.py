@@ -82,11 +82,6 @@ def test_a_bad_or_edge_cell_in_a_small_body_is_never_quick(
 _ALONE = ("d1", 2**53 + 1, 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the column path (columns.py, not the quick path) accepts an integer beyond 2**53"
-    " alone in a double column, which the reference refuses (float64 cannot hold it)",
-)
 @pytest.mark.parametrize("form", ["split", "records"])
 def test_an_inexact_integer_alone_in_a_double_column(form: str) -> None:
     column, value, n = _ALONE
