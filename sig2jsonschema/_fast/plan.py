@@ -77,6 +77,10 @@ class FastPlan:
         self._depth = plan_depth(signature)
         self._quick = None
         self._quick_tensor = None
+        from .first_error import compile_locator
+
+        #: Names the one offending value of a plain failure (`sig2jsonschema._fast.first_error`).
+        self.locator = compile_locator(frames, tensors)
         if frames is not None:
             from .quick import compile_quick_plan
 

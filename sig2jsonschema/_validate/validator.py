@@ -54,6 +54,7 @@ from sig2jsonschema._signature.shipped import registry
 from sig2jsonschema._signature.types import Signature
 from sig2jsonschema.exceptions import to_pointer
 
+from .first_error import FirstErrors
 from .mapper import DATA_KEYS, ErrorMapper
 from .ranking import order
 from .schema_index import SchemaIndex
@@ -141,6 +142,8 @@ class Validator:
             from sig2jsonschema._fast.plan import compile_fast_plan
 
             self._fast = compile_fast_plan(sig, schema=self.schema)
+        #: The errors of plain one-value failures, learned from the reference path.
+        self._first_errors: FirstErrors | None = FirstErrors() if self._fast is not None else None
         self._response: tuple[dict[str, Any], Any, ErrorMapper] | None = None
         if sig.outputs is not None:
             outputs = to_jsonschema(sig, part="outputs", mode=mode)
@@ -358,10 +361,19 @@ class Validator:
         if isinstance(verdict, FastResult):
             return _Check(fast=verdict)
         if isinstance(verdict, FastFailure):
+            first, cell = self._first_errors, None
+            if first is not None and self._fast.locator is not None:
+                cell = self._fast.locator.locate(verdict)
+                if cell is not None:
+                    known = first.answer(cell)
+                    if known is not None:
+                        return _Check(errors=[known[0]], outcome=known[1])
             reduced = self._reference(verdict.body, content_type)
             if reduced.errors:
                 for error in reduced.errors:
                     verdict.remap_error(error)
+                if cell is not None and first is not None:
+                    first.learn(cell, reduced.errors, reduced.outcome)
                 return reduced
         return None
 

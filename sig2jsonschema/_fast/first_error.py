@@ -1,0 +1,239 @@
+"""Name the one offending value of a `FastFailure`, when it is a plain one.
+
+The fast path reports an invalid body as the rows holding every offending
+value (`FastFailure`); the reference path then words the errors from those
+rows alone.  For the common mistake, one value of the wrong JSON type or
+range among strict-valid values, the error depends on nothing but where the
+value sits and what kind of value it is.  `FirstErrorLocator.locate` names
+that value as a `Cell`: its pointer into the full body, the value, and a
+*key* holding everything the error's words and the server's verdict may
+depend on (the form, the present columns, the column, the path inside a
+nested cell, the value's kind).  `sig2jsonschema._validate.first_error` words
+the cell from what the reference path said for the same key.
+
+A cell is named only when certain:
+
+* the failure holds one row, and every other value of it passes the quick
+  path's check for its column (`sig2jsonschema._fast.quick`);
+* the offending value, put right (a canonical valid value in its place), makes
+  its cell pass that check too (nested cells: exactly one bad leaf);
+* the value has a kind whose verdict cannot vary within the kind (`_kind`):
+  a word of letters in a number, an integer or boolean where a string is
+  expected, an int64 integer beyond ``integer`` (int32), an integer beyond an
+  integer tensor's dtype.  Anything else (numeric-looking text, nulls,
+  floats, huge integers, several bad values, ...) gives None: the reference
+  path decides, as before.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sig2jsonschema._signature.types import Array, DataType, Object
+from sig2jsonschema.exceptions import escape_pointer_token
+
+from .quick import _group_check, _Unsure
+
+if TYPE_CHECKING:
+    from .frames import FramePlan
+    from .quick import GroupCheck
+    from .results import FastFailure
+    from .tensors import TensorPlan
+
+_NUMBERS = frozenset({DataType.long, DataType.integer, DataType.double, DataType.float})
+_LETTERS = re.compile(r"[A-Za-z]{1,40}")
+#: Words some reader (Python, numpy, pandas, MLflow) takes for a number, a
+#: boolean or a missing value.
+_SPECIAL = frozenset(
+    {"nan", "inf", "infinity", "true", "false", "none", "null", "na", "nat", "n", "t", "f"}
+    | {"y", "yes", "no", "on", "off", "e"}
+)
+_INT32 = 2**31
+_INT64 = 2**63
+#: A value of each leaf type the quick checks accept (to put a bad leaf right).
+_CANONICAL: dict[DataType, Any] = {
+    DataType.long: 0,
+    DataType.integer: 0,
+    DataType.double: 0.0,
+    DataType.float: 0.0,
+    DataType.string: "a",
+    DataType.boolean: True,
+}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The one offending value of a failed body (see the module docstring).
+
+    .. versionadded:: 0.1
+    """
+
+    #: RFC 6901 pointer of the value in the full body.
+    pointer: str
+    #: Everything the error may depend on besides the pointer and the value.
+    key: tuple[Any, ...]
+    #: The offending JSON value.
+    value: Any
+
+
+def _kind(value: Any, target: DataType) -> str | None:
+    """The value's kind, when it is a certain, plain mismatch for ``target``."""
+    kind = type(value)
+    if kind is bool:
+        return f"bool:{value}" if target in _NUMBERS or target is DataType.string else None
+    if target in _NUMBERS:
+        if kind is str and _LETTERS.fullmatch(value) and value.lower() not in _SPECIAL:
+            return "letters"
+        if kind is int and target is DataType.integer and _INT32 <= abs(value) < _INT64:
+            return "int64"
+        return None
+    if target is DataType.string and kind is int and abs(value) < _INT32:
+        return "int"
+    return None
+
+
+def _passes(check: GroupCheck, value: Any) -> bool:
+    try:
+        check([value], 1)
+    except (_Unsure, KeyError, TypeError, ValueError):
+        return False
+    return True
+
+
+class FirstErrorLocator:
+    """Finds the `Cell` of a frame signature's failures (`compile_locator`)."""
+
+    def __init__(self, frames: FramePlan) -> None:
+        self._columns: dict[str, tuple[Any, GroupCheck]] = {}
+        for column in frames.columns:
+            found = _group_check(column)
+            if found is None:
+                continue
+            t = column.scalar if column.scalar is not None else column.check.type  # type: ignore[attr-defined]
+            self._columns[column.name] = (t, found[1])
+
+    def locate(self, failure: FastFailure) -> Cell | None:
+        """The one offending value of ``failure``, or None when not certain."""
+        body = failure.body
+        if failure.prefix == "/dataframe_split/data":
+            envelope = body["dataframe_split"]
+            names, rows = envelope["columns"], envelope["data"]
+            if len(rows) != 1 or type(rows[0]) is not list or len(rows[0]) != len(names):
+                return None
+            items = list(zip(names, rows[0], strict=True))
+            form = "dataframe_split"
+        elif failure.prefix == "/dataframe_records":
+            rows = body["dataframe_records"]
+            if len(rows) != 1 or type(rows[0]) is not dict:
+                return None
+            items = list(rows[0].items())
+            form = "dataframe_records"
+        else:
+            return None
+        found: tuple[int, str, Any] | None = None
+        for position, (name, value) in enumerate(items):
+            column = self._columns.get(name)
+            if column is None:
+                return None
+            if _passes(column[1], value):
+                continue
+            if found is not None:
+                return None  # several bad values: the reference path orders them
+            found = (position, name, value)
+        if found is None:
+            return None
+        position, name, value = found
+        t, check = self._columns[name]
+        path: tuple[Any, ...] = ()
+        if isinstance(t, DataType):
+            kind = _kind(value, t)
+            if kind is None:
+                return None
+        else:
+            leaf = _bad_leaf(t, value)
+            if leaf is None:
+                return None
+            path, kind, value, repaired = leaf
+            if not _passes(check, repaired):
+                return None  # more than one thing wrong in the cell
+        head = f"/0/{position}" if form == "dataframe_split" else f"/0/{_escape(name)}"
+        inner = "".join("/" + _escape(p) for p in path)
+        pointer = failure.remap(failure.prefix + head) + inner
+        names_key = tuple(name for name, _ in items)
+        shape = tuple("*" if type(p) is int else p for p in path)
+        return Cell(pointer, (form, names_key, name, shape, kind), value)
+
+
+def _escape(token: Any) -> str:
+    return escape_pointer_token(token)
+
+
+def _bad_leaf(t: Any, value: Any) -> tuple[tuple[Any, ...], str, Any, Any] | None:
+    """(path, kind, the leaf, the cell put right) of the one plainly bad leaf, or None."""
+    path: list[Any] = []
+    node = value
+    parents: list[tuple[Any, Any]] = []
+    while True:
+        if isinstance(t, Array):
+            if type(node) is not list or not node:
+                return None
+            at = [i for i, item in enumerate(node) if not _leaf_ok(t.items, item)]
+            if len(at) != 1:
+                return None
+            parents.append((node, at[0]))
+            path.append(at[0])
+            node, t = node[at[0]], t.items
+        elif isinstance(t, Object):
+            if type(node) is not dict:
+                return None
+            props = {p.name: p.type for p in t.properties}
+            if set(node) != set(props) or not all(p.required for p in t.properties):
+                return None
+            bad = [k for k, item in node.items() if not _leaf_ok(props[k], item)]
+            if len(bad) != 1:
+                return None
+            parents.append((node, bad[0]))
+            path.append(bad[0])
+            node, t = node[bad[0]], props[bad[0]]
+        elif isinstance(t, DataType):
+            kind = _kind(node, t)
+            if kind is None or t not in _CANONICAL:
+                return None
+            return tuple(path), kind, node, _repaired(parents, _CANONICAL[t])
+        else:
+            return None
+
+
+def _leaf_ok(t: Any, item: Any) -> bool:
+    """Whether ``item`` is plainly of ``t``'s JSON type (containers: looked into later)."""
+    if isinstance(t, Array):
+        return False if type(item) is not list else all(_leaf_ok(t.items, i) for i in item)
+    if isinstance(t, Object):
+        if type(item) is not dict:
+            return False
+        props = {p.name: p.type for p in t.properties}
+        return set(item) == set(props) and all(_leaf_ok(props[k], v) for k, v in item.items())
+    return _kind(item, t) is None if isinstance(t, DataType) else False
+
+
+def _repaired(parents: list[tuple[Any, Any]], leaf: Any) -> Any:
+    """A copy of the cell with the bad leaf replaced by ``leaf`` (only the path copied)."""
+    if not parents:
+        return leaf
+    copies = [type(node)(node) for node, _ in parents]
+    for (_, at), copy, child in zip(parents, copies, [*copies[1:], leaf], strict=True):
+        copy[at] = child
+    return copies[0]
+
+
+def compile_locator(frames: FramePlan | None, tensors: TensorPlan | None) -> Any:
+    """The locator of a fast plan's failures, or None when it has none."""
+    del tensors
+    if frames is None:
+        return None
+    return FirstErrorLocator(frames)
+
+
+__all__ = ["Cell", "FirstErrorLocator", "compile_locator"]
