@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from sig2jsonschema._signature.types import Array, DataType, Object
@@ -87,7 +88,7 @@ def _kind(value: Any, target: DataType) -> str | None:
         if kind is str and _LETTERS.fullmatch(value) and value.lower() not in _SPECIAL:
             return "letters"
         if kind is int and target is DataType.integer and _INT32 <= abs(value) < _INT64:
-            return "int64"
+            return "int64+" if value > 0 else "int64-"
         return None
     if target is DataType.string and kind is int and abs(value) < _INT32:
         return "int"
@@ -228,12 +229,67 @@ def _repaired(parents: list[tuple[Any, Any]], leaf: Any) -> Any:
     return copies[0]
 
 
+class TensorLocator:
+    """Finds the `Cell` of an unnamed integer tensor's failures: one leaf out of range."""
+
+    def __init__(self, tensors: TensorPlan) -> None:
+        tensor = tensors.tensors[0]
+        self._bounds = tensor.bounds
+        self._depth = len(tensor.shape) - 1
+
+    def locate(self, failure: FastFailure) -> Cell | None:
+        """The one offending value of ``failure``, or None when not certain."""
+        import numpy as np
+
+        prefix = failure.prefix
+        rows = failure.body[prefix[1:]]
+        if len(rows) != 1:
+            return None
+        leaves: Any = rows[0]
+        if type(leaves) is not list:
+            return None
+        sizes = []
+        for _ in range(self._depth - 1):
+            if set(map(type, leaves)) != {list}:
+                return None
+            sizes.append(len(leaves[0]))
+            if set(map(len, leaves)) != {sizes[-1]}:
+                return None
+            leaves = list(chain.from_iterable(leaves))
+        if not leaves or set(map(type, leaves)) != {int}:
+            return None
+        lo, hi = self._bounds
+        if min(leaves) <= -_INT64 or max(leaves) >= _INT64:
+            return None
+        values = np.array(leaves, dtype=np.int64)
+        out = np.flatnonzero((values < lo) | (values > hi))
+        if len(out) != 1:
+            return None
+        flat = int(out[0])
+        value = leaves[flat]
+        path = []
+        for size in reversed(sizes):
+            flat, at = divmod(flat, size)
+            path.append(at)
+        path.append(flat)
+        inner = "".join(f"/{p}" for p in reversed(path))
+        pointer = failure.remap(f"{prefix}/0") + inner
+        kind = "int64+" if value > hi else "int64-"
+        return Cell(pointer, (prefix, "tensor", kind), value)
+
+
 def compile_locator(frames: FramePlan | None, tensors: TensorPlan | None) -> Any:
     """The locator of a fast plan's failures, or None when it has none."""
-    del tensors
-    if frames is None:
-        return None
-    return FirstErrorLocator(frames)
+    if frames is not None:
+        return FirstErrorLocator(frames)
+    if (
+        tensors is not None
+        and not tensors.named
+        and len(tensors.tensors) == 1
+        and tensors.tensors[0].kind in "iu"
+    ):
+        return TensorLocator(tensors)
+    return None
 
 
 __all__ = ["Cell", "FirstErrorLocator", "compile_locator"]
