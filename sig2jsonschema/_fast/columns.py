@@ -414,6 +414,21 @@ def _datetime_bad_rows(texts: list[str], rows: list[int]) -> BadRows:
     return BadRows(bad)
 
 
+def _datetime_types(values: Sequence[Any], nullable: bool) -> None:
+    """`check_types` for a datetime column; `Bail` for a stray type among several values.
+
+    MLflow's ``to_datetime`` takes the column's format from its first text, so
+    whether a number there is refused depends on the other rows: the rows
+    holding it alone would not be judged the same.
+    """
+    try:
+        check_types(values, _STR_OR_NULL if nullable else _STR)
+    except BadRows:
+        if len(values) > 1:
+            raise Bail from None
+        raise
+
+
 def datetime_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
     """``datetime``: one naive ISO 8601 format per column -> ``datetime64[ns]``.
 
@@ -421,7 +436,7 @@ def datetime_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
     case never looks at the values one by one.
     """
     if not ctx.trusted:
-        check_types(values, _STR_OR_NULL if nullable else _STR)
+        _datetime_types(values, nullable)
     rows: list[int] = []
     texts: Sequence[Any] = values
     if nullable and values.count(None):
@@ -432,7 +447,7 @@ def datetime_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
     try:
         ns = _few_datetimes(texts) if len(texts) <= _FEW else _parse_datetimes(texts)
     except _Slow:
-        check_types(values, _STR_OR_NULL if nullable else _STR)
+        _datetime_types(values, nullable)
         texts = list(texts)
         raise _datetime_bad_rows(texts, rows or list(range(len(texts)))) from None
     if ctx.census is not None and len(texts[0]) >= 19:

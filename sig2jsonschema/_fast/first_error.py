@@ -51,6 +51,8 @@ _SPECIAL = frozenset(
     {"nan", "inf", "infinity", "true", "false", "none", "null", "na", "nat", "n", "t", "f"}
     | {"y", "yes", "no", "on", "off", "e"}
 )
+#: Row arrays of records: ``dataframe_records``, and ``inputs``/``instances`` as records.
+_RECORDS = frozenset({"/dataframe_records", "/inputs", "/instances"})
 _INT32 = 2**31
 _INT64 = 2**63
 #: A value of each leaf type the quick checks accept (to put a bad leaf right).
@@ -125,12 +127,12 @@ class FirstErrorLocator:
                 return None
             items = list(zip(names, rows[0], strict=True))
             form = "dataframe_split"
-        elif failure.prefix == "/dataframe_records":
-            rows = body["dataframe_records"]
+        elif failure.prefix in _RECORDS:
+            form = failure.prefix[1:]
+            rows = body[form]
             if len(rows) != 1 or type(rows[0]) is not dict:
                 return None
             items = list(rows[0].items())
-            form = "dataframe_records"
         else:
             return None
         found: tuple[int, str, Any] | None = None
