@@ -142,7 +142,11 @@ def _int64(values: Sequence[Any], ctx: Ctx) -> np.ndarray[Any, Any]:
     try:
         return np.array(values, dtype=np.int64)
     except OverflowError:
-        raise BadRows([i for i, v in enumerate(values) if not -(2**63) <= v < 2**63]) from None
+        if len(values) > 1:
+            # pandas reads integers beyond int64 as uint64 or object depending on
+            # the rest of the column: the offending rows alone could be judged apart.
+            raise Bail from None
+        raise BadRows([0]) from None
 
 
 def long_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
