@@ -32,12 +32,16 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from sig2jsonschema._signature.types import Array, DataType, Object
 from sig2jsonschema.exceptions import escape_pointer_token
 
 from .quick import _group_check, _Unsure
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .frames import FramePlan
     from .quick import GroupCheck
     from .results import FastFailure
@@ -135,6 +139,67 @@ class FirstErrorLocator:
             items = list(rows[0].items())
         else:
             return None
+        found = self._bad_cell(form, items)
+        if found is None:
+            return None
+        head, inner, key, leaf, _ = found
+        return Cell(failure.remap(failure.prefix + "/0" + head) + inner, key, leaf)
+
+    def locate_raw(self, raw: bytes, valid: Callable[[bytes], bool]) -> Cell | None:
+        """The one offending value of a raw body, certain without the column path.
+
+        The body is parsed and its columns judged by the quick checks; the one
+        failing value found, its JSON token is replaced *in the text* by a
+        valid one, and ``valid`` (the quick path, limits included) must vouch
+        for the result: every byte but that token is then known to be fine.
+        """
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return None
+        if type(value) is not dict or len(value) != 1:
+            return None
+        form, envelope = next(iter(value.items()))
+        try:
+            if form == "dataframe_split":
+                names, rows = envelope["columns"], envelope["data"]
+                columns = dict(zip(names, zip(*rows, strict=True), strict=True))
+            elif f"/{form}" in _RECORDS:
+                rows = envelope
+                columns = {name: [row[name] for row in rows] for name in rows[0]}
+            else:
+                return None
+            bad = {i for name, values in columns.items() for i in self._bad_rows(name, values)}
+        except (TypeError, KeyError, ValueError, IndexError, AttributeError):
+            return None
+        if len(bad) != 1:
+            return None
+        at = bad.pop()
+        row = rows[at]
+        items = (
+            list(zip(names, row, strict=True)) if form == "dataframe_split" else list(row.items())
+        )
+        found = self._bad_cell(form, items)
+        if found is None:
+            return None
+        head, inner, key, leaf, target = found
+        repaired = _repaired_text(raw, leaf, target)
+        if repaired is None or not valid(repaired):
+            return None
+        prefix = "/dataframe_split/data" if form == "dataframe_split" else f"/{form}"
+        return Cell(f"{prefix}/{at}{head}{inner}", key, leaf)
+
+    def _bad_rows(self, name: Any, values: Any) -> list[int]:
+        """Rows whose value of column ``name`` fails its quick check."""
+        check = self._columns[name][1]
+        if _passes_all(check, values):
+            return []
+        return [i for i, v in enumerate(values) if not _passes(check, v)]
+
+    def _bad_cell(
+        self, form: str, items: list[tuple[Any, Any]]
+    ) -> tuple[str, str, tuple[Any, ...], Any, DataType] | None:
+        """(pointer in the row, pointer in the cell, key, leaf, leaf type) of a row's bad value."""
         found: tuple[int, str, Any] | None = None
         for position, (name, value) in enumerate(items):
             column = self._columns.get(name)
@@ -158,23 +223,48 @@ class FirstErrorLocator:
             leaf = _bad_leaf(t, value)
             if leaf is None:
                 return None
-            path, kind, value, repaired = leaf
+            path, kind, value, repaired, t = leaf
             if not _passes(check, repaired):
                 return None  # more than one thing wrong in the cell
-        head = f"/0/{position}" if form == "dataframe_split" else f"/0/{_escape(name)}"
+        head = f"/{position}" if form == "dataframe_split" else f"/{_escape(name)}"
         inner = "".join("/" + _escape(p) for p in path)
-        pointer = failure.remap(failure.prefix + head) + inner
         names_key = tuple(name for name, _ in items)
         shape = tuple("*" if type(p) is int else p for p in path)
-        return Cell(pointer, (form, names_key, name, shape, kind), value)
+        return head, inner, (form, names_key, name, shape, kind), value, t
+
+
+def _passes_all(check: GroupCheck, values: Any) -> bool:
+    try:
+        check(list(values), len(values))
+    except (_Unsure, KeyError, TypeError, ValueError):
+        return False
+    return True
+
+
+_NUMBER_TOKEN = b"(?<![\\w.+-])%s(?![\\w.])"
+
+
+def _repaired_text(raw: bytes, leaf: Any, target: DataType) -> bytes | None:
+    """``raw`` with the one token spelling ``leaf`` replaced by a valid ``target`` value."""
+    token = orjson.dumps(leaf)
+    if type(leaf) is str:
+        if raw.count(token) != 1:
+            return None
+        start = raw.index(token)
+    else:
+        found = [m.start() for m in re.finditer(_NUMBER_TOKEN % re.escape(token), raw)]
+        if len(found) != 1:
+            return None
+        start = found[0]
+    return raw[:start] + orjson.dumps(_CANONICAL[target]) + raw[start + len(token) :]
 
 
 def _escape(token: Any) -> str:
     return escape_pointer_token(token)
 
 
-def _bad_leaf(t: Any, value: Any) -> tuple[tuple[Any, ...], str, Any, Any] | None:
-    """(path, kind, the leaf, the cell put right) of the one plainly bad leaf, or None."""
+def _bad_leaf(t: Any, value: Any) -> tuple[tuple[Any, ...], str, Any, Any, DataType] | None:
+    """(path, kind, the leaf, the cell put right, its type) of the one plainly bad leaf."""
     path: list[Any] = []
     node = value
     parents: list[tuple[Any, Any]] = []
@@ -204,7 +294,7 @@ def _bad_leaf(t: Any, value: Any) -> tuple[tuple[Any, ...], str, Any, Any] | Non
             kind = _kind(node, t)
             if kind is None or t not in _CANONICAL:
                 return None
-            return tuple(path), kind, node, _repaired(parents, _CANONICAL[t])
+            return tuple(path), kind, node, _repaired(parents, _CANONICAL[t]), t
         else:
             return None
 
@@ -237,47 +327,67 @@ class TensorLocator:
     def __init__(self, tensors: TensorPlan) -> None:
         tensor = tensors.tensors[0]
         self._bounds = tensor.bounds
-        self._depth = len(tensor.shape) - 1
+        self._depth = len(tensor.shape)
 
     def locate(self, failure: FastFailure) -> Cell | None:
         """The one offending value of ``failure``, or None when not certain."""
-        import numpy as np
-
         prefix = failure.prefix
-        rows = failure.body[prefix[1:]]
-        if len(rows) != 1:
+        found = self._out_of_range(failure.body[prefix[1:]])
+        if found is None:
             return None
-        leaves: Any = rows[0]
-        if type(leaves) is not list:
+        path, value, kind = found
+        pointer = failure.remap(f"{prefix}/{path[0]}") + "".join(f"/{p}" for p in path[1:])
+        return Cell(pointer, (prefix, "tensor", kind), value)
+
+    def locate_raw(self, raw: bytes, valid: Callable[[bytes], bool]) -> Cell | None:
+        """As `FirstErrorLocator.locate_raw`: the text put right must be valid."""
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError:
             return None
+        if type(value) is not dict or len(value) != 1:
+            return None
+        key, rows = next(iter(value.items()))
+        if key not in {"inputs", "instances"}:
+            return None
+        found = self._out_of_range(rows)
+        if found is None:
+            return None
+        path, leaf, kind = found
+        repaired = _repaired_text(raw, leaf, DataType.long)
+        if repaired is None or not valid(repaired):
+            return None
+        pointer = f"/{key}" + "".join(f"/{p}" for p in path)
+        return Cell(pointer, (f"/{key}", "tensor", kind), leaf)
+
+    def _out_of_range(self, rows: Any) -> tuple[list[int], int, str] | None:
+        """(path, value, kind) of the one leaf out of range, all leaves being integers."""
+        leaves = rows
         sizes = []
         for _ in range(self._depth - 1):
-            if set(map(type, leaves)) != {list}:
+            if type(leaves) is not list or not leaves or set(map(type, leaves)) != {list}:
                 return None
             sizes.append(len(leaves[0]))
             if set(map(len, leaves)) != {sizes[-1]}:
                 return None
             leaves = list(chain.from_iterable(leaves))
-        if not leaves or set(map(type, leaves)) != {int}:
+        if type(leaves) is not list or not leaves or set(map(type, leaves)) != {int}:
             return None
         lo, hi = self._bounds
-        if min(leaves) <= -_INT64 or max(leaves) >= _INT64:
+        least, most = min(leaves), max(leaves)
+        if (least < lo) == (most > hi) or least <= -_INT64 or most >= _INT64:
+            return None  # none or both ways out of range, or beyond int64
+        value = most if most > hi else least
+        flat = leaves.index(value)
+        rest = leaves[:flat] + leaves[flat + 1 :]
+        if rest and (max(rest) > hi or min(rest) < lo):
             return None
-        values = np.array(leaves, dtype=np.int64)
-        out = np.flatnonzero((values < lo) | (values > hi))
-        if len(out) != 1:
-            return None
-        flat = int(out[0])
-        value = leaves[flat]
         path = []
         for size in reversed(sizes):
             flat, at = divmod(flat, size)
             path.append(at)
         path.append(flat)
-        inner = "".join(f"/{p}" for p in reversed(path))
-        pointer = failure.remap(f"{prefix}/0") + inner
-        kind = "int64+" if value > hi else "int64-"
-        return Cell(pointer, (prefix, "tensor", kind), value)
+        return path[::-1], value, "int64+" if value > hi else "int64-"
 
 
 def compile_locator(frames: FramePlan | None, tensors: TensorPlan | None) -> Any:

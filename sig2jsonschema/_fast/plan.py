@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from sig2jsonschema._payload.limits import Limits
     from sig2jsonschema._signature.types import Signature
 
+    from .first_error import Cell
+
 _ENVELOPES = ("dataframe_split", "dataframe_records", "inputs", "instances")
 
 
@@ -114,8 +116,8 @@ class FastPlan:
         return result if isinstance(result, FastResult) else None
 
     def check(
-        self, body: Any, *, build: bool = True, limits: Limits | None = None
-    ) -> FastResult | FastFailure | None:
+        self, body: Any, *, build: bool = True, limits: Limits | None = None, cells: bool = False
+    ) -> FastResult | FastFailure | Cell | None:
         """Judge ``body`` (raw JSON bytes/str, or a parsed value) if certain.
 
         Args:
@@ -127,17 +129,28 @@ class FastPlan:
                 `sig2jsonschema._fast.limits`), so the caller may skip the
                 full limits scan when the answer is not None.  Parsed bodies
                 are not vouched for: check them with ``check_value_limits``.
+            cells: for a small raw body the quick path does not vouch for,
+                first look for one plain offending value (a `Cell`,
+                `sig2jsonschema._fast.first_error`; needs ``limits``).
         """
         kind = type(body)
         if (kind is bytes or kind is str) and self._quick is not None:
             quick = self._quick.check(body, build=build, limits=limits)
             if quick is not None:
                 return quick
+            if cells and kind is bytes and limits is not None:
+                cell = self._cell(body, limits)
+                if cell is not None:
+                    return cell
         elif kind is bytes and not build and self._quick_tensor is not None:
             form = self._quick_tensor.form(body, limits)
             if form is not None:
                 params = self._default_params(Ctx(trusted=True, census=None, build=False))
                 return FastResult(None, params, form)
+            if cells and limits is not None:
+                cell = self._cell(body, limits)
+                if cell is not None:
+                    return cell
         raw = isinstance(body, (bytes, bytearray, memoryview, str))
         if raw and limits is not None:
             text = body if isinstance(body, (bytes, str)) else bytes(body)
@@ -162,6 +175,14 @@ class FastPlan:
         return result
 
     # -- internals -------------------------------------------------------------
+
+    def _cell(self, body: bytes, limits: Limits) -> Cell | None:
+        """The one plain offending value of a small raw body, if certain."""
+        locator = self.locator
+        if locator is None or len(body) > _CELLS_AT_MOST or not within(body, limits, self._depth):
+            return None
+        cell: Cell | None = locator.locate_raw(body, lambda text: self.quick_valid(text, limits))
+        return cell
 
     def _check(self, body: Any, build: bool, *, lean: bool) -> FastResult | FastFailure | None:
         raw: bytes | str | None = None
@@ -348,6 +369,9 @@ def _escapes_colon(raw: bytes | str) -> bool:
         return b"\\" in raw and (b"\\u003a" in raw or b"\\u003A" in raw)
     return "\\" in raw and ("\\u003a" in raw or "\\u003A" in raw)
 
+
+#: Raw bodies up to this size are searched for one plain offending value first.
+_CELLS_AT_MOST = 256 * 1024
 
 #: `FastPlan._chunked`'s "not the plain layout" answer.
 _NOT_CHUNKED = object()

@@ -44,6 +44,11 @@ class FirstErrors:
     def __init__(self) -> None:
         self._learned: dict[tuple[Any, ...], tuple[PayloadError, Outcome | None]] = {}
 
+    @property
+    def ready(self) -> bool:
+        """Whether any key is known (else a cell is not worth looking for first)."""
+        return bool(self._learned)
+
     def answer(self, cell: Cell) -> tuple[PayloadError, Outcome | None] | None:
         """The error of ``cell`` and the outcome it came with, if its key is known."""
         found = self._learned.get(cell.key)

@@ -355,13 +355,26 @@ class Validator:
         """
         if self._fast is None or not _is_json(content_type):
             return None
+        from sig2jsonschema._fast.first_error import Cell
         from sig2jsonschema._fast.plan import FastFailure, FastResult
 
-        verdict = self._fast.check(body, build=build, limits=self.limits if limits else None)
+        first = self._first_errors
+        verdict = self._fast.check(
+            body,
+            build=build,
+            limits=self.limits if limits else None,
+            cells=first is not None and first.ready,
+        )
+        if isinstance(verdict, Cell):
+            assert first is not None
+            known = first.answer(verdict)
+            if known is not None:
+                return _Check(errors=[known[0]], outcome=known[1])
+            verdict = self._fast.check(body, build=build, limits=self.limits if limits else None)
         if isinstance(verdict, FastResult):
             return _Check(fast=verdict)
         if isinstance(verdict, FastFailure):
-            first, cell = self._first_errors, None
+            cell = None
             if first is not None and self._fast.locator is not None:
                 cell = self._fast.locator.locate(verdict)
                 if cell is not None:
