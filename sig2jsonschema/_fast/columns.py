@@ -131,6 +131,9 @@ def float_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
         raise _bad_where(too_big)
     if has_ints and (np.abs(arr) > _EXACT_INT).any():
         raise Bail
+    size = np.abs(arr)
+    if ((size > 2**24) | ((size > 0) & (size < 2.0**-126))).any():
+        raise Bail  # float32 may round an integer or flush a tiny number to 0: MLflow warns
     return arr.astype(np.float32) if ctx.build else None
 
 

@@ -112,6 +112,9 @@ def _passes(check: GroupCheck, value: Any) -> bool:
 class FirstErrorLocator:
     """Finds the `Cell` of a frame signature's failures (`compile_locator`)."""
 
+    #: Raw bodies up to this size are searched for their one bad value first.
+    raw_at_most = 256 * 1024
+
     def __init__(self, frames: FramePlan) -> None:
         self._columns: dict[str, tuple[Any, GroupCheck]] = {}
         for column in frames.columns:
@@ -169,7 +172,12 @@ class FirstErrorLocator:
                 columns = {name: [row[name] for row in rows] for name in rows[0]}
             else:
                 return None
-            bad = {i for name, values in columns.items() for i in self._bad_rows(name, values)}
+            bad: set[int] = set()
+            for name, values in columns.items():
+                rows_of = self._bad_rows(name, values)
+                if rows_of is None:
+                    return None
+                bad.update(rows_of)
         except (TypeError, KeyError, ValueError, IndexError, AttributeError):
             return None
         if len(bad) != 1:
@@ -189,12 +197,31 @@ class FirstErrorLocator:
         prefix = "/dataframe_split/data" if form == "dataframe_split" else f"/{form}"
         return Cell(f"{prefix}/{at}{head}{inner}", key, leaf)
 
-    def _bad_rows(self, name: Any, values: Any) -> list[int]:
-        """Rows whose value of column ``name`` fails its quick check."""
-        check = self._columns[name][1]
-        if _passes_all(check, values):
+    def _bad_rows(self, name: Any, values: Any) -> list[int] | None:
+        """Rows whose value of column ``name`` fails its quick check (None: several).
+
+        A scalar column's group check (C-level passes) is cheap: it is judged
+        whole first.  A failing or nested column is judged in eight slices,
+        then the one failing slice value by value.  A rule about the whole
+        column (one datetime format) is left to the final check of the text
+        put right.
+        """
+        t, check = self._columns[name]
+        values = list(values)
+        if isinstance(t, DataType) and _passes_all(check, values):
+            return []  # a scalar column's group check is cheap: slice only a failing one
+        size = -(-len(values) // _SLICES)
+        failing = [
+            at
+            for at in range(0, len(values), size)
+            if not _passes_all(check, values[at : at + size])
+        ]
+        if not failing:
             return []
-        return [i for i, v in enumerate(values) if not _passes(check, v)]
+        if len(failing) > 1:
+            return None
+        at = failing[0]
+        return [at + i for i, v in enumerate(values[at : at + size]) if not _passes(check, v)]
 
     def _bad_cell(
         self, form: str, items: list[tuple[Any, Any]]
@@ -241,7 +268,28 @@ def _passes_all(check: GroupCheck, values: Any) -> bool:
     return True
 
 
-_NUMBER_TOKEN = b"(?<![\\w.+-])%s(?![\\w.])"
+#: Slices a column is judged in, to find its one bad value.
+_SLICES = 8
+
+#: Bytes that may not touch a number token (a longer number, an exponent, a word).
+_NUMBER_TOUCH = frozenset(b"0123456789.eE+-_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _number_at(raw: bytes, token: bytes) -> int | None:
+    """Where ``token`` stands alone as a number in ``raw``, when it does exactly once."""
+    found = None
+    start = raw.find(token)
+    end = len(raw)
+    while start >= 0:
+        after = start + len(token)
+        if (start == 0 or raw[start - 1] not in _NUMBER_TOUCH) and (
+            after == end or raw[after] not in _NUMBER_TOUCH
+        ):
+            if found is not None:
+                return None
+            found = start
+        start = raw.find(token, after)
+    return found
 
 
 def _repaired_text(raw: bytes, leaf: Any, target: DataType) -> bytes | None:
@@ -252,10 +300,10 @@ def _repaired_text(raw: bytes, leaf: Any, target: DataType) -> bytes | None:
             return None
         start = raw.index(token)
     else:
-        found = [m.start() for m in re.finditer(_NUMBER_TOKEN % re.escape(token), raw)]
-        if len(found) != 1:
+        at = _number_at(raw, token)
+        if at is None:
             return None
-        start = found[0]
+        start = at
     return raw[:start] + orjson.dumps(_CANONICAL[target]) + raw[start + len(token) :]
 
 
@@ -323,6 +371,10 @@ def _repaired(parents: list[tuple[Any, Any]], leaf: Any) -> Any:
 
 class TensorLocator:
     """Finds the `Cell` of an unnamed integer tensor's failures: one leaf out of range."""
+
+    #: Bigger texts go to the column path first: numpy finds the failing sample
+    #: there faster than a second and third parse of the whole text here.
+    raw_at_most = 32 * 1024
 
     def __init__(self, tensors: TensorPlan) -> None:
         tensor = tensors.tensors[0]

@@ -179,7 +179,11 @@ class FastPlan:
     def _cell(self, body: bytes, limits: Limits) -> Cell | None:
         """The one plain offending value of a small raw body, if certain."""
         locator = self.locator
-        if locator is None or len(body) > _CELLS_AT_MOST or not within(body, limits, self._depth):
+        if (
+            locator is None
+            or len(body) > locator.raw_at_most
+            or not within(body, limits, self._depth)
+        ):
             return None
         cell: Cell | None = locator.locate_raw(body, lambda text: self.quick_valid(text, limits))
         return cell
@@ -369,9 +373,6 @@ def _escapes_colon(raw: bytes | str) -> bool:
         return b"\\" in raw and (b"\\u003a" in raw or b"\\u003A" in raw)
     return "\\" in raw and ("\\u003a" in raw or "\\u003A" in raw)
 
-
-#: Raw bodies up to this size are searched for one plain offending value first.
-_CELLS_AT_MOST = 256 * 1024
 
 #: `FastPlan._chunked`'s "not the plain layout" answer.
 _NOT_CHUNKED = object()

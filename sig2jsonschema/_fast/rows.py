@@ -71,10 +71,16 @@ def _value_lines(i: int, column: ColumnPlan) -> list[str] | None:
     t = column.scalar
     if t in {DataType.double, DataType.float}:
         other = f"{v} is not None" if column.nullable else "True"
+        # float32 may round an integer beyond 2**24 or flush a tiny number to 0.
+        test = (
+            f"not {-_EXACT} <= {v} <= {_EXACT}"
+            if t is DataType.double
+            else f"not {-(2**24)} <= {v} <= {2**24} or (0 < abs({v}) < {2.0**-126!r})"
+        )
         return [
             f"t = type({v})",
             "if t is float or t is int:",
-            f"    if not {-_EXACT} <= {v} <= {_EXACT}: raise U",
+            f"    if {test}: raise U",
             f"elif {other}: raise U",
         ]
     if t in {DataType.long, DataType.integer}:
