@@ -141,7 +141,14 @@ def _int64(values: Sequence[Any], ctx: Ctx) -> np.ndarray[Any, Any]:
     arr = _inferred(values, ctx, (_I8,))
     if arr is not None:
         return arr
-    check_types(values, _INT)
+    try:
+        check_types(values, _INT)
+    except BadRows:
+        # Another type (a float) may turn the column into float64 in pandas, which
+        # alters the integers beyond 2**53 of the other rows: errors there too.
+        if any(type(v) is int and abs(v) > _EXACT_INT for v in values):
+            raise Bail from None
+        raise
     try:
         return np.array(values, dtype=np.int64)
     except OverflowError:
