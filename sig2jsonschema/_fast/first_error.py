@@ -166,27 +166,23 @@ class FirstErrorLocator:
         try:
             if form == "dataframe_split":
                 names, rows = envelope["columns"], envelope["data"]
-                columns = dict(zip(names, zip(*rows, strict=True), strict=True))
             elif f"/{form}" in _RECORDS:
                 rows = envelope
-                columns = {name: [row[name] for row in rows] for name in rows[0]}
+                names = list(rows[0])
             else:
                 return None
-            bad: set[int] = set()
-            for name, values in columns.items():
-                rows_of = self._bad_rows(name, values)
-                if rows_of is None:
-                    return None
-                bad.update(rows_of)
+            # One row holds the bad value, if any; of several, the columns' checks tell.
+            at = 0 if len(rows) == 1 else self._bad_row(form, names, rows)
+            if at is None:
+                return None
+            row = rows[at]
+            items = (
+                list(zip(names, row, strict=True))
+                if form == "dataframe_split"
+                else list(row.items())
+            )
         except (TypeError, KeyError, ValueError, IndexError, AttributeError):
             return None
-        if len(bad) != 1:
-            return None
-        at = bad.pop()
-        row = rows[at]
-        items = (
-            list(zip(names, row, strict=True)) if form == "dataframe_split" else list(row.items())
-        )
         found = self._bad_cell(form, items)
         if found is None:
             return None
@@ -196,6 +192,20 @@ class FirstErrorLocator:
             return None
         prefix = "/dataframe_split/data" if form == "dataframe_split" else f"/{form}"
         return Cell(f"{prefix}/{at}{head}{inner}", key, leaf)
+
+    def _bad_row(self, form: str, names: list[Any], rows: list[Any]) -> int | None:
+        """The one row holding a value its column's quick check fails (None: not one)."""
+        if form == "dataframe_split":
+            columns = dict(zip(names, zip(*rows, strict=True), strict=True))
+        else:
+            columns = {name: [row[name] for row in rows] for name in names}
+        bad: set[int] = set()
+        for name, values in columns.items():
+            rows_of = self._bad_rows(name, values)
+            if rows_of is None:
+                return None
+            bad.update(rows_of)
+        return bad.pop() if len(bad) == 1 else None
 
     def _bad_rows(self, name: Any, values: Any) -> list[int] | None:
         """Rows whose value of column ``name`` fails its quick check (None: several).
@@ -402,7 +412,10 @@ class TensorLocator:
         key, rows = next(iter(value.items()))
         if key not in {"inputs", "instances"}:
             return None
-        found = self._out_of_range(rows)
+        try:
+            found = self._out_of_range(rows, checked_after=True)
+        except TypeError:  # leaves that do not compare with integers
+            return None
         if found is None:
             return None
         path, leaf, kind = found
@@ -412,8 +425,14 @@ class TensorLocator:
         pointer = f"/{key}" + "".join(f"/{p}" for p in path)
         return Cell(pointer, (f"/{key}", "tensor", kind), leaf)
 
-    def _out_of_range(self, rows: Any) -> tuple[list[int], int, str] | None:
-        """(path, value, kind) of the one leaf out of range, all leaves being integers."""
+    def _out_of_range(
+        self, rows: Any, *, checked_after: bool = False
+    ) -> tuple[list[int], int, str] | None:
+        """(path, value, kind) of the one leaf out of range, all leaves being integers.
+
+        ``checked_after``: the caller has the text put right vouched for, which
+        proves the other leaves fine: they are not looked at twice here.
+        """
         leaves = rows
         sizes = []
         for _ in range(self._depth - 1):
@@ -423,17 +442,22 @@ class TensorLocator:
             if set(map(len, leaves)) != {sizes[-1]}:
                 return None
             leaves = list(chain.from_iterable(leaves))
-        if type(leaves) is not list or not leaves or set(map(type, leaves)) != {int}:
+        if type(leaves) is not list or not leaves:
+            return None
+        if not checked_after and set(map(type, leaves)) != {int}:
             return None
         lo, hi = self._bounds
         least, most = min(leaves), max(leaves)
         if (least < lo) == (most > hi) or least <= -_INT64 or most >= _INT64:
             return None  # none or both ways out of range, or beyond int64
         value = most if most > hi else least
-        flat = leaves.index(value)
-        rest = leaves[:flat] + leaves[flat + 1 :]
-        if rest and (max(rest) > hi or min(rest) < lo):
+        if type(value) is not int:
             return None
+        flat = leaves.index(value)
+        if not checked_after:
+            rest = leaves[:flat] + leaves[flat + 1 :]
+            if rest and (max(rest) > hi or min(rest) < lo):
+                return None
         path = []
         for size in reversed(sizes):
             flat, at = divmod(flat, size)
