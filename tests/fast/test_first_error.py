@@ -37,6 +37,7 @@ from sig2jsonschema._fast.plan import FastFailure
 from sig2jsonschema._releases.table import SUPPORTED
 from sig2jsonschema._signature.load import load_signature
 from sig2jsonschema._validate.validator import Validator
+from sig2jsonschema.exceptions import PayloadError
 from tests.conftest import CONFORMANCE, ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -124,6 +125,11 @@ def compare(name: str, raw: bytes) -> tuple[int, int]:
             assert [e.redacted for e in got] == [e.redacted for e in want]
             assert form == want_form, (line, redact, i, raw[:300])
             assert list(v.iter_errors(body)) == want
+            if want and line == SUPPORTED[-1]:  # validate() and parse(): the first error
+                for method in (v.validate, v.parse):
+                    with pytest.raises(PayloadError) as raised:
+                        method(body)
+                    assert raised.value == want[0]
     return hits[0], hits[1]
 
 
@@ -162,7 +168,7 @@ def near_misses(draw: st.DrawFn, name: str) -> bytes | None:
 
 @pytest.mark.parametrize("name", SIGNATURES)
 def test_generated_near_misses_get_the_reference_errors(name: str) -> None:
-    @settings(max_examples=15, suppress_health_check=list(HealthCheck), deadline=None)
+    @settings(max_examples=10, suppress_health_check=list(HealthCheck), deadline=None)
     @given(near_misses(name))
     def check(raw: bytes | None) -> None:
         if raw is not None:
@@ -188,7 +194,7 @@ def workload_near_misses(draw: st.DrawFn) -> tuple[str, bytes]:
 def test_workload_near_misses_mostly_take_the_cheap_path() -> None:
     seen = {"bodies": 0, "raw": 0, "parsed": 0}
 
-    @settings(max_examples=100, suppress_health_check=list(HealthCheck), deadline=None)
+    @settings(max_examples=70, suppress_health_check=list(HealthCheck), deadline=None)
     @given(workload_near_misses())
     def check(case: tuple[str, bytes]) -> None:
         name, raw = case
@@ -207,7 +213,7 @@ def test_workload_near_misses_mostly_take_the_cheap_path() -> None:
 
 @pytest.mark.parametrize("name", ["w1", "w3", "s_all_types_required", "p_scalar_all_types"])
 def test_the_strategies_near_misses_get_the_reference_errors(name: str) -> None:
-    @settings(max_examples=15, suppress_health_check=list(HealthCheck), deadline=None)
+    @settings(max_examples=10, suppress_health_check=list(HealthCheck), deadline=None)
     @given(strategies.invalid_requests(signature(name)))
     def check(miss: Any) -> None:
         compare(name, _raw(miss.body))
@@ -242,7 +248,8 @@ def _with_bad_cell(name: str, form: str, n: int, value: Any) -> bytes:
 def test_workload_bad_cells_take_the_cheap_path(
     name: str, form: str, first: Any, second: Any
 ) -> None:
-    for n in (1, 3, 100):
+    # W2: 20 images are over the text search's 32 KiB, so the column path is taken too.
+    for n in (1, 3, 100) if name != "w2" else (1, 3, 20):
         compare(name, _with_bad_cell(name, form, n, first))  # learns the key
         raw = _with_bad_cell(name, form, n, second)
         raw_hits, parsed_hits = compare(name, raw)
