@@ -59,6 +59,14 @@ _SPECIAL = frozenset(
 _RECORDS = frozenset({"/dataframe_records", "/inputs", "/instances"})
 _INT32 = 2**31
 _INT64 = 2**63
+#: The JSON value types of the scalar column types `_kind` has kinds for.
+_JSON_TYPES: dict[DataType, frozenset[type]] = {
+    DataType.long: frozenset({int}),
+    DataType.integer: frozenset({int}),
+    DataType.double: frozenset({int, float}),
+    DataType.float: frozenset({int, float}),
+    DataType.string: frozenset({str}),
+}
 #: A value of each leaf type the quick checks accept (to put a bad leaf right).
 _CANONICAL: dict[DataType, Any] = {
     DataType.long: 0,
@@ -117,12 +125,16 @@ class FirstErrorLocator:
 
     def __init__(self, frames: FramePlan) -> None:
         self._columns: dict[str, tuple[Any, GroupCheck]] = {}
+        #: A scalar column's JSON value types (a value of another is a plain candidate).
+        self._json_types: dict[str, frozenset[type]] = {}
         for column in frames.columns:
             found = _group_check(column)
             if found is None:
                 continue
             t = column.scalar if column.scalar is not None else column.check.type  # type: ignore[attr-defined]
             self._columns[column.name] = (t, found[1])
+            if isinstance(t, DataType) and t in _JSON_TYPES:
+                self._json_types[column.name] = _JSON_TYPES[t]
 
     def locate(self, failure: FastFailure) -> Cell | None:
         """The one offending value of ``failure``, or None when not certain."""
@@ -183,7 +195,7 @@ class FirstErrorLocator:
             )
         except (TypeError, KeyError, ValueError, IndexError, AttributeError):
             return None
-        found = self._bad_cell(form, items)
+        found = self._bad_cell(form, items, checked_after=True)
         if found is None:
             return None
         head, inner, key, leaf, target = found
@@ -234,19 +246,30 @@ class FirstErrorLocator:
         return [at + i for i, v in enumerate(values[at : at + size]) if not _passes(check, v)]
 
     def _bad_cell(
-        self, form: str, items: list[tuple[Any, Any]]
+        self, form: str, items: list[tuple[Any, Any]], *, checked_after: bool = False
     ) -> tuple[str, str, tuple[Any, ...], Any, DataType] | None:
-        """(pointer in the row, pointer in the cell, key, leaf, leaf type) of a row's bad value."""
+        """(pointer in the row, pointer in the cell, key, leaf, leaf type) of a row's bad value.
+
+        ``checked_after``: the caller has the text put right vouched for, which
+        proves every other value fine: the first value of a wrong JSON type (or
+        failing nested value) is the candidate, found without the quick checks.
+        """
         found: tuple[int, str, Any] | None = None
+        json_types = self._json_types
         for position, (name, value) in enumerate(items):
             column = self._columns.get(name)
             if column is None:
                 return None
-            if _passes(column[1], value):
+            if checked_after and name in json_types:
+                if type(value) in json_types[name]:
+                    continue
+            elif _passes(column[1], value):
                 continue
             if found is not None:
                 return None  # several bad values: the reference path orders them
             found = (position, name, value)
+            if checked_after:
+                break
         if found is None:
             return None
         position, name, value = found
