@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from itertools import chain
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -37,6 +38,7 @@ import orjson
 from sig2jsonschema._signature.types import Array, DataType, Object
 from sig2jsonschema.exceptions import escape_pointer_token
 
+from .base import NoneType
 from .quick import _group_check, _Unsure
 
 if TYPE_CHECKING:
@@ -134,7 +136,8 @@ class FirstErrorLocator:
             t = column.scalar if column.scalar is not None else column.check.type  # type: ignore[attr-defined]
             self._columns[column.name] = (t, found[1])
             if isinstance(t, DataType) and t in _JSON_TYPES:
-                self._json_types[column.name] = _JSON_TYPES[t]
+                types = _JSON_TYPES[t]
+                self._json_types[column.name] = types | {NoneType} if column.nullable else types
 
     def locate(self, failure: FastFailure) -> Cell | None:
         """The one offending value of ``failure``, or None when not certain."""
@@ -206,11 +209,22 @@ class FirstErrorLocator:
         return Cell(f"{prefix}/{at}{head}{inner}", key, leaf)
 
     def _bad_row(self, form: str, names: list[Any], rows: list[Any]) -> int | None:
-        """The one row holding a value its column's quick check fails (None: not one)."""
+        """The row holding the bad value: the first of a wrong JSON type, else the one row
+        holding a value its column's quick check fails (None: not one)."""
         if form == "dataframe_split":
             columns = dict(zip(names, zip(*rows, strict=True), strict=True))
+        elif len(names) > 1:
+            columns = dict(
+                zip(names, zip(*map(itemgetter(*names), rows), strict=True), strict=True)
+            )
         else:
-            columns = {name: [row[name] for row in rows] for name in names}
+            columns = {names[0]: [row[names[0]] for row in rows]}
+        json_types = self._json_types
+        for name, values in columns.items():
+            types = json_types.get(name)
+            if types is not None and not set(map(type, values)) <= types:
+                # The first value of a wrong JSON type: the text put right proves the rest.
+                return next(i for i, v in enumerate(values) if type(v) not in types)
         bad: set[int] = set()
         for name, values in columns.items():
             rows_of = self._bad_rows(name, values)
