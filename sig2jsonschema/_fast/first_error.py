@@ -1,28 +1,37 @@
-"""Name the one offending value of a `FastFailure`, when it is a plain one.
+"""Name the one offending value of an invalid body, when it is a plain one.
 
 The fast path reports an invalid body as the rows holding every offending
 value (`FastFailure`); the reference path then words the errors from those
 rows alone.  For the common mistake, one value of the wrong JSON type or
 range among strict-valid values, the error depends on nothing but where the
-value sits and what kind of value it is.  `FirstErrorLocator.locate` names
-that value as a `Cell`: its pointer into the full body, the value, and a
-*key* holding everything the error's words and the server's verdict may
-depend on (the form, the present columns, the column, the path inside a
-nested cell, the value's kind).  `sig2jsonschema._validate.first_error` words
-the cell from what the reference path said for the same key.
+value sits and what kind of value it is.  The locators name that value as a
+`Cell`: its pointer into the full body, the value, and a *key* holding
+everything the error's words and the server's verdict may depend on (the
+form, the columns present, the column, the path inside a nested cell, the
+value's kind, whether params were sent).  `sig2jsonschema._validate.first_error`
+words the cell from what the reference path said for the same key.
 
-A cell is named only when certain:
+A cell is named only when certain, two ways:
 
-* the failure holds one row, and every other value of it passes the quick
-  path's check for its column (`sig2jsonschema._fast.quick`);
-* the offending value, put right (a canonical valid value in its place), makes
-  its cell pass that check too (nested cells: exactly one bad leaf);
-* the value has a kind whose verdict cannot vary within the kind (`_kind`):
-  a word of letters in a number, an integer or boolean where a string is
-  expected, an int64 integer beyond ``integer`` (int32), an integer beyond an
-  integer tensor's dtype.  Anything else (numeric-looking text, nulls,
-  floats, huge integers, several bad values, ...) gives None: the reference
-  path decides, as before.
+* from a `FastFailure` (`locate`): the failure holds one row, every other
+  value of it passes the quick path's check for its column
+  (`sig2jsonschema._fast.quick`), and the offending value, put right (a
+  canonical valid value in its place), makes its cell pass too (nested
+  cells: exactly one bad leaf);
+* from a small raw text, before the column path (`locate_raw`): the text is
+  parsed, the candidate found (the first value of a wrong JSON type, else the
+  one value failing its column's quick check), and its JSON token replaced
+  *in the text* by a valid token (it must stand there exactly once); the
+  quick path must vouch for the text put right, limits included, so every
+  other byte is known to be fine.
+
+Either way the value must have a kind whose verdict cannot vary within the
+kind (`_kind`): a word of letters (not one any reader takes for a number,
+boolean or null) or a boolean in a number column or field, an integer within
+±2**31 or a boolean where a string is expected, an int64 integer beyond
+``integer`` (int32), an int64 integer beyond an integer tensor's dtype.
+Anything else (numeric-looking text, nulls, floats, huge integers, several
+bad values, ...) gives None: the reference path decides, as before.
 """
 
 from __future__ import annotations
@@ -161,6 +170,8 @@ class FirstErrorLocator:
         if found is None:
             return None
         head, inner, key, leaf, _ = found
+        if "params" in body:
+            key = (*key, "params")  # valid params: kept apart all the same
         return Cell(failure.remap(failure.prefix + "/0" + head) + inner, key, leaf)
 
     def locate_raw(self, raw: bytes, valid: Callable[[bytes], bool]) -> Cell | None:
@@ -180,6 +191,8 @@ class FirstErrorLocator:
         form, envelope = next(iter(value.items()))
         try:
             if form == "dataframe_split":
+                if envelope.keys() != {"columns", "data"}:
+                    return None
                 names, rows = envelope["columns"], envelope["data"]
             elif f"/{form}" in _RECORDS:
                 rows = envelope
@@ -436,7 +449,8 @@ class TensorLocator:
             return None
         path, value, kind = found
         pointer = failure.remap(f"{prefix}/{path[0]}") + "".join(f"/{p}" for p in path[1:])
-        return Cell(pointer, (prefix, "tensor", kind), value)
+        params = ("params",) if "params" in failure.body else ()
+        return Cell(pointer, (prefix, "tensor", kind, *params), value)
 
     def locate_raw(self, raw: bytes, valid: Callable[[bytes], bool]) -> Cell | None:
         """As `FirstErrorLocator.locate_raw`: the text put right must be valid."""
