@@ -311,7 +311,7 @@ class FirstErrorLocator:
             if leaf is None:
                 return None
             path, kind, value, repaired, t = leaf
-            if not _passes(check, repaired):
+            if not checked_after and not _passes(check, repaired):
                 return None  # more than one thing wrong in the cell
         head = f"/{position}" if form == "dataframe_split" else f"/{_escape(name)}"
         inner = "".join("/" + _escape(p) for p in path)
