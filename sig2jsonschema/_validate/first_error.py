@@ -24,13 +24,21 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
+from sig2jsonschema.exceptions import PayloadError
+
 from .words import short_got
 
 if TYPE_CHECKING:
     from sig2jsonschema._emulator.outcome import Outcome
     from sig2jsonschema._fast.first_error import Cell
-    from sig2jsonschema.exceptions import PayloadError
 
+#: The fields a learned error passes on (pointer and got are the cell's own; cause,
+#: python-jsonschema's error, is left out).
+_FIELDS = tuple(
+    f.name
+    for f in dataclasses.fields(PayloadError)
+    if f.init and f.name not in {"pointer", "got", "cause"}
+)
 #: Keys kept per validator (a body's own column names are part of a key).
 _MAX_KEYS = 512
 
@@ -42,7 +50,8 @@ class FirstErrors:
     """
 
     def __init__(self) -> None:
-        self._learned: dict[tuple[Any, ...], tuple[PayloadError, Outcome | None]] = {}
+        #: key -> (the error's fields but pointer, got and cause; its outcome).
+        self._learned: dict[tuple[Any, ...], tuple[dict[str, Any], Outcome | None]] = {}
 
     @property
     def ready(self) -> bool:
@@ -54,10 +63,9 @@ class FirstErrors:
         found = self._learned.get(cell.key)
         if found is None:
             return None
-        template, outcome = found
-        return dataclasses.replace(
-            template, pointer=cell.pointer, got=short_got(cell.value)
-        ), outcome
+        fields, outcome = found
+        error = PayloadError(**fields, pointer=cell.pointer, got=short_got(cell.value))
+        return error, outcome
 
     def learn(self, cell: Cell, errors: list[PayloadError], outcome: Outcome | None) -> None:
         """Keep the reference path's answer for ``cell`` when it is one error about it."""
@@ -66,8 +74,8 @@ class FirstErrors:
         error = errors[0]
         if error.pointer != cell.pointer or error.got != short_got(cell.value):
             return
-        template = dataclasses.replace(error, cause=None)
-        self._learned[cell.key] = (template, outcome)
+        fields = {name: getattr(error, name) for name in _FIELDS}
+        self._learned[cell.key] = (fields, outcome)
 
 
 __all__ = ["FirstErrors"]
