@@ -134,6 +134,9 @@ def float_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
         raise _bad_where(too_big)
     if has_ints and (np.abs(arr) >= _EXACT_INT).any():
         raise Bail
+    size = np.abs(arr)
+    if ((size > 2**24) | ((size > 0) & (size < 2.0**-126))).any():
+        raise Bail  # float32 may round an integer or flush a tiny number to 0: MLflow warns
     return arr.astype(np.float32) if ctx.build else None
 
 
@@ -148,11 +151,22 @@ def _int64(values: Sequence[Any], ctx: Ctx) -> np.ndarray[Any, Any]:
                 return np.fromiter(values, dtype=np.int64, count=len(values))
         except (TypeError, OverflowError):
             pass
-    check_types(values, _INT)
+    try:
+        check_types(values, _INT)
+    except BadRows:
+        # Another type (a float) may turn the column into float64 in pandas, which
+        # alters the integers beyond 2**53 of the other rows: errors there too.
+        if any(type(v) is int and abs(v) > _EXACT_INT for v in values):
+            raise Bail from None
+        raise
     try:
         return np.array(values, dtype=np.int64)
     except OverflowError:
-        raise BadRows([i for i, v in enumerate(values) if not -(2**63) <= v < 2**63]) from None
+        if len(values) > 1:
+            # pandas reads integers beyond int64 as uint64 or object depending on
+            # the rest of the column: the offending rows alone could be judged apart.
+            raise Bail from None
+        raise BadRows([0]) from None
 
 
 def long_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
@@ -450,7 +464,25 @@ def _datetime_bad_rows(texts: list[str], rows: list[int]) -> BadRows:
             bad.append(row)
     if not bad:
         raise Bail
-    return BadRows(bad)
+    # MLflow's ``to_datetime`` takes the column's format from its first text: a
+    # bad text judged without it may fail differently (another error class), so
+    # that first text's row goes into the reduced body too.
+    return BadRows(sorted({rows[0], *bad}))
+
+
+def _datetime_types(values: Sequence[Any], nullable: bool) -> None:
+    """`check_types` for a datetime column; `Bail` for a stray type among several values.
+
+    MLflow's ``to_datetime`` takes the column's format from its first text, so
+    whether a number there is refused depends on the other rows: the rows
+    holding it alone would not be judged the same.
+    """
+    try:
+        check_types(values, _STR_OR_NULL if nullable else _STR)
+    except BadRows:
+        if len(values) > 1:
+            raise Bail from None
+        raise
 
 
 def datetime_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
@@ -460,7 +492,7 @@ def datetime_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
     case never looks at the values one by one.
     """
     if not ctx.trusted:
-        check_types(values, _STR_OR_NULL if nullable else _STR)
+        _datetime_types(values, nullable)
     rows: list[int] = []
     texts: Sequence[Any] = values
     if nullable and values.count(None):
@@ -474,7 +506,7 @@ def datetime_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
         else:
             ns = _parse_datetimes(texts, ctx.build)
     except _Slow:
-        check_types(values, _STR_OR_NULL if nullable else _STR)
+        _datetime_types(values, nullable)
         texts = list(texts)
         raise _datetime_bad_rows(texts, rows or list(range(len(texts)))) from None
     if ctx.census is not None and len(texts[0]) >= 19:

@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from sig2jsonschema._payload.limits import Limits
     from sig2jsonschema._signature.types import Signature
 
+    from .first_error import Cell
+
 _ENVELOPES = ("dataframe_split", "dataframe_records", "inputs", "instances")
 
 
@@ -77,6 +79,10 @@ class FastPlan:
         self._depth = plan_depth(signature)
         self._quick = None
         self._quick_tensor = None
+        from .first_error import compile_locator
+
+        #: Names the one offending value of a plain failure (`sig2jsonschema._fast.first_error`).
+        self.locator = compile_locator(frames, tensors)
         if frames is not None:
             from .quick import compile_quick_plan
 
@@ -113,8 +119,8 @@ class FastPlan:
         return result if isinstance(result, FastResult) else None
 
     def check(
-        self, body: Any, *, build: bool = True, limits: Limits | None = None
-    ) -> FastResult | FastFailure | None:
+        self, body: Any, *, build: bool = True, limits: Limits | None = None, cells: bool = False
+    ) -> FastResult | FastFailure | Cell | None:
         """Judge ``body`` (raw JSON bytes/str, or a parsed value) if certain.
 
         Args:
@@ -126,17 +132,28 @@ class FastPlan:
                 `sig2jsonschema._fast.limits`), so the caller may skip the
                 full limits scan when the answer is not None.  Parsed bodies
                 are not vouched for: check them with ``check_value_limits``.
+            cells: for a small raw body the quick path does not vouch for,
+                first look for one plain offending value (a `Cell`,
+                `sig2jsonschema._fast.first_error`; needs ``limits``).
         """
         kind = type(body)
         if (kind is bytes or kind is str) and self._quick is not None:
             quick = self._quick.check(body, build=build, limits=limits)
             if quick is not None:
                 return quick
+            if cells and kind is bytes and limits is not None:
+                cell = self._cell(body, limits)
+                if cell is not None:
+                    return cell
         elif kind is bytes and not build and self._quick_tensor is not None:
             form = self._quick_tensor.form(body, limits)
             if form is not None:
                 params = self._default_params(Ctx(trusted=True, census=None, build=False))
                 return FastResult(None, params, form)
+            if cells and limits is not None:
+                cell = self._cell(body, limits)
+                if cell is not None:
+                    return cell
         raw = isinstance(body, (bytes, bytearray, memoryview, str))
         if raw and limits is not None:
             text = body if isinstance(body, (bytes, str)) else bytes(body)
@@ -161,6 +178,18 @@ class FastPlan:
         return result
 
     # -- internals -------------------------------------------------------------
+
+    def _cell(self, body: bytes, limits: Limits) -> Cell | None:
+        """The one plain offending value of a small raw body, if certain."""
+        locator = self.locator
+        if (
+            locator is None
+            or len(body) > locator.raw_at_most
+            or not within(body, limits, self._depth)
+        ):
+            return None
+        cell: Cell | None = locator.locate_raw(body, lambda text: self.quick_valid(text, limits))
+        return cell
 
     def _check(self, body: Any, build: bool, *, lean: bool) -> FastResult | FastFailure | None:
         raw: bytes | str | None = None

@@ -78,6 +78,9 @@ _NUMBER = frozenset({float, int})
 _NUMBER_OR_NULL = frozenset({float, int, NoneType})
 _BIG = 2.0**63
 _EXACT_INT = 2**53
+#: float32 holds every integer up to 2**24 exactly, and normal numbers from 2**-126.
+_EXACT_FLOAT32 = 2**24
+_TINY_FLOAT32 = 2.0**-126
 _INT64 = (-(2**63), 2**63 - 1)
 _INT32 = (-(2**31), 2**31 - 1)
 
@@ -99,6 +102,11 @@ def _numbers(nullable: bool, *, float32: bool) -> GroupCheck:
         bound = min(top, _EXACT_INT) if int in types else top
         if hi > bound or lo < -bound or hi >= _BIG or lo <= -_BIG:
             raise _Unsure
+        if float32 and (
+            max(hi, -lo) > _EXACT_FLOAT32
+            or min(filter(None, map(abs, numbers)), default=1.0) < _TINY_FLOAT32
+        ):
+            raise _Unsure  # float32 may round an integer or flush a tiny number to 0
         return 0
 
     return check

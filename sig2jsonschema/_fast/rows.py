@@ -83,7 +83,17 @@ class RowUnsure(Exception):
     """Not certainly valid: the type-group path decides."""
 
 
-def _number_lines(v: str, nullable: bool) -> list[str]:
+def _number_lines(v: str, nullable: bool, *, float32: bool) -> list[str]:
+    if float32:
+        # float32 may round an integer beyond 2**24 or flush a tiny number to 0.
+        other = f"{v} is not None" if nullable else "True"
+        test = f"not {-(2**24)} <= {v} <= {2**24} or (0 < abs({v}) < {2.0**-126!r})"
+        return [
+            f"t = type({v})",
+            "if t is float or t is int:",
+            f"    if {test}: raise U",
+            f"elif {other}: raise U",
+        ]
     # float bounds for floats (a float-int comparison beyond 2**48 is slow)
     return [
         f"if type({v}) is float:",
@@ -103,7 +113,7 @@ def _value_lines(i: int, column: ColumnPlan, getters: list[Any]) -> list[str] | 
             return None
         return _nested_lines(column.check.type, v, 0, getters, counted=False)
     if t in {DataType.double, DataType.float}:
-        return _number_lines(v, column.nullable)
+        return _number_lines(v, column.nullable, float32=t is DataType.float)
     if t in {DataType.long, DataType.integer}:
         lo, hi = _INT64 if t is DataType.long else _INT32
         return [f"if type({v}) is not int or not {lo} <= {v} <= {hi}: raise U"]

@@ -56,6 +56,7 @@ from sig2jsonschema._signature.shipped import registry
 from sig2jsonschema._signature.types import Signature
 from sig2jsonschema.exceptions import to_pointer
 
+from .first_error import FirstErrors
 from .mapper import DATA_KEYS, ErrorMapper
 from .ranking import order
 from .schema_index import SchemaIndex
@@ -147,6 +148,11 @@ class Validator:
             sig,
             schema=self.schema if mode == "strict" else to_jsonschema(sig, part="request"),
             object_strings=release.string_dtype == "object",
+        )
+        #: The errors of plain one-value failures, learned from the reference path
+        #: (strict only: mlflow mode judges a body strict refuses as a whole).
+        self._first_errors: FirstErrors | None = (
+            FirstErrors() if self._fast is not None and mode == "strict" else None
         )
         self._response: tuple[dict[str, Any], Any, ErrorMapper] | None = None
         if sig.outputs is not None:
@@ -363,18 +369,40 @@ class Validator:
         """
         if self._fast is None or not _is_json(content_type):
             return None
+        from sig2jsonschema._fast.first_error import Cell
         from sig2jsonschema._fast.plan import FastFailure, FastResult
 
-        verdict = self._fast.check(body, build=build, limits=self.limits if limits else None)
+        first = self._first_errors
+        verdict = self._fast.check(
+            body,
+            build=build,
+            limits=self.limits if limits else None,
+            cells=first is not None and first.ready,
+        )
+        if isinstance(verdict, Cell):
+            assert first is not None
+            known = first.answer(verdict)
+            if known is not None:
+                return _Check(errors=[known[0]], outcome=known[1])
+            verdict = self._fast.check(body, build=build, limits=self.limits if limits else None)
         if isinstance(verdict, FastResult):
             return _Check(fast=verdict)
         if isinstance(verdict, FastFailure) and self.mode == "strict":
             # mlflow mode judges a body strict refuses as a whole: the emulator's
             # verdict may turn on any value, not only the offending rows.
+            cell = None
+            if first is not None and self._fast.locator is not None:
+                cell = self._fast.locator.locate(verdict)
+                if cell is not None:
+                    known = first.answer(cell)
+                    if known is not None:
+                        return _Check(errors=[known[0]], outcome=known[1])
             reduced = self._reference(verdict.body, content_type)
             if reduced.errors:
                 for error in reduced.errors:
                     verdict.remap_error(error)
+                if cell is not None and first is not None:
+                    first.learn(cell, reduced.errors, reduced.outcome)
                 return reduced
         return None
 

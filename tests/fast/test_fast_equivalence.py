@@ -140,7 +140,8 @@ def _frame_difference(a: pd.DataFrame, b: pd.DataFrame, where: str) -> str | Non
 # --------------------------------------------------------------------------
 def _errors(validator: Validator, body: Any) -> list[tuple[Any, ...]]:
     return [
-        (e.pointer, e.keyword, e.field, e.status, e.error_code) for e in validator.iter_errors(body)
+        (e.pointer, e.keyword, e.field, e.status, e.error_code, e.error_class)
+        for e in validator.iter_errors(body)
     ]
 
 
@@ -184,7 +185,7 @@ def _compare(name: str, fast: Any, body: Any) -> tuple[str, str | None]:
         return "result", found
     assert isinstance(verdict, FastFailure)
     full = _errors(ref, body)
-    reduced = [(verdict.remap(p), k, f, s, c) for p, k, f, s, c in _errors(ref, verdict.body)]
+    reduced = [(verdict.remap(p), *rest) for p, *rest in _errors(ref, verdict.body)]
     if not full:
         return "failure", "fast says invalid, reference finds no error"
     return "failure", None if reduced == full else f"errors {reduced} vs {full}"
@@ -302,7 +303,9 @@ def test_one_bad_cell_is_reported_from_its_row_alone(form: str, column: str, val
     said, found = compare("w1", body)
     assert found is None
     assert said in {"failure", "none"}
-    if column != "l3":  # 2**70 is no 64-bit integer: orjson refuses the body
+    # 2**70 is no 64-bit integer: orjson refuses the body; a number among
+    # datetimes is refused or not depending on the column's first text.
+    if column != "l3" and not (column == "ts" and type(value) is int):
         assert said == "failure"
 
 

@@ -1,0 +1,81 @@
+"""The error of a plain one-value failure, without the reference path (strict mode).
+
+The fast path names the one offending value of a plain failure as a `Cell`
+(`sig2jsonschema._fast.first_error`): its pointer, its value, and a key
+holding everything else the error depends on: the form, the columns present,
+the column, the path inside a nested cell and the kind of value (a word of
+letters in a number column, an integer where a string is expected, ...).
+Within a key, the reference path's answer is one and the same error, the
+pointer and the ``got`` words aside: the schema words a value by its column
+and kind, and the emulator's verdict (status, ``error_code``,
+``error_class``, for this validator's release) depends on the column's dtype,
+which one value of that kind sets, never on the other, strict-valid values.
+
+So the reference path judges the first body of each key, as before, and
+`FirstErrors` keeps what it said when it said exactly one thing about that
+very value (a learned, per-validator cache of at most `_MAX_KEYS` keys).  A
+later body of the same key gets the same error with its own pointer and
+``got`` (`short_got`, the mapper's own words), at the cost of locating the
+cell.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from sig2jsonschema.exceptions import PayloadError
+
+from .words import short_got
+
+if TYPE_CHECKING:
+    from sig2jsonschema._emulator.outcome import Outcome
+    from sig2jsonschema._fast.first_error import Cell
+
+#: The fields a learned error passes on (pointer and got are the cell's own; cause,
+#: python-jsonschema's error, is left out).
+_FIELDS = tuple(
+    f.name
+    for f in dataclasses.fields(PayloadError)
+    if f.init and f.name not in {"pointer", "got", "cause"}
+)
+#: Keys kept per validator (a body's own column names are part of a key).
+_MAX_KEYS = 512
+
+
+class FirstErrors:
+    """What the reference path said for each cell key (see the module docstring).
+
+    Thread safe: a key's entry is written whole, once, and only ever read.
+    """
+
+    def __init__(self) -> None:
+        #: key -> (the error's fields but pointer, got and cause; its outcome).
+        self._learned: dict[tuple[Any, ...], tuple[dict[str, Any], Outcome | None]] = {}
+
+    @property
+    def ready(self) -> bool:
+        """Whether any key is known (else a cell is not worth looking for first)."""
+        return bool(self._learned)
+
+    def answer(self, cell: Cell) -> tuple[PayloadError, Outcome | None] | None:
+        """The error of ``cell`` and the outcome it came with, if its key is known."""
+        found = self._learned.get(cell.key)
+        if found is None:
+            return None
+        fields, outcome = found
+        error = PayloadError(**fields, pointer=cell.pointer, got=short_got(cell.value))
+        return error, outcome
+
+    def learn(self, cell: Cell, errors: list[PayloadError], outcome: Outcome | None) -> None:
+        """Keep the reference path's answer for ``cell`` when it is one error about it."""
+        if len(errors) != 1 or len(self._learned) >= _MAX_KEYS:
+            return
+        error = errors[0]
+        if error.pointer != cell.pointer or error.got != short_got(cell.value):
+            return
+        fields = {name: getattr(error, name) for name in _FIELDS}
+        self._learned[cell.key] = (fields, outcome)
+
+
+__all__ = ["FirstErrors"]

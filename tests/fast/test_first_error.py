@@ -1,0 +1,280 @@
+"""The first error of a plain one-value failure equals the reference path's errors, exactly.
+
+`sig2jsonschema._fast.first_error` names the one offending value of a body the fast
+path refuses; `sig2jsonschema._validate.first_error` words it from what the reference
+path said for the same cell key.  Here every body's errors (the whole list,
+every field) are compared against the `Validator` with its fast path
+switched off (the reference, judging the whole body), and its form against the
+path before this one (the same `Validator` without it), for every supported
+release and both ``redact`` settings, over:
+
+* generated near misses: a valid generated body (`strategies.requests`) with
+  one leaf of its rows replaced by a value of many kinds, those the cheap path
+  takes (words in number columns, integers in string fields, integers beyond a
+  dtype) and those it must leave to the reference path (numeric text, nulls,
+  special words, floats, huge integers, containers);
+* the strategies' own near misses (`strategies.invalid_requests`);
+* the benchmark workloads with one bad cell.
+
+The workload near misses must also *take* the cheap path for a good share of
+their bodies, so the comparison cannot pass vacuously.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import cache
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sig2jsonschema import strategies
+from sig2jsonschema._fast.first_error import Cell
+from sig2jsonschema._fast.plan import FastFailure
+from sig2jsonschema._releases.table import SUPPORTED
+from sig2jsonschema._signature.load import load_signature
+from sig2jsonschema._validate.validator import Validator
+from sig2jsonschema.exceptions import PayloadError
+from tests.conftest import CONFORMANCE, ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import workloads
+
+CONFIGS = [(line, redact) for line in SUPPORTED for redact in (False, True)]
+
+#: Replacement values of the kinds the cheap path words (in the right column).
+CHEAP: list[Any] = ["oops", "Hello", "x", "abcXYZ", 3, -7, 0, 300, -1, 2**31, -(2**31) - 5, 2**40]
+CHEAP += [True, False]
+#: ... and kinds it must leave to the reference path.
+OTHER: list[Any] = ["nan", "NaN", "inf", "Infinity", "True", "null", "e", "5", "1.5", ""]
+OTHER += ["2020-01-01", 2**63, 2**64, 1.5, 2.0, None, [], {}]
+VALUES = CHEAP + OTHER
+
+
+SIGNATURES = [
+    "w1",
+    "w2",
+    "w3",
+    "s_all_types_required",
+    "s_numeric_mixed_optional",
+    "p_scalar_all_types",
+    "t_int32_var",
+]
+
+
+@cache
+def signature(name: str) -> Any:
+    if name.startswith("w"):
+        return load_signature(dict(workloads.SIGNATURES[name]))
+    return load_signature(CONFORMANCE / "signatures" / f"{name}.json")
+
+
+@cache
+def validator(name: str, line: str, redact: bool, *, fast: bool, first: bool = True) -> Validator:
+    """The strict Validator; ``fast=False``: the reference (its fast path switched off);
+    ``first=False``: without the cheap first error (the path before it)."""
+    v = Validator(signature(name), mlflow_version=line, redact=redact)
+    if not fast:
+        v._fast = None  # type: ignore[attr-defined]
+    if not first:
+        v._first_errors = None  # type: ignore[attr-defined]
+    return v
+
+
+def _raw(body: Any) -> bytes:
+    try:
+        return orjson.dumps(body)
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(body).encode()
+
+
+def took_cheap_path(v: Validator, body: Any) -> bool:
+    """Whether ``v`` answers ``body`` from a learned cell (no reference run).
+
+    Raw bodies are searched for the cell in the text first (`FastPlan.check`
+    with ``cells``); parsed ones through the fast path's failure.
+    """
+    fast = v._fast  # type: ignore[attr-defined]
+    first = v._first_errors  # type: ignore[attr-defined]
+    if fast is None or first is None or fast.locator is None:
+        return False
+    raw = isinstance(body, bytes)
+    limits = v.limits if raw else None
+    verdict = fast.check(body, build=False, limits=limits, cells=raw and first.ready)
+    if isinstance(verdict, Cell):
+        return first.answer(verdict) is not None
+    if not isinstance(verdict, FastFailure) or raw:
+        return False  # a raw body's failure goes to the reference path, to learn
+    cell = fast.locator.locate(verdict)
+    return cell is not None and first.answer(cell) is not None
+
+
+def compare(name: str, raw: bytes) -> tuple[int, int]:
+    """Assert every config's errors and form equal the reference's, for the raw body and
+    the parsed one; return the cheap-path hits of each."""
+    hits = [0, 0]
+    parsed = orjson.loads(raw)
+    for line, redact in CONFIGS:
+        v = validator(name, line, redact, fast=True)
+        ref = validator(name, line, redact, fast=False)
+        before = validator(name, line, redact, fast=True, first=False)
+        for i, body in enumerate((raw, parsed)):
+            hits[i] += took_cheap_path(v, body)
+            got, form = v.errors_and_form(body)
+            want = list(ref.iter_errors(body))
+            assert got == want, (line, redact, i, raw[:300])
+            assert [e.redacted for e in got] == [e.redacted for e in want]
+            # The form is the one the fast path's failure reports (the reduced
+            # body's, which the whole body's may differ from: not this path's matter).
+            assert form == before.errors_and_form(body)[1], (line, redact, i, raw[:300])
+            assert list(v.iter_errors(body)) == want
+            if want and line == SUPPORTED[-1]:  # validate() and parse(): the first error
+                for method in (v.validate, v.parse):
+                    with pytest.raises(PayloadError) as raised:
+                        method(body)
+                    assert raised.value == want[0]
+    return hits[0], hits[1]
+
+
+def _row_leaves(body: Any) -> list[tuple[Any, Any]]:
+    """(container, key) of every scalar inside the body's rows."""
+    key = next(k for k in body if k != "params")
+    rows = body[key]
+    if key == "dataframe_split":
+        rows = rows["data"]
+    out: list[tuple[Any, Any]] = []
+    stack = [rows]
+    while stack:
+        node = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for k, item in items:
+            if isinstance(item, (dict, list)) and item:
+                stack.append(item)
+            elif node is not rows:
+                out.append((node, k))
+    return out
+
+
+@st.composite
+def near_misses(draw: st.DrawFn, name: str) -> bytes | None:
+    """A valid body with one leaf of its rows replaced (None: it has no leaf)."""
+    body = draw(strategies.requests(signature(name), params=False))
+    if not isinstance(body, dict):
+        return None
+    leaves = _row_leaves(body)
+    if not leaves:
+        return None
+    node, key = draw(st.sampled_from(leaves))
+    node[key] = draw(st.sampled_from(VALUES))
+    return _raw(body)
+
+
+@pytest.mark.parametrize("name", SIGNATURES)
+def test_generated_near_misses_get_the_reference_errors(name: str) -> None:
+    @settings(max_examples=10, suppress_health_check=list(HealthCheck), deadline=None)
+    @given(near_misses(name))
+    def check(raw: bytes | None) -> None:
+        if raw is not None:
+            compare(name, raw)
+
+    check()
+
+
+@st.composite
+def workload_near_misses(draw: st.DrawFn) -> tuple[str, bytes]:
+    """A benchmark workload body of 1 to 60 rows with one leaf of one row replaced."""
+    name, form = draw(
+        st.sampled_from([("w1", "split"), ("w1", "records"), ("w2", "inputs"), ("w3", "records")])
+    )
+    n = draw(st.sampled_from([1, 2, 3, 7, 60] if name != "w2" else [1, 2, 5]))
+    body = workloads.make_body(name, form, n)
+    leaves = _row_leaves(body)
+    node, key = leaves[draw(st.integers(0, len(leaves) - 1))]
+    node[key] = draw(st.sampled_from(CHEAP) | st.sampled_from(CHEAP) | st.sampled_from(OTHER))
+    return name, _raw(body)
+
+
+def test_workload_near_misses_mostly_take_the_cheap_path() -> None:
+    seen = {"bodies": 0, "raw": 0, "parsed": 0}
+
+    @settings(max_examples=70, suppress_health_check=list(HealthCheck), deadline=None)
+    @given(workload_near_misses())
+    def check(case: tuple[str, bytes]) -> None:
+        name, raw = case
+        seen["bodies"] += 1
+        hits = compare(name, raw)
+        seen["raw"] += hits[0] > 0
+        seen["parsed"] += hits[1] > 0
+
+    check()
+    # Most values are of a kind the cheap path words; keys repeat (each is
+    # learned from its first body), so a good share is answered cheaply, both
+    # from the text (raw bodies) and from the fast path's failure (parsed ones).
+    assert seen["raw"] >= seen["bodies"] // 20, seen
+    assert seen["parsed"] >= seen["bodies"] // 10, seen
+
+
+@pytest.mark.parametrize("name", ["w1", "w3", "s_all_types_required", "p_scalar_all_types"])
+def test_the_strategies_near_misses_get_the_reference_errors(name: str) -> None:
+    @settings(max_examples=10, suppress_health_check=list(HealthCheck), deadline=None)
+    @given(strategies.invalid_requests(signature(name)))
+    def check(miss: Any) -> None:
+        compare(name, _raw(miss.body))
+
+    check()
+
+
+def _with_bad_cell(name: str, form: str, n: int, value: Any) -> bytes:
+    body = workloads.make_body(name, form, n)
+    mid = n // 2
+    if name == "w1" and form == "split":
+        body["dataframe_split"]["data"][mid][5] = value
+    elif name == "w1":
+        body["dataframe_records"][mid]["l2"] = value
+    elif name == "w2":
+        body["inputs"][mid][10][10] = value
+    else:
+        next(iter(body.values()))[mid]["messages"][0]["role"] = value
+    return _raw(body)
+
+
+@pytest.mark.parametrize(
+    ("name", "form", "first", "second"),
+    [
+        ("w1", "split", "oops", "Zebra"),
+        ("w1", "records", "oops", "Zebra"),
+        ("w2", "inputs", 300, 256),
+        ("w2", "inputs", -1, -200),
+        ("w3", "records", 3, 12345),
+    ],
+)
+def test_workload_bad_cells_take_the_cheap_path(
+    name: str, form: str, first: Any, second: Any
+) -> None:
+    # W2: 20 images are over the text search's 32 KiB, so the column path is taken too.
+    for n in (1, 3, 100) if name != "w2" else (1, 3, 20):
+        compare(name, _with_bad_cell(name, form, n, first))  # learns the key
+        raw = _with_bad_cell(name, form, n, second)
+        raw_hits, parsed_hits = compare(name, raw)
+        assert parsed_hits == len(CONFIGS)
+        v = validator(name, "3.18", False, fast=True)
+        good = _raw(workloads.make_body(name, form, n))
+        # The text is searched when it is small and the quick path covers such bodies.
+        fast: Any = v._fast  # type: ignore[attr-defined]
+        if len(raw) <= fast.locator.raw_at_most and fast.quick_valid(good, v.limits):
+            assert raw_hits == len(CONFIGS)
+        assert f"/{n // 2}/" in next(iter(v.iter_errors(raw))).pointer
+
+
+def test_a_column_name_of_another_json_type_is_left_to_the_reference() -> None:
+    # Learn a key for W1 split, then send a body whose columns hold a non-string
+    # name beside a bad cell: the text search must not trip over the name.
+    compare("w1", _with_bad_cell("w1", "split", 1, "oops"))
+    body = workloads.make_body("w1", "split", 1)
+    body["dataframe_split"]["columns"][1] = {"k": 1}
+    body["dataframe_split"]["data"][0][5] = "Zebra"
+    compare("w1", _raw(body))
