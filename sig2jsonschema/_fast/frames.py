@@ -129,6 +129,11 @@ class FramePlan:
             try:
                 arrays[column.name] = column.check(values, column.nullable, ctx)
             except BadRows as exc:
+                if ctx.tf and len(values) > 1 and _holds_container(values, exc.rows, column):
+                    # numpy stacks an ``inputs``/``instances`` column whole: an array or
+                    # object among scalars fails otherwise than alone (MLflow 2.22
+                    # answers another error code), so its row cannot be judged apart.
+                    raise Bail from None
                 bad.update(exc.rows)
                 if ctx.census is not None:
                     ctx.census.walk(list(values))
@@ -331,6 +336,11 @@ class FramePlan:
 
 
 _SPLIT_KEYS = frozenset({"columns", "data", "index"})
+
+
+def _holds_container(values: Any, rows: list[int], column: ColumnPlan) -> bool:
+    """Whether a scalar column's offending rows hold an array or an object."""
+    return column.scalar is not None and any(type(values[r]) in (list, dict) for r in rows)
 
 
 def _same_shape(values: list[Any], name: str, shapes: dict[str, str]) -> None:
