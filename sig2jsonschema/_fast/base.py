@@ -24,6 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -149,6 +151,17 @@ def check_types(values: Any, allowed: frozenset[type]) -> set[type]:
     if types <= allowed:
         return types
     raise BadRows(type_bad_rows(values, allowed))
+
+
+def one_member(raw: bytes | str) -> tuple[str, Any] | None:
+    """The one member of a JSON object text (None: not JSON, not an object of one member)."""
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    if type(value) is not dict or len(value) != 1:
+        return None
+    return next(iter(value.items()))
 
 
 @contextmanager

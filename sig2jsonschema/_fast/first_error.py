@@ -47,7 +47,7 @@ import orjson
 from sig2jsonschema._signature.types import Array, DataType, Object
 from sig2jsonschema.exceptions import escape_pointer_token
 
-from .base import NoneType
+from .base import NoneType, one_member
 from .quick import _group_check, _Unsure
 
 if TYPE_CHECKING:
@@ -182,13 +182,10 @@ class FirstErrorLocator:
         valid one, and ``valid`` (the quick path, limits included) must vouch
         for the result: every byte but that token is then known to be fine.
         """
-        try:
-            value = orjson.loads(raw)
-        except orjson.JSONDecodeError:
+        member = one_member(raw)
+        if member is None:
             return None
-        if type(value) is not dict or len(value) != 1:
-            return None
-        form, envelope = next(iter(value.items()))
+        form, envelope = member
         try:
             if form == "dataframe_split":
                 if envelope.keys() != {"columns", "data"}:
@@ -455,13 +452,10 @@ class TensorLocator:
 
     def locate_raw(self, raw: bytes, valid: Callable[[bytes], bool]) -> Cell | None:
         """As `FirstErrorLocator.locate_raw`: the text put right must be valid."""
-        try:
-            value = orjson.loads(raw)
-        except orjson.JSONDecodeError:
+        member = one_member(raw)
+        if member is None:
             return None
-        if type(value) is not dict or len(value) != 1:
-            return None
-        key, rows = next(iter(value.items()))
+        key, rows = member
         if key not in {"inputs", "instances"}:
             return None
         try:

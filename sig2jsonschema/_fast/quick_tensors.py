@@ -27,8 +27,8 @@ from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import orjson
 
+from .base import one_member
 from .limits import within
 
 if TYPE_CHECKING:
@@ -59,17 +59,12 @@ class QuickTensor:
             return None  # an escape could spell a letter the census counts
         if limits is not None and not within(raw, limits, self._depth):
             return None
+        member = one_member(raw)
+        if member is None or member[0] not in self._keys:
+            return None
+        key = member[0]
         try:
-            value = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            return None
-        if type(value) is not dict or len(value) != 1:
-            return None
-        key = next(iter(value))
-        if key not in self._keys:
-            return None
-        try:
-            bytearray(self._leaves(value[key]))  # integers in 0..255 (and booleans)
+            bytearray(self._leaves(member[1]))  # integers in 0..255 (and booleans)
         except (TypeError, ValueError):
             return None
         if not _only_key_text(raw, key):

@@ -36,10 +36,10 @@ from sig2jsonschema import strategies
 from sig2jsonschema._fast.first_error import Cell
 from sig2jsonschema._fast.plan import FastFailure
 from sig2jsonschema._releases.table import SUPPORTED
-from sig2jsonschema._signature.load import load_signature
 from sig2jsonschema._validate.validator import Validator
 from sig2jsonschema.exceptions import PayloadError
-from tests.conftest import CONFORMANCE, ROOT
+from tests.conftest import ROOT
+from tests.fast.test_fast_equivalence import signature
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import workloads
@@ -64,13 +64,6 @@ SIGNATURES = [
     "p_scalar_all_types",
     "t_int32_var",
 ]
-
-
-@cache
-def signature(name: str) -> Any:
-    if name.startswith("w"):
-        return load_signature(dict(workloads.SIGNATURES[name]))
-    return load_signature(CONFORMANCE / "signatures" / f"{name}.json")
 
 
 @cache
