@@ -233,15 +233,45 @@ def _text_dtype() -> Any:
     return pd.Series(["a"]).dtype
 
 
+def _utf8_offsets(values: Sequence[Any]) -> np.ndarray[Any, Any] | None:
+    """The Arrow offsets of ``values``' UTF-8 bytes laid end to end, or None.
+
+    ``orjson.dumps`` writes a list of strings as ``["a","b",...]``, each
+    string's UTF-8 bytes between two quotes, unless a string holds a quote, a
+    backslash or a control character, which it escapes with a backslash.
+    Without one, the ``k``-th opening quote sits at ``1 + offset[k] + 3k``: the
+    offsets come from one C-level dump and one vectorized search, several
+    times faster than reading each value's length in Python.
+    """
+    import orjson
+
+    try:
+        dumped = orjson.dumps(values)  # a list or a tuple
+    except (orjson.JSONEncodeError, TypeError):  # a lone surrogate, another sequence
+        return None
+    n = len(values)
+    if b"\\" in dumped or not n:
+        return None
+    quotes = np.flatnonzero(np.frombuffer(dumped, dtype=np.uint8) == _QUOTE)
+    if len(quotes) != 2 * n:  # pragma: no cover - any other quote is escaped
+        return None
+    offsets = np.empty(n + 1, dtype=np.int64)
+    np.subtract(quotes[0::2], np.arange(1, 3 * n, 3, dtype=np.int64), out=offsets[:n])
+    offsets[n] = len(dumped) - 3 * n - 1  # brackets, quotes and commas aside
+    return offsets
+
+
+_QUOTE = ord('"')
+
+
 def text_array(values: Sequence[Any], joined: str | None = None) -> Any:
     """The pandas array MLflow's frame holds for a column of strings.
 
     With pyarrow-backed ``str`` (pandas 3 with pyarrow) the strings go
     straight into an Arrow array, which is what pandas itself builds, minus
     pandas' per-value inference.  ``joined`` (the values joined, when the
-    caller has them): for ASCII text, whose UTF-8 bytes are its characters,
-    the Arrow array is made of it and the running lengths, without reading
-    the values one by one again.
+    caller has them) is the array's data once encoded; the offsets come from
+    `_utf8_offsets`, without reading the values one by one again.
     """
     import pandas as pd
 
@@ -250,13 +280,13 @@ def text_array(values: Sequence[Any], joined: str | None = None) -> Any:
         import pyarrow as pa  # type: ignore[import-untyped]
         from pandas.arrays import ArrowStringArray
 
-        if joined is not None and joined.isascii():
-            n = len(values)
-            offsets = np.empty(n + 1, dtype=np.int64)
-            offsets[0] = 0
-            np.cumsum(np.fromiter(map(len, values), dtype=np.int64, count=n), out=offsets[1:])
-            data = joined.encode("ascii")
-            chunk = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
+        offsets = _utf8_offsets(values) if joined is not None else None
+        if offsets is not None:
+            assert joined is not None
+            data = joined.encode("utf-8")
+            chunk = pa.LargeStringArray.from_buffers(
+                len(values), pa.py_buffer(offsets), pa.py_buffer(data)
+            )
         else:
             try:
                 chunk = pa.array(values, type=pa.large_string())
