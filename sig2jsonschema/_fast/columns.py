@@ -214,15 +214,18 @@ def string_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
     if census is not None:
         # The UTF-8 bytes hold these ASCII characters exactly where the text
         # does; numpy counts them several times faster than ``str.count``.
-        text = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+        encoded = joined.encode("utf-8", "surrogatepass")
+        text = np.frombuffer(encoded, dtype=np.uint8)
         if np.count_nonzero(text == 0):
             raise Bail  # numpy's text arrays drop trailing NULs: the path decides the value
         census.colons += int(np.count_nonzero(text == _COLON))
         census.r += int(np.count_nonzero(text == _R))
         census.s += int(np.count_nonzero(text == _S))
-    elif "\x00" in joined:
-        raise Bail
-    return text_array(values, joined) if ctx.build else None
+    else:
+        if "\x00" in joined:
+            raise Bail
+        encoded = None
+    return text_array(values, joined, encoded) if ctx.build else None
 
 
 @functools.cache
@@ -264,14 +267,17 @@ def _utf8_offsets(values: Sequence[Any]) -> np.ndarray[Any, Any] | None:
 _QUOTE = ord('"')
 
 
-def text_array(values: Sequence[Any], joined: str | None = None) -> Any:
+def text_array(
+    values: Sequence[Any], joined: str | None = None, encoded: bytes | None = None
+) -> Any:
     """The pandas array MLflow's frame holds for a column of strings.
 
     With pyarrow-backed ``str`` (pandas 3 with pyarrow) the strings go
     straight into an Arrow array, which is what pandas itself builds, minus
     pandas' per-value inference.  ``joined`` (the values joined, when the
-    caller has them) is the array's data once encoded; the offsets come from
-    `_utf8_offsets`, without reading the values one by one again.
+    caller has them; ``encoded``: its UTF-8 bytes, if already made) is the
+    array's data; the offsets come from `_utf8_offsets`, without reading the
+    values one by one again.
     """
     import pandas as pd
 
@@ -282,8 +288,12 @@ def text_array(values: Sequence[Any], joined: str | None = None) -> Any:
 
         offsets = _utf8_offsets(values) if joined is not None else None
         if offsets is not None:
+            # No lone surrogate (the dump would have failed): "surrogatepass"
+            # bytes are the strict UTF-8 bytes.
             assert joined is not None
-            data = joined.encode("utf-8")
+            data = joined.encode("utf-8") if encoded is None else encoded
+            if int(offsets[-1]) != len(data):  # pragma: no cover - the dump held just these
+                raise Bail
             chunk = pa.LargeStringArray.from_buffers(
                 len(values), pa.py_buffer(offsets), pa.py_buffer(data)
             )
