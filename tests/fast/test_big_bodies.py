@@ -22,8 +22,9 @@ import orjson
 import pytest
 
 from sig2jsonschema._fast import chunks
-from sig2jsonschema._fast.columns import _parse_datetimes, _Slow, _utf8_offsets
+from sig2jsonschema._fast.columns import _parse_datetimes, _Slow
 from sig2jsonschema._fast.plan import FastResult
+from sig2jsonschema._fast.texts import _utf8_offsets
 from tests.fast.test_fast_equivalence import _raw, _w1_with, compare, plan, workloads
 
 #: Slices of a few rows: a 300-row W1 body is cut into dozens of them.
