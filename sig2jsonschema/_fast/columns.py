@@ -32,6 +32,7 @@ from sig2jsonschema._signature.types import DataType
 
 from .base import BadRows, Bail, NoneType, check_types, type_bad_rows
 from .rows import FROMISO_OK
+from .texts import text_array
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -214,56 +215,18 @@ def string_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
     if census is not None:
         # The UTF-8 bytes hold these ASCII characters exactly where the text
         # does; numpy counts them several times faster than ``str.count``.
-        text = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+        encoded = joined.encode("utf-8", "surrogatepass")
+        text = np.frombuffer(encoded, dtype=np.uint8)
         if np.count_nonzero(text == 0):
             raise Bail  # numpy's text arrays drop trailing NULs: the path decides the value
         census.colons += int(np.count_nonzero(text == _COLON))
         census.r += int(np.count_nonzero(text == _R))
         census.s += int(np.count_nonzero(text == _S))
-    elif "\x00" in joined:
-        raise Bail
-    return text_array(values, joined) if ctx.build else None
-
-
-@functools.cache
-def _text_dtype() -> Any:
-    """The dtype pandas infers for a column of Python strings (``str`` in pandas 3)."""
-    import pandas as pd
-
-    return pd.Series(["a"]).dtype
-
-
-def text_array(values: Sequence[Any], joined: str | None = None) -> Any:
-    """The pandas array MLflow's frame holds for a column of strings.
-
-    With pyarrow-backed ``str`` (pandas 3 with pyarrow) the strings go
-    straight into an Arrow array, which is what pandas itself builds, minus
-    pandas' per-value inference.  ``joined`` (the values joined, when the
-    caller has them): for ASCII text, whose UTF-8 bytes are its characters,
-    the Arrow array is made of it and the running lengths, without reading
-    the values one by one again.
-    """
-    import pandas as pd
-
-    dtype = _text_dtype()
-    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
-        import pyarrow as pa  # type: ignore[import-untyped]
-        from pandas.arrays import ArrowStringArray
-
-        if joined is not None and joined.isascii():
-            n = len(values)
-            offsets = np.empty(n + 1, dtype=np.int64)
-            offsets[0] = 0
-            np.cumsum(np.fromiter(map(len, values), dtype=np.int64, count=n), out=offsets[1:])
-            data = joined.encode("ascii")
-            chunk = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
-        else:
-            try:
-                chunk = pa.array(values, type=pa.large_string())
-            except (pa.ArrowException, UnicodeError):  # pragma: no cover - checked as str above
-                raise Bail from None
-        return ArrowStringArray(pa.chunked_array([chunk]), dtype=dtype)  # type: ignore[call-arg]
-    return pd.array(list(values), dtype=dtype)
+    else:
+        if "\x00" in joined:
+            raise Bail
+        encoded = None
+    return text_array(values, joined, encoded) if ctx.build else None
 
 
 _BASE64 = re.compile(BASE64_PATTERN)
@@ -295,7 +258,6 @@ class _Slow(Exception):
 
 
 _NS_PER_S = 10**9
-_NS_PER_DAY = 86_400 * _NS_PER_S
 #: Years whose datetimes pandas holds in nanoseconds (MLflow's datetime64[ns]).
 _YEARS = (1678, 2261)
 
@@ -352,11 +314,14 @@ def _parse_datetimes(texts: Sequence[Any], build: bool = True) -> np.ndarray[Any
             raise _Slow
     if not build:
         return None
-    ns = _days_from_civil(year.astype(np.int64), month.astype(np.int64), day.astype(np.int64))
-    ns *= _NS_PER_DAY
+    # The first day of each month from a table (one lookup instead of the calendar
+    # arithmetic), then seconds in int64 and one scaling to nanoseconds.
+    months = (year - _YEARS[0]) * 12 + (month - 1)
+    seconds = np.take(_month_starts(), months) + (day - 1)
+    seconds *= 86_400
     if width >= 19:
-        seconds = hour.astype(np.int64) * 3600 + minute.astype(np.int64) * 60 + second
-        ns += seconds * _NS_PER_S
+        seconds += (hour * 60 + minute).astype(np.int32) * 60 + second
+    ns = seconds * _NS_PER_S
     if width > 19:
         places = width - 20
         fraction = d[:, 20:width].astype(np.int64) @ (
@@ -415,6 +380,14 @@ def _few_datetimes(texts: Sequence[Any]) -> np.ndarray[Any, Any]:
         return _datetimes(texts)
     micros = [(d - _EPOCH) // _MICROSECOND for d in parsed]
     return np.array(micros, dtype=np.int64) * 1000
+
+
+@functools.cache
+def _month_starts() -> np.ndarray[Any, Any]:
+    """Days since 1970-01-01 of the first of each month, from January 1678 on (int64)."""
+    years = np.repeat(np.arange(_YEARS[0], _YEARS[1] + 1, dtype=np.int64), 12)
+    months = np.tile(np.arange(1, 13, dtype=np.int64), _YEARS[1] - _YEARS[0] + 1)
+    return _days_from_civil(years, months, np.ones_like(years))
 
 
 _LEAP_MONTH_DAYS = np.array([31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int16)

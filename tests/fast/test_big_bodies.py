@@ -13,15 +13,18 @@ verdict and the built frame to the reference path's (`compare`).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 from typing import Any
 
 import numpy as np
+import orjson
 import pytest
 
 from sig2jsonschema._fast import chunks
 from sig2jsonschema._fast.columns import _parse_datetimes, _Slow
 from sig2jsonschema._fast.plan import FastResult
+from sig2jsonschema._fast.texts import _utf8_offsets
 from tests.fast.test_fast_equivalence import _raw, _w1_with, compare, plan, workloads
 
 #: Slices of a few rows: a 300-row W1 body is cut into dozens of them.
@@ -189,7 +192,7 @@ def test_the_vectorized_datetime_reading_is_the_calendar(width: int) -> None:
 @pytest.mark.parametrize("form", ["split", "records"])
 def test_text_columns_build_the_reference_frame(form: str) -> None:
     rng = random.Random(7)
-    alphabets = ["abc:rs", "héllo wörld", "日本語", "\U0001f600x", "", "r\x01s"]
+    alphabets = ["abc:rs", "héllo wörld", "日本語", "\U0001f600x", "", "r\x01s", 'q"\\/é']
     for alphabet in alphabets:
         values = [
             "".join(rng.choice(alphabet or "z") for _ in range(rng.randrange(5)))
@@ -197,6 +200,23 @@ def test_text_columns_build_the_reference_frame(form: str) -> None:
         ]
         raw = _w1_column(form, "s1", values)
         assert compare("w1", raw) == ("result", None), alphabet
+        # Parsed bodies too (the values are not vouched for by a raw text).
+        assert compare("w1", orjson.loads(raw)) == ("result", None), alphabet
+
+
+def test_text_offsets_are_the_utf8_lengths() -> None:
+    rng = random.Random(11)
+    for alphabet in ["ab", "é日\U0001f600", "a,b", "[]", 'q"', "\\", "\x00\x1f\x7f"]:
+        values = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(6))) for _ in range(50)]
+        offsets = _utf8_offsets(values)
+        if any(c in '"\\' or c < " " for c in alphabet):
+            assert offsets is None, alphabet  # escaped by the dump: counted otherwise
+            continue
+        assert offsets is not None
+        lengths = [len(v.encode("utf-8")) for v in values]
+        assert offsets.tolist() == [0, *itertools.accumulate(lengths)], alphabet
+        assert _utf8_offsets(tuple(values)).tolist() == offsets.tolist()  # type: ignore[union-attr]
+    assert _utf8_offsets(["\ud800"]) is None  # a lone surrogate has no UTF-8
 
 
 @pytest.mark.parametrize("form", ["split", "records"])
