@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, islice
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -169,18 +169,32 @@ class FirstErrorLocator:
         found = self._bad_cell(form, items)
         if found is None:
             return None
-        head, inner, key, leaf, _ = found
+        head, inner, key, leaf = found[:4]
         if "params" in body:
             key = (*key, "params")  # valid params: kept apart all the same
         return Cell(failure.remap(failure.prefix + "/0" + head) + inner, key, leaf)
 
-    def locate_raw(self, raw: bytes, valid: Callable[[bytes], bool]) -> Cell | None:
+    def locate_raw(
+        self,
+        raw: bytes,
+        valid: Callable[[bytes], bool],
+        valid_tree: Callable[[bytes, Any], bool] | None = None,
+    ) -> Cell | None:
         """The one offending value of a raw body, certain without the column path.
 
         The body is parsed and its columns judged by the quick checks; the one
         failing value found, its JSON token is replaced *in the text* by a
         valid one, and ``valid`` (the quick path, limits included) must vouch
         for the result: every byte but that token is then known to be fine.
+
+        ``valid_tree`` (the quick path's all-columns check of a parsed body,
+        the census read in ``raw``) is asked first, of the parsed body with the
+        value put right: what parsing the text put right would give.  The
+        census counts the same ``:`` in both texts (neither token holds one:
+        `_kind` names words of letters, booleans and integers; the valid
+        tokens are ``0``, ``0.0``, ``"a"`` and ``true``), so its answer is the
+        text's.  Where it is unsure (another layout, another form), the text is
+        put right and ``valid`` decides, as before.
         """
         member = one_member(raw)
         if member is None:
@@ -211,10 +225,13 @@ class FirstErrorLocator:
         found = self._bad_cell(form, items, checked_after=True)
         if found is None:
             return None
-        head, inner, key, leaf, target = found
-        repaired = _repaired_text(raw, leaf, target)
-        if repaired is None or not valid(repaired):
-            return None
+        head, inner, key, leaf, target, position, right = found
+        if valid_tree is None or not valid_tree(
+            raw, _tree_put_right(form, envelope, rows, at, position=position, right=right)
+        ):
+            repaired = _repaired_text(raw, leaf, target)
+            if repaired is None or not valid(repaired):
+                return None
         prefix = "/dataframe_split/data" if form == "dataframe_split" else f"/{form}"
         return Cell(f"{prefix}/{at}{head}{inner}", key, leaf)
 
@@ -271,8 +288,9 @@ class FirstErrorLocator:
 
     def _bad_cell(
         self, form: str, items: list[tuple[Any, Any]], *, checked_after: bool = False
-    ) -> tuple[str, str, tuple[Any, ...], Any, DataType] | None:
-        """(pointer in the row, pointer in the cell, key, leaf, leaf type) of a row's bad value.
+    ) -> tuple[str, str, tuple[Any, ...], Any, DataType, int, Any] | None:
+        """(pointer in the row, pointer in the cell, key, leaf, leaf type, the value's
+        position in the row, the value put right) of a row's bad value.
 
         ``checked_after``: the caller has the text put right vouched for, which
         proves every other value fine: the first value of a wrong JSON type (or
@@ -304,18 +322,38 @@ class FirstErrorLocator:
             kind = _kind(value, t)
             if kind is None:
                 return None
+            right = _CANONICAL[t]
         else:
             leaf = _bad_leaf(t, value)
             if leaf is None:
                 return None
-            path, kind, value, repaired, t = leaf
-            if not checked_after and not _passes(check, repaired):
+            path, kind, value, right, t = leaf
+            if not checked_after and not _passes(check, right):
                 return None  # more than one thing wrong in the cell
         head = f"/{position}" if form == "dataframe_split" else f"/{_escape(name)}"
         inner = "".join("/" + _escape(p) for p in path)
         names_key = tuple(name for name, _ in items)
         shape = tuple("*" if type(p) is int else p for p in path)
-        return head, inner, (form, names_key, name, shape, kind), value, t
+        return head, inner, (form, names_key, name, shape, kind), value, t, position, right
+
+
+def _tree_put_right(
+    form: str, envelope: Any, rows: list[Any], at: int, *, position: int, right: Any
+) -> dict[str, Any]:
+    """The parsed body with row ``at``'s value at ``position`` replaced by ``right``
+    (only the containers on the way copied)."""
+    row = rows[at]
+    if form == "dataframe_split":
+        row = list(row)
+        row[position] = right
+    else:
+        row = dict(row)
+        row[next(islice(row, position, None))] = right
+    rows = list(rows)
+    rows[at] = row
+    if form == "dataframe_split":
+        return {form: {"columns": envelope["columns"], "data": rows}}
+    return {form: rows}
 
 
 def _passes_all(check: GroupCheck, values: Any) -> bool:

@@ -188,7 +188,16 @@ class FastPlan:
             or not within(body, limits, self._depth)
         ):
             return None
-        cell: Cell | None = locator.locate_raw(body, lambda text: self.quick_valid(text, limits))
+
+        def valid(text: bytes) -> bool:
+            return self.quick_valid(text, limits)
+
+        tree = self._quick.valid_tree if self._quick is not None else None
+        cell: Cell | None
+        if tree is None:
+            cell = locator.locate_raw(body, valid)
+        else:
+            cell = locator.locate_raw(body, valid, lambda text, value: tree(text, limits, value))
         return cell
 
     def _check(self, body: Any, build: bool, *, lean: bool) -> FastResult | FastFailure | None:
