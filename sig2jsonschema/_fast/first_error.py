@@ -179,6 +179,7 @@ class FirstErrorLocator:
         raw: bytes,
         valid: Callable[[bytes], bool],
         valid_tree: Callable[[bytes, Any], bool] | None = None,
+        parsed: dict[str, Any] | None = None,
     ) -> Cell | None:
         """The one offending value of a raw body, certain without the column path.
 
@@ -194,9 +195,10 @@ class FirstErrorLocator:
         `_kind` names words of letters, booleans and integers; the valid
         tokens are ``0``, ``0.0``, ``"a"`` and ``true``), so its answer is the
         text's.  Where it is unsure (another layout, another form), the text is
-        put right and ``valid`` decides, as before.
+        put right and ``valid`` decides, as before.  ``parsed``: ``raw`` already
+        parsed (an object of one member), not parsed again.
         """
-        member = one_member(raw)
+        member = one_member(raw) if parsed is None else next(iter(parsed.items()))
         if member is None:
             return None
         form, envelope = member
