@@ -120,6 +120,23 @@ def _kind(value: Any, target: DataType) -> str | None:
     return None
 
 
+#: id of each `Object` type inside a locator's columns -> (its properties' types by
+#: name, the names when all are required, else None); the locator keeps the types
+#: alive, so the ids stay theirs.
+_Objects = dict[int, tuple[dict[str, Any], "frozenset[str] | None"]]
+
+
+def _objects_of(t: Any, found: _Objects) -> None:
+    if isinstance(t, Array):
+        _objects_of(t.items, found)
+    elif isinstance(t, Object):
+        props = {p.name: p.type for p in t.properties}
+        required = all(p.required for p in t.properties)
+        found[id(t)] = (props, frozenset(props) if required else None)
+        for inner in props.values():
+            _objects_of(inner, found)
+
+
 def _passes(check: GroupCheck, value: Any) -> bool:
     try:
         check([value], 1)
@@ -138,12 +155,14 @@ class FirstErrorLocator:
         self._columns: dict[str, tuple[Any, GroupCheck]] = {}
         #: A scalar column's JSON value types (a value of another is a plain candidate).
         self._json_types: dict[str, frozenset[type]] = {}
+        self._props: _Objects = {}
         for column in frames.columns:
             found = _group_check(column)
             if found is None:
                 continue
             t = column.scalar if column.scalar is not None else column.check.type  # type: ignore[attr-defined]
             self._columns[column.name] = (t, found[1])
+            _objects_of(t, self._props)
             if isinstance(t, DataType) and t in _JSON_TYPES:
                 types = _JSON_TYPES[t]
                 self._json_types[column.name] = types | {NoneType} if column.nullable else types
@@ -299,17 +318,29 @@ class FirstErrorLocator:
         failing nested value) is the candidate, found without the quick checks.
         """
         found: tuple[int, str, Any] | None = None
-        json_types = self._json_types
+        nested = None
+        json_types = self._json_types if checked_after else {}
+        columns = self._columns
         for position, (name, value) in enumerate(items):
             # A split body's column names may be any JSON value (the schema's to word).
-            column = self._columns.get(name) if type(name) is str else None
-            if column is None:
+            if type(name) is not str:
                 return None
-            if checked_after and name in json_types:
-                if type(value) in json_types[name]:
+            types = json_types.get(name)
+            if types is not None:
+                if type(value) in types:
                     continue
-            elif _passes(column[1], value):
-                continue
+            else:
+                column = columns.get(name)
+                if column is None:
+                    return None
+                if checked_after and not isinstance(column[0], DataType):
+                    # A nested cell's one plain bad leaf, found directly; a cell
+                    # without one is fine or left to the check of the body put right.
+                    nested = _bad_leaf(column[0], value, self._props)
+                    if nested is None:
+                        continue
+                elif _passes(column[1], value):
+                    continue
             if found is not None:
                 return None  # several bad values: the reference path orders them
             found = (position, name, value)
@@ -326,7 +357,7 @@ class FirstErrorLocator:
                 return None
             right = _CANONICAL[t]
         else:
-            leaf = _bad_leaf(t, value)
+            leaf = nested if checked_after else _bad_leaf(t, value, self._props)
             if leaf is None:
                 return None
             path, kind, value, right, t = leaf
@@ -334,7 +365,7 @@ class FirstErrorLocator:
                 return None  # more than one thing wrong in the cell
         head = f"/{position}" if form == "dataframe_split" else f"/{_escape(name)}"
         inner = "".join("/" + _escape(p) for p in path)
-        names_key = tuple(name for name, _ in items)
+        names_key = tuple(map(_first, items))
         shape = tuple("*" if type(p) is int else p for p in path)
         return head, inner, (form, names_key, name, shape, kind), value, t, position, right
 
@@ -366,6 +397,7 @@ def _passes_all(check: GroupCheck, values: Any) -> bool:
     return True
 
 
+_first = itemgetter(0)
 #: Slices a column is judged in, to find its one bad value.
 _SLICES = 8
 
@@ -409,7 +441,9 @@ def _escape(token: Any) -> str:
     return escape_pointer_token(token)
 
 
-def _bad_leaf(t: Any, value: Any) -> tuple[tuple[Any, ...], str, Any, Any, DataType] | None:
+def _bad_leaf(
+    t: Any, value: Any, objects: _Objects
+) -> tuple[tuple[Any, ...], str, Any, Any, DataType] | None:
     """(path, kind, the leaf, the cell put right, its type) of the one plainly bad leaf."""
     path: list[Any] = []
     node = value
@@ -418,7 +452,7 @@ def _bad_leaf(t: Any, value: Any) -> tuple[tuple[Any, ...], str, Any, Any, DataT
         if isinstance(t, Array):
             if type(node) is not list or not node:
                 return None
-            at = [i for i, item in enumerate(node) if not _leaf_ok(t.items, item)]
+            at = [i for i, item in enumerate(node) if not _leaf_ok(t.items, item, objects)]
             if len(at) != 1:
                 return None
             parents.append((node, at[0]))
@@ -427,10 +461,10 @@ def _bad_leaf(t: Any, value: Any) -> tuple[tuple[Any, ...], str, Any, Any, DataT
         elif isinstance(t, Object):
             if type(node) is not dict:
                 return None
-            props = {p.name: p.type for p in t.properties}
-            if set(node) != set(props) or not all(p.required for p in t.properties):
+            props, names = objects[id(t)]
+            if names is None or node.keys() != names:
                 return None
-            bad = [k for k, item in node.items() if not _leaf_ok(props[k], item)]
+            bad = [k for k, item in node.items() if not _leaf_ok(props[k], item, objects)]
             if len(bad) != 1:
                 return None
             parents.append((node, bad[0]))
@@ -445,15 +479,19 @@ def _bad_leaf(t: Any, value: Any) -> tuple[tuple[Any, ...], str, Any, Any, DataT
             return None
 
 
-def _leaf_ok(t: Any, item: Any) -> bool:
+def _leaf_ok(t: Any, item: Any, objects: _Objects) -> bool:
     """Whether ``item`` is plainly of ``t``'s JSON type (containers: looked into later)."""
     if isinstance(t, Array):
-        return False if type(item) is not list else all(_leaf_ok(t.items, i) for i in item)
+        if type(item) is not list:
+            return False
+        return all(_leaf_ok(t.items, i, objects) for i in item)
     if isinstance(t, Object):
         if type(item) is not dict:
             return False
-        props = {p.name: p.type for p in t.properties}
-        return set(item) == set(props) and all(_leaf_ok(props[k], v) for k, v in item.items())
+        props, _ = objects[id(t)]
+        return item.keys() == props.keys() and all(
+            _leaf_ok(props[k], v, objects) for k, v in item.items()
+        )
     return _kind(item, t) is None if isinstance(t, DataType) else False
 
 
