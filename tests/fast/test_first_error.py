@@ -302,3 +302,27 @@ def test_a_repeated_key_beside_a_bad_cell_is_left_to_the_reference(form: str) ->
         raw = raw.replace(b'"columns":', b'"columns":[],"columns":', 1)
     raw_hits, _ = compare("w1", raw)
     assert raw_hits == 0
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_a_nested_bad_leaf_is_put_right_in_the_parsed_tree(n: int) -> None:
+    # W3 records holding every column (the generated all-columns check covers them).
+    def bad(role: Any) -> bytes:
+        body = workloads.make_body("w3", "records", n)
+        for record in body["dataframe_records"]:
+            record.setdefault("temperature", None)
+        body["dataframe_records"][n // 2]["messages"][0]["role"] = role
+        return _raw(body)
+
+    compare("w3", bad(3))  # learns the key
+    raw = bad(12345)
+    raw_hits, _ = compare("w3", raw)
+    assert raw_hits == len(CONFIGS)
+    v = validator("w3", "3.18", False, fast=True)
+    fast: Any = v._fast  # type: ignore[attr-defined]
+    tree = fast._quick.valid_tree
+    cell = fast.locator.locate_raw(
+        raw, lambda text: False, lambda text, value: tree(text, v.limits, value)
+    )
+    assert cell is not None
+    assert cell.pointer == f"/dataframe_records/{n // 2}/messages/0/role"
