@@ -194,7 +194,11 @@ def workload_near_misses(draw: st.DrawFn) -> tuple[str, bytes]:
 def test_workload_near_misses_mostly_take_the_cheap_path() -> None:
     seen = {"bodies": 0, "raw": 0, "parsed": 0}
 
-    @settings(max_examples=70, suppress_health_check=list(HealthCheck), deadline=None)
+    # Derandomized: a raw hit needs a key repeated across bodies, which a random draw of
+    # 70 gave too rarely now and then (1-2 where 3 are asked, seen before this branch too).
+    @settings(
+        max_examples=70, suppress_health_check=list(HealthCheck), deadline=None, derandomize=True
+    )
     @given(workload_near_misses())
     def check(case: tuple[str, bytes]) -> None:
         name, raw = case
