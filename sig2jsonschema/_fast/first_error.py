@@ -36,18 +36,24 @@ bad values, ...) gives None: the reference path decides, as before.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, islice
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
-from sig2jsonschema._signature.types import Array, DataType, Object
+from sig2jsonschema._signature.types import DataType
 from sig2jsonschema.exceptions import escape_pointer_token
 
 from .base import NoneType, one_member
+from .cell_leaves import (
+    _CANONICAL,
+    _INT64,
+    _bad_leaf,
+    _kind,
+    _Objects,
+    _objects_of,
+    _repaired_text,
+)
 from .quick import _group_check, _Unsure
 
 if TYPE_CHECKING:
@@ -58,18 +64,8 @@ if TYPE_CHECKING:
     from .results import FastFailure
     from .tensors import TensorPlan
 
-_NUMBERS = frozenset({DataType.long, DataType.integer, DataType.double, DataType.float})
-_LETTERS = re.compile(r"[A-Za-z]{1,40}")
-#: Words some reader (Python, numpy, pandas, MLflow) takes for a number, a
-#: boolean or a missing value.
-_SPECIAL = frozenset(
-    {"nan", "inf", "infinity", "true", "false", "none", "null", "na", "nat", "n", "t", "f"}
-    | {"y", "yes", "no", "on", "off", "e"}
-)
 #: Row arrays of records: ``dataframe_records``, and ``inputs``/``instances`` as records.
 _RECORDS = frozenset({"/dataframe_records", "/inputs", "/instances"})
-_INT32 = 2**31
-_INT64 = 2**63
 #: The JSON value types of the scalar column types `_kind` has kinds for.
 _JSON_TYPES: dict[DataType, frozenset[type]] = {
     DataType.long: frozenset({int}),
@@ -77,15 +73,6 @@ _JSON_TYPES: dict[DataType, frozenset[type]] = {
     DataType.double: frozenset({int, float}),
     DataType.float: frozenset({int, float}),
     DataType.string: frozenset({str}),
-}
-#: A value of each leaf type the quick checks accept (to put a bad leaf right).
-_CANONICAL: dict[DataType, Any] = {
-    DataType.long: 0,
-    DataType.integer: 0,
-    DataType.double: 0.0,
-    DataType.float: 0.0,
-    DataType.string: "a",
-    DataType.boolean: True,
 }
 
 
@@ -102,22 +89,6 @@ class Cell:
     key: tuple[Any, ...]
     #: The offending JSON value.
     value: Any
-
-
-def _kind(value: Any, target: DataType) -> str | None:
-    """The value's kind, when it is a certain, plain mismatch for ``target``."""
-    kind = type(value)
-    if kind is bool:
-        return f"bool:{value}" if target in _NUMBERS or target is DataType.string else None
-    if target in _NUMBERS:
-        if kind is str and _LETTERS.fullmatch(value) and value.lower() not in _SPECIAL:
-            return "letters"
-        if kind is int and target is DataType.integer and _INT32 <= abs(value) < _INT64:
-            return "int64+" if value > 0 else "int64-"
-        return None
-    if target is DataType.string and kind is int and abs(value) < _INT32:
-        return "int"
-    return None
 
 
 def _passes(check: GroupCheck, value: Any) -> bool:
@@ -138,12 +109,14 @@ class FirstErrorLocator:
         self._columns: dict[str, tuple[Any, GroupCheck]] = {}
         #: A scalar column's JSON value types (a value of another is a plain candidate).
         self._json_types: dict[str, frozenset[type]] = {}
+        self._props: _Objects = {}
         for column in frames.columns:
             found = _group_check(column)
             if found is None:
                 continue
             t = column.scalar if column.scalar is not None else column.check.type  # type: ignore[attr-defined]
             self._columns[column.name] = (t, found[1])
+            _objects_of(t, self._props)
             if isinstance(t, DataType) and t in _JSON_TYPES:
                 types = _JSON_TYPES[t]
                 self._json_types[column.name] = types | {NoneType} if column.nullable else types
@@ -169,20 +142,36 @@ class FirstErrorLocator:
         found = self._bad_cell(form, items)
         if found is None:
             return None
-        head, inner, key, leaf, _ = found
+        head, inner, key, leaf = found[:4]
         if "params" in body:
             key = (*key, "params")  # valid params: kept apart all the same
         return Cell(failure.remap(failure.prefix + "/0" + head) + inner, key, leaf)
 
-    def locate_raw(self, raw: bytes, valid: Callable[[bytes], bool]) -> Cell | None:
+    def locate_raw(
+        self,
+        raw: bytes,
+        valid: Callable[[bytes], bool],
+        valid_tree: Callable[[bytes, Any], bool] | None = None,
+        parsed: dict[str, Any] | None = None,
+    ) -> Cell | None:
         """The one offending value of a raw body, certain without the column path.
 
         The body is parsed and its columns judged by the quick checks; the one
         failing value found, its JSON token is replaced *in the text* by a
         valid one, and ``valid`` (the quick path, limits included) must vouch
         for the result: every byte but that token is then known to be fine.
+
+        ``valid_tree`` (the quick path's all-columns check of a parsed body,
+        the census read in ``raw``) is asked first, of the parsed body with the
+        value put right: what parsing the text put right would give.  The
+        census counts the same ``:`` in both texts (neither token holds one:
+        `_kind` names words of letters, booleans and integers; the valid
+        tokens are ``0``, ``0.0``, ``"a"`` and ``true``), so its answer is the
+        text's.  Where it is unsure (another layout, another form), the text is
+        put right and ``valid`` decides, as before.  ``parsed``: ``raw`` already
+        parsed (an object of one member), not parsed again.
         """
-        member = one_member(raw)
+        member = one_member(raw) if parsed is None else next(iter(parsed.items()))
         if member is None:
             return None
         form, envelope = member
@@ -211,10 +200,13 @@ class FirstErrorLocator:
         found = self._bad_cell(form, items, checked_after=True)
         if found is None:
             return None
-        head, inner, key, leaf, target = found
-        repaired = _repaired_text(raw, leaf, target)
-        if repaired is None or not valid(repaired):
-            return None
+        head, inner, key, leaf, target, position, right = found
+        if valid_tree is None or not valid_tree(
+            raw, _tree_put_right(form, envelope, rows, at, position=position, right=right)
+        ):
+            repaired = _repaired_text(raw, leaf, target)
+            if repaired is None or not valid(repaired):
+                return None
         prefix = "/dataframe_split/data" if form == "dataframe_split" else f"/{form}"
         return Cell(f"{prefix}/{at}{head}{inner}", key, leaf)
 
@@ -271,25 +263,38 @@ class FirstErrorLocator:
 
     def _bad_cell(
         self, form: str, items: list[tuple[Any, Any]], *, checked_after: bool = False
-    ) -> tuple[str, str, tuple[Any, ...], Any, DataType] | None:
-        """(pointer in the row, pointer in the cell, key, leaf, leaf type) of a row's bad value.
+    ) -> tuple[str, str, tuple[Any, ...], Any, DataType, int, Any] | None:
+        """(pointer in the row, pointer in the cell, key, leaf, leaf type, the value's
+        position in the row, the value put right) of a row's bad value.
 
         ``checked_after``: the caller has the text put right vouched for, which
         proves every other value fine: the first value of a wrong JSON type (or
         failing nested value) is the candidate, found without the quick checks.
         """
         found: tuple[int, str, Any] | None = None
-        json_types = self._json_types
+        nested = None
+        json_types = self._json_types if checked_after else {}
+        columns = self._columns
         for position, (name, value) in enumerate(items):
             # A split body's column names may be any JSON value (the schema's to word).
-            column = self._columns.get(name) if type(name) is str else None
-            if column is None:
+            if type(name) is not str:
                 return None
-            if checked_after and name in json_types:
-                if type(value) in json_types[name]:
+            types = json_types.get(name)
+            if types is not None:
+                if type(value) in types:
                     continue
-            elif _passes(column[1], value):
-                continue
+            else:
+                column = columns.get(name)
+                if column is None:
+                    return None
+                if checked_after and not isinstance(column[0], DataType):
+                    # A nested cell's one plain bad leaf, found directly; a cell
+                    # without one is fine or left to the check of the body put right.
+                    nested = _bad_leaf(column[0], value, self._props)
+                    if nested is None:
+                        continue
+                elif _passes(column[1], value):
+                    continue
             if found is not None:
                 return None  # several bad values: the reference path orders them
             found = (position, name, value)
@@ -304,18 +309,38 @@ class FirstErrorLocator:
             kind = _kind(value, t)
             if kind is None:
                 return None
+            right = _CANONICAL[t]
         else:
-            leaf = _bad_leaf(t, value)
+            leaf = nested if checked_after else _bad_leaf(t, value, self._props)
             if leaf is None:
                 return None
-            path, kind, value, repaired, t = leaf
-            if not checked_after and not _passes(check, repaired):
+            path, kind, value, right, t = leaf
+            if not checked_after and not _passes(check, right):
                 return None  # more than one thing wrong in the cell
         head = f"/{position}" if form == "dataframe_split" else f"/{_escape(name)}"
         inner = "".join("/" + _escape(p) for p in path)
-        names_key = tuple(name for name, _ in items)
+        names_key = tuple(map(_first, items))
         shape = tuple("*" if type(p) is int else p for p in path)
-        return head, inner, (form, names_key, name, shape, kind), value, t
+        return head, inner, (form, names_key, name, shape, kind), value, t, position, right
+
+
+def _tree_put_right(
+    form: str, envelope: Any, rows: list[Any], at: int, *, position: int, right: Any
+) -> dict[str, Any]:
+    """The parsed body with row ``at``'s value at ``position`` replaced by ``right``
+    (only the containers on the way copied)."""
+    row = rows[at]
+    if form == "dataframe_split":
+        row = list(row)
+        row[position] = right
+    else:
+        row = dict(row)
+        row[next(islice(row, position, None))] = right
+    rows = list(rows)
+    rows[at] = row
+    if form == "dataframe_split":
+        return {form: {"columns": envelope["columns"], "data": rows}}
+    return {form: rows}
 
 
 def _passes_all(check: GroupCheck, values: Any) -> bool:
@@ -326,105 +351,13 @@ def _passes_all(check: GroupCheck, values: Any) -> bool:
     return True
 
 
+_first = itemgetter(0)
 #: Slices a column is judged in, to find its one bad value.
 _SLICES = 8
-
-#: Bytes that may not touch a number token (a longer number, an exponent, a word).
-_NUMBER_TOUCH = frozenset(b"0123456789.eE+-_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-
-
-def _number_at(raw: bytes, token: bytes) -> int | None:
-    """Where ``token`` stands alone as a number in ``raw``, when it does exactly once."""
-    found = None
-    start = raw.find(token)
-    end = len(raw)
-    while start >= 0:
-        after = start + len(token)
-        if (start == 0 or raw[start - 1] not in _NUMBER_TOUCH) and (
-            after == end or raw[after] not in _NUMBER_TOUCH
-        ):
-            if found is not None:
-                return None
-            found = start
-        start = raw.find(token, after)
-    return found
-
-
-def _repaired_text(raw: bytes, leaf: Any, target: DataType) -> bytes | None:
-    """``raw`` with the one token spelling ``leaf`` replaced by a valid ``target`` value."""
-    token = orjson.dumps(leaf)
-    if type(leaf) is str:
-        if raw.count(token) != 1:
-            return None
-        start = raw.index(token)
-    else:
-        at = _number_at(raw, token)
-        if at is None:
-            return None
-        start = at
-    return raw[:start] + orjson.dumps(_CANONICAL[target]) + raw[start + len(token) :]
 
 
 def _escape(token: Any) -> str:
     return escape_pointer_token(token)
-
-
-def _bad_leaf(t: Any, value: Any) -> tuple[tuple[Any, ...], str, Any, Any, DataType] | None:
-    """(path, kind, the leaf, the cell put right, its type) of the one plainly bad leaf."""
-    path: list[Any] = []
-    node = value
-    parents: list[tuple[Any, Any]] = []
-    while True:
-        if isinstance(t, Array):
-            if type(node) is not list or not node:
-                return None
-            at = [i for i, item in enumerate(node) if not _leaf_ok(t.items, item)]
-            if len(at) != 1:
-                return None
-            parents.append((node, at[0]))
-            path.append(at[0])
-            node, t = node[at[0]], t.items
-        elif isinstance(t, Object):
-            if type(node) is not dict:
-                return None
-            props = {p.name: p.type for p in t.properties}
-            if set(node) != set(props) or not all(p.required for p in t.properties):
-                return None
-            bad = [k for k, item in node.items() if not _leaf_ok(props[k], item)]
-            if len(bad) != 1:
-                return None
-            parents.append((node, bad[0]))
-            path.append(bad[0])
-            node, t = node[bad[0]], props[bad[0]]
-        elif isinstance(t, DataType):
-            kind = _kind(node, t)
-            if kind is None or t not in _CANONICAL:
-                return None
-            return tuple(path), kind, node, _repaired(parents, _CANONICAL[t]), t
-        else:
-            return None
-
-
-def _leaf_ok(t: Any, item: Any) -> bool:
-    """Whether ``item`` is plainly of ``t``'s JSON type (containers: looked into later)."""
-    if isinstance(t, Array):
-        return False if type(item) is not list else all(_leaf_ok(t.items, i) for i in item)
-    if isinstance(t, Object):
-        if type(item) is not dict:
-            return False
-        props = {p.name: p.type for p in t.properties}
-        return set(item) == set(props) and all(_leaf_ok(props[k], v) for k, v in item.items())
-    return _kind(item, t) is None if isinstance(t, DataType) else False
-
-
-def _repaired(parents: list[tuple[Any, Any]], leaf: Any) -> Any:
-    """A copy of the cell with the bad leaf replaced by ``leaf`` (only the path copied)."""
-    if not parents:
-        return leaf
-    copies = [type(node)(node) for node, _ in parents]
-    for (_, at), copy, child in zip(parents, copies, [*copies[1:], leaf], strict=True):
-        copy[at] = child
-    return copies[0]
 
 
 class TensorLocator:

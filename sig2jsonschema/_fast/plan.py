@@ -33,6 +33,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from .base import BadRows, Bail, Census, Ctx, gc_paused
 from .frames import FramePlan, compile_frame_plan
 from .limits import plan_depth, value_depth, within
@@ -137,11 +139,18 @@ class FastPlan:
                 `sig2jsonschema._fast.first_error`; needs ``limits``).
         """
         kind = type(body)
+        tried = False
+        if cells and kind is bytes and not build and limits is not None:
+            found = self._tree_first(body, limits)
+            if found is not None:
+                return found
+            # the text search below would repeat what `_tree_first` did
+            tried = self._quick is not None and self._quick.valid_tree is not None
         if (kind is bytes or kind is str) and self._quick is not None:
             quick = self._quick.check(body, build=build, limits=limits)
             if quick is not None:
                 return quick
-            if cells and kind is bytes and limits is not None:
+            if cells and kind is bytes and limits is not None and not tried:
                 cell = self._cell(body, limits)
                 if cell is not None:
                     return cell
@@ -179,6 +188,41 @@ class FastPlan:
 
     # -- internals -------------------------------------------------------------
 
+    def _tree_first(self, body: bytes, limits: Limits) -> FastResult | Cell | None:
+        """A small raw frame body, parsed once, when a cell's error may be known.
+
+        The quick path's generated all-columns check judges the tree (valid:
+        the quick path's own answer); else the locator searches the same tree
+        for its one plain offending value (`FirstErrorLocator.locate_raw`).
+        None: the usual order decides (the quick path, the column path).
+        """
+        quick, locator = self._quick, self.locator
+        tree = quick.valid_tree if quick is not None else None
+        if (
+            tree is None
+            or locator is None
+            or len(body) > locator.raw_at_most
+            or not within(body, limits, self._depth)
+        ):
+            return None
+        try:
+            value = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return None
+        if type(value) is not dict or len(value) != 1:
+            return None
+        if tree(body, limits, value):
+            params = self._default_params(Ctx(trusted=True, census=None, build=False))
+            return FastResult(None, params, next(iter(value)))
+
+        def valid(text: bytes) -> bool:
+            return self.quick_valid(text, limits)
+
+        cell: Cell | None = locator.locate_raw(
+            body, valid, lambda text, parsed: tree(text, limits, parsed), parsed=value
+        )
+        return cell
+
     def _cell(self, body: bytes, limits: Limits) -> Cell | None:
         """The one plain offending value of a small raw body, if certain."""
         locator = self.locator
@@ -188,14 +232,21 @@ class FastPlan:
             or not within(body, limits, self._depth)
         ):
             return None
-        cell: Cell | None = locator.locate_raw(body, lambda text: self.quick_valid(text, limits))
+
+        def valid(text: bytes) -> bool:
+            return self.quick_valid(text, limits)
+
+        tree = self._quick.valid_tree if self._quick is not None else None
+        cell: Cell | None
+        if tree is None:
+            cell = locator.locate_raw(body, valid)
+        else:
+            cell = locator.locate_raw(body, valid, lambda text, value: tree(text, limits, value))
         return cell
 
     def _check(self, body: Any, build: bool, *, lean: bool) -> FastResult | FastFailure | None:
         raw: bytes | str | None = None
         if isinstance(body, (bytes, bytearray, memoryview, str)):
-            import orjson
-
             raw = body if isinstance(body, (bytes, str)) else bytes(body)
             if isinstance(raw, bytes) and self._frames is not None and self._frames.lean_ok:
                 chunked = self._chunked(raw, build, lean=lean)

@@ -339,18 +339,26 @@ class QuickPlan:
         #: (`sig2jsonschema._fast.rows.compile_body_check`); the rest take `_judge`.
         self.valid: Callable[[bytes | str, Limits | None], bool] = self._unsure
         split, records = self._all_split, self._all_records
-        body_check = compile_body_check(
-            list(frames.columns),
-            split=split.fixed if split is not None and self._split_ok else None,
-            records=records.per_row if records is not None and self._records_ok else None,
-            names=list(everything),
-            loads=orjson.loads,
-            plan=self,
-            unsure=self._unsure,
-            colons=_colons,
-        )
-        if body_check is not None:
-            self.valid = body_check
+        #: As ``valid``, of a body already parsed (``raw``: its text, for the
+        #: census, already scanned for the limits by the caller); False also
+        #: where the all-columns function is unsure.
+        self.valid_tree: Callable[[bytes, Limits | None, Any], bool] | None = None
+        for tree in (False, True):
+            body_check = compile_body_check(
+                list(frames.columns),
+                split=split.fixed if split is not None and self._split_ok else None,
+                records=records.per_row if records is not None and self._records_ok else None,
+                names=list(everything),
+                loads=orjson.loads,
+                plan=self,
+                unsure=self._unsure,
+                colons=_colons,
+                tree=tree,
+            )
+            if body_check is not None and tree:
+                self.valid_tree = body_check  # type: ignore[assignment]
+            elif body_check is not None:
+                self.valid = body_check
 
     # -- layouts -----------------------------------------------------------------
 

@@ -315,6 +315,7 @@ def compile_body_check(
     plan: Any,
     unsure: Callable[[bytes | str, Any], bool],
     colons: Callable[[bytes], int],
+    tree: bool = False,
 ) -> BodyCheck | None:
     """One function judging a whole raw body of every column, in signature order.
 
@@ -327,18 +328,31 @@ def compile_body_check(
     where that form is not accepted.  Every other body, and any doubt, goes
     to ``unsure(raw, limits)``; ``plan._small`` is the (limits, size) up to
     which a bytes body needs no limits scan.
+
+    ``tree``: the function takes a third argument, the body already parsed
+    (``check(raw, limits, value)``): ``raw``, already scanned for the limits
+    by the caller, is then only read for the census, and any doubt answers
+    False instead of asking ``unsure`` (the first-error locator's check of a
+    body put right, `sig2jsonschema._fast.first_error`).
     """
     getters: list[Any] = []
     keys = tuple(names)
     parts = [(split, _loop(columns, None, getters)), (records, _loop(columns, keys, getters))]
     if any(fixed is not None and found is None for fixed, found in parts):
         return None
-    lines = [
-        "small = PLAN._small",
-        "if type(raw) is not bytes or small[0] is not limits or len(raw) > small[1]:",
-        "    return UNSURE(raw, limits)",
+    doubt = "return False" if tree else "return UNSURE(raw, limits)"
+    lines = (
+        ["if type(raw) is not bytes:", "    return False"]
+        if tree  # the caller has scanned the text for the limits
+        else [
+            "small = PLAN._small",
+            "if type(raw) is not bytes or small[0] is not limits or len(raw) > small[1]:",
+            f"    {doubt}",
+        ]
+    )
+    lines += [
         "try:",
-        "    ((form, rows),) = loads(raw).items()",
+        f"    ((form, rows),) = {'value' if tree else 'loads(raw)'}.items()",
     ]
     branch = "if"
     for (fixed, found), form in zip(parts, ("dataframe_split", "dataframe_records"), strict=True):
@@ -367,7 +381,7 @@ def compile_body_check(
         "        raise U",
         "    text = ''.join(found)",
         "except Exception:",
-        "    return UNSURE(raw, limits)",
+        f"    {doubt}",
         # the census, as in `sig2jsonschema._fast.quick`
         # 92: a backslash (an int is searched without a buffer: several times faster)
         "if 92 in raw and (b'\\\\u003a' in raw or b'\\\\u003A' in raw or '\\x00' in text):",
@@ -379,7 +393,8 @@ def compile_body_check(
     source = "\n".join(
         [
             (
-                f"def check(raw, limits, {_HELPERS}{defaults}, bytes=bytes, loads=loads,"
+                f"def check(raw, limits, {'value, ' if tree else ''}{_HELPERS}{defaults},"
+                " bytes=bytes, loads=loads,"
                 " PLAN=PLAN, UNSURE=UNSURE, COLONS=COLONS, NAMES=NAMES):"
             ),
             *_indent(lines, 1),

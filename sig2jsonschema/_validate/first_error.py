@@ -39,6 +39,8 @@ _FIELDS = tuple(
     for f in dataclasses.fields(PayloadError)
     if f.init and f.name not in {"pointer", "got", "cause"}
 )
+_new = PayloadError.__new__
+_init = Exception.__init__
 #: Keys kept per validator (a body's own column names are part of a key).
 _MAX_KEYS = 512
 
@@ -64,7 +66,15 @@ class FirstErrors:
         if found is None:
             return None
         fields, outcome = found
-        error = PayloadError(**fields, pointer=cell.pointer, got=short_got(cell.value))
+        # Built without the dataclass __init__ (16 keyword arguments): the learned
+        # fields are set as they are, then the cell's own, then the message, as
+        # ``__post_init__`` sets it.
+        error = _new(PayloadError)
+        error.__dict__.update(fields)
+        error.pointer = cell.pointer
+        error.got = short_got(cell.value)
+        error.cause = None
+        _init(error, error.message)
         return error, outcome
 
     def learn(self, cell: Cell, errors: list[PayloadError], outcome: Outcome | None) -> None:

@@ -66,6 +66,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from sig2jsonschema._emulator.outcome import Outcome
+    from sig2jsonschema._fast.first_error import Cell
+    from sig2jsonschema._fast.results import FastFailure, FastResult
     from sig2jsonschema._payload.parsed import ConversionWarning
     from sig2jsonschema.exceptions import PayloadError
     from sig2jsonschema.typing import Mode
@@ -369,8 +371,7 @@ class Validator:
         """
         if self._fast is None or not _is_json(content_type):
             return None
-        from sig2jsonschema._fast.first_error import Cell
-        from sig2jsonschema._fast.plan import FastFailure, FastResult
+        Cell, FastFailure, FastResult = _fast_types()  # noqa: N806 - classes
 
         first = self._first_errors
         verdict = self._fast.check(
@@ -532,6 +533,15 @@ def _related(pointer: str, server_pointer: str) -> bool:
         return True
     a, b = pointer + "/", server_pointer + "/"
     return a.startswith(b) or b.startswith(a)
+
+
+@functools.cache
+def _fast_types() -> tuple[type[Cell], type[FastFailure], type[FastResult]]:
+    """The fast path's answer types, imported once (an import statement per body costs)."""
+    from sig2jsonschema._fast.first_error import Cell
+    from sig2jsonschema._fast.plan import FastFailure, FastResult
+
+    return Cell, FastFailure, FastResult
 
 
 __all__ = ["KW_FORM", "KW_SERVER", "Validator"]

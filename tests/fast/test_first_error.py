@@ -194,7 +194,11 @@ def workload_near_misses(draw: st.DrawFn) -> tuple[str, bytes]:
 def test_workload_near_misses_mostly_take_the_cheap_path() -> None:
     seen = {"bodies": 0, "raw": 0, "parsed": 0}
 
-    @settings(max_examples=70, suppress_health_check=list(HealthCheck), deadline=None)
+    # Derandomized: a raw hit needs a key repeated across bodies, which a random draw of
+    # 70 gave too rarely now and then (1-2 where 3 are asked, seen before this branch too).
+    @settings(
+        max_examples=70, suppress_health_check=list(HealthCheck), deadline=None, derandomize=True
+    )
     @given(workload_near_misses())
     def check(case: tuple[str, bytes]) -> None:
         name, raw = case
@@ -260,6 +264,16 @@ def test_workload_bad_cells_take_the_cheap_path(
         fast: Any = v._fast  # type: ignore[attr-defined]
         if len(raw) <= fast.locator.raw_at_most and fast.quick_valid(good, v.limits):
             assert raw_hits == len(CONFIGS)
+            tree = fast._quick.valid_tree if fast._quick is not None else None
+            covered = tree is not None and tree(good, v.limits, orjson.loads(good))
+            assert covered or name != "w1"  # W1's bodies hold every column in order
+            if covered:
+                # The parsed body put right is vouched for without the text put right.
+                cell = fast.locator.locate_raw(
+                    raw, lambda text: False, lambda text, value: tree(text, v.limits, value)
+                )
+                assert cell is not None
+                assert cell.pointer == next(iter(v.iter_errors(raw))).pointer
         assert f"/{n // 2}/" in next(iter(v.iter_errors(raw))).pointer
 
 
@@ -278,3 +292,41 @@ def test_a_column_name_of_another_json_type_is_left_to_the_reference() -> None:
 def test_an_array_among_scalars_is_judged_with_its_column() -> None:
     # MLflow 2.22 answers {"a": []} alone with another error code than beside an int.
     compare("s_numeric_mixed_optional", b'{"instances":[{"a":0,"c":0.0},{"a":[],"c":0.0}]}')
+
+
+@pytest.mark.parametrize("form", ["split", "records"])
+def test_a_repeated_key_beside_a_bad_cell_is_left_to_the_reference(form: str) -> None:
+    # The parsed body put right is valid (orjson keeps the last of a repeated key),
+    # but the text's ':' census is one over: the reference path decides.
+    compare("w1", _with_bad_cell("w1", form, 1, "oops"))  # learns the key
+    raw = _with_bad_cell("w1", form, 1, "Zebra")
+    if form == "records":
+        raw = raw.replace(b'"l1":', b'"l1":5,"l1":', 1)
+    else:
+        raw = raw.replace(b'"columns":', b'"columns":[],"columns":', 1)
+    raw_hits, _ = compare("w1", raw)
+    assert raw_hits == 0
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_a_nested_bad_leaf_is_put_right_in_the_parsed_tree(n: int) -> None:
+    # W3 records holding every column (the generated all-columns check covers them).
+    def bad(role: Any) -> bytes:
+        body = workloads.make_body("w3", "records", n)
+        for record in body["dataframe_records"]:
+            record.setdefault("temperature", None)
+        body["dataframe_records"][n // 2]["messages"][0]["role"] = role
+        return _raw(body)
+
+    compare("w3", bad(3))  # learns the key
+    raw = bad(12345)
+    raw_hits, _ = compare("w3", raw)
+    assert raw_hits == len(CONFIGS)
+    v = validator("w3", "3.18", False, fast=True)
+    fast: Any = v._fast  # type: ignore[attr-defined]
+    tree = fast._quick.valid_tree
+    cell = fast.locator.locate_raw(
+        raw, lambda text: False, lambda text, value: tree(text, v.limits, value)
+    )
+    assert cell is not None
+    assert cell.pointer == f"/dataframe_records/{n // 2}/messages/0/role"
