@@ -22,11 +22,6 @@ if TYPE_CHECKING:
     from .parse import Parsed
 
 
-def strings_for_release(data: Any, release: Release) -> Any:
-    """A frame with no null strings, as ``release``'s pandas hands it to ``predict``."""
-    return _object_strings(data, release, None)
-
-
 def for_release(data: Any, parsed: Parsed | None) -> Any:
     """``data`` as the release's server hands it to ``predict`` (a new frame if it changes)."""
     return data if parsed is None else _object_strings(data, parsed.release, parsed)
@@ -84,4 +79,4 @@ def _is_nan(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-__all__ = ["for_release", "strings_for_release"]
+__all__ = ["for_release"]
