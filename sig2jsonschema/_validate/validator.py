@@ -252,9 +252,13 @@ class Validator:
         self, body: Any, *, content_type: str = JSON_TYPE
     ) -> tuple[ConversionWarning, ...]:
         """The lossy conversions MLflow makes on ``body`` (none when MLflow rejects it)."""
-        check = self._fast_check(body, content_type, build=False, limits=False)
-        if check is not None and check.fast is not None:
-            return ()  # strict-valid, so served unchanged (see ``_fast`` in __init__)
+        if self._fast is not None and _is_json(content_type):
+            from sig2jsonschema._fast.plan import FastResult
+
+            # Asked of the plan directly: `_fast_check` would run the reference path
+            # on an invalid body's offending rows, and the emulator runs below anyway.
+            if isinstance(self._fast.check(body, build=False), FastResult):
+                return ()  # strict-valid, so served unchanged (see ``_fast`` in __init__)
         outcome = self._emulate(body, content_type)
         return tuple(outcome.warnings) if outcome.status == 200 else ()
 
