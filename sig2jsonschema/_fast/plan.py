@@ -42,6 +42,8 @@ from .results import FastFailure, FastResult
 from .tensors import TensorPlan, compile_tensor_plan
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sig2jsonschema._payload.limits import Limits
     from sig2jsonschema._signature.types import Signature
 
@@ -114,6 +116,13 @@ class FastPlan:
             return quick.valid(body, limits)
         tensor = self._quick_tensor
         return tensor is not None and tensor.form(body, limits) is not None
+
+    @property
+    def quick_valid_function(self) -> Callable[[bytes | str, Limits | None], bool]:
+        """`quick_valid`, or the quick path's own function it calls: one call fewer
+        for a caller that asks for every body."""
+        quick = self._quick
+        return quick.valid if quick is not None else self.quick_valid
 
     def try_parse(self, body: Any) -> FastResult | None:
         """What ``predict`` receives, if ``body`` is certainly valid (else None)."""

@@ -63,7 +63,7 @@ from .schema_index import SchemaIndex
 from .server_errors import KW_FORM, KW_SERVER, OutcomeErrors, with_status
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from sig2jsonschema._emulator.outcome import Outcome
     from sig2jsonschema._fast.first_error import Cell
@@ -151,6 +151,11 @@ class Validator:
             schema=self.schema if mode == "strict" else to_jsonschema(sig, part="request"),
             object_strings=release.string_dtype == "object",
         )
+        #: The fast path's quick answer for small raw bodies, bound once: `is_valid`
+        #: calls it for every body, and a scoring request's body is mostly small.
+        self._quick_valid: Callable[[Any, Limits | None], bool] | None = (
+            self._fast.quick_valid_function if self._fast is not None else None
+        )
         #: The errors of plain one-value failures, learned from the reference path
         #: (strict only: mlflow mode judges a body strict refuses as a whole).
         self._first_errors: FirstErrors | None = (
@@ -215,12 +220,12 @@ class Validator:
 
     def is_valid(self, body: Any, *, content_type: str = JSON_TYPE) -> bool:
         """Whether ``body`` is valid in this validator's mode."""
-        fast = self._fast
+        quick = self._quick_valid
         if (
-            fast is not None
+            quick is not None
             and type(body) in _QUICK
             and (content_type is JSON_TYPE or _is_json(content_type))  # the default: no lookup
-            and fast.quick_valid(body, self.limits)
+            and quick(body, self.limits)
         ):
             return True  # the fast path's quick answer for small frame bodies
         return not self._check(body, content_type).errors

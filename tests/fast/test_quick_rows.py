@@ -155,6 +155,26 @@ def test_repeated_keys_and_escapes_in_one_row() -> None:
     assert judged("w1", spaced)
 
 
+def test_repeated_keys_where_colons_are_sparse() -> None:
+    # Long texts and few members: the colons are counted by another route
+    # (``replace``), which must see a repeated key all the same.
+    body = _w3(1)
+    message = body["dataframe_records"][0]["messages"][0]
+    message["content"] = "x" * 2000
+    text = json.dumps(body, separators=(",", ":"))
+    assert judged("w3", text.encode())
+    with_colons = text.replace('"content":"', '"content":"a:b:c ', 1)
+    assert judged("w3", with_colons.encode())
+    for variant in (
+        text.replace('"role":', '"role":"user","role":', 1),
+        text.replace('"content":"', '"content":"x","content":"', 1),
+        with_colons.replace('"role":', '"role":"a:b","role":', 1),
+        text.replace('"temperature":', '"temperature":1.0,"temperature":', 1),
+    ):
+        assert variant != text
+        assert not judged("w3", variant.encode()), variant[:80]
+
+
 def test_the_datetime_forms_in_one_row() -> None:
     for ts in ("2024-02-29", "2261-12-31T00:00:00.5", "1678-01-01T00:00:00.123456"):
         for form in ("split", "records"):
