@@ -4,10 +4,11 @@ The quick path (`sig2jsonschema._fast.quick`) judges type groups of values with 
 few C-level passes each.  Each pass costs a fraction of a microsecond however
 few values it reads, so a body of one to a few rows is cheaper to judge row by
 row, with straight-line code for the signature's columns: test each row's
-container (a list of the layout's length; a record of the layout's keys),
-unpack it, test each value's exact type and range, collect the strings.  That
-code is generated once per layout (the present columns, in the body's order)
-and compiled with ``exec``; it names values by position only (``c0``, ``c1``,
+container (a list of the layout's length; a record holding the layout's keys,
+and no other, which the caller's census of ``:`` proves), unpack it, test
+each value's exact type and range, collect the strings.  That code is
+generated once per layout (the present columns, in the body's order) and
+compiled with ``exec``; it names values by position only (``c0``, ``c1``,
 ...) and holds only numbers and this module's own constants: record keys and
 nested property names are read by ``itemgetter`` objects handed to it, so no
 text of the signature or of a body ever reaches the generated source.
@@ -172,11 +173,12 @@ def _nested_lines(
         props = [f"o{depth}_{k}" for k in range(len(names))]
         getter = f"G{len(getters)}"
         getters.append(itemgetter(*names))
-        # not a dict: the getter's TypeError (JSON has no other container with str keys)
-        lines = [f"if len({v}) != {len(names)}: raise U"]
+        # not a dict: the getter's TypeError (JSON has no other container with str
+        # keys); a missing key: its KeyError; another key: the census (one ':' more)
+        lines: list[str] = []
         if not counted:
             lines.append(f"members += {_object_members(t)}")
-        # a missing key: KeyError (one name: itemgetter gives the value itself)
+        # one name: itemgetter gives the value itself
         if all(p.type is DataType.string for p in t.properties):
             # strings only: into ``found`` at once (the join checks their type)
             return [*lines, f"{'strs' if len(props) == 1 else 'more'}({getter}({v}))"]
@@ -213,12 +215,9 @@ def _loop(
     else:
         getter = f"G{len(getters)}"
         getters.append(itemgetter(*keys))
-        unpack = [
-            f"if len(row) != {k}: raise U",  # not a dict: the getter's TypeError
-            f"{names} = {getter}(row)"
-            if k > 1
-            else f"c0 = {getter}(row)",  # a missing key: KeyError
-        ]
+        # not a dict: the getter's TypeError; a missing key: its KeyError; another
+        # key: the census, which every caller takes (one ':' more than it counts)
+        unpack = [f"{names} = {getter}(row)" if k > 1 else f"c0 = {getter}(row)"]
     body: list[str] = []
     starts: list[str] = []
     ends: list[str] = []

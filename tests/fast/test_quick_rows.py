@@ -155,6 +155,31 @@ def test_repeated_keys_and_escapes_in_one_row() -> None:
     assert judged("w1", spaced)
 
 
+@pytest.mark.parametrize("dense", [True, False])
+def test_another_key_in_a_record_or_message_is_never_quick(dense: bool) -> None:
+    # The generated checks leave a record's or a message's other keys to the
+    # census: one ':' more than the members it counts, with or without colons
+    # inside the strings (dense: counted byte by byte; sparse: by replace).
+    body = _w3(1)
+    message = body["dataframe_records"][0]["messages"][0]
+    message["content"] = "a:b" if dense else "a:b " + "x" * 2000
+    text = json.dumps(body, separators=(",", ":"))
+    assert judged("w3", text.encode())
+    for variant in (
+        text.replace('"role":', '"name":"bob","role":', 1),
+        text.replace('"role":', '"name":"c:d","role":', 1),
+        text.replace('"role":', '"n":1,"role":', 1),
+        text.replace('"temperature":', '"top_p":1.0,"temperature":', 1),
+        text.replace('"temperature":', '"x":"y:z","temperature":', 1),
+    ):
+        assert variant != text
+        assert not judged("w3", variant.encode()), variant[:120]
+    w1 = _w1("records", 2).decode()
+    assert judged("w1", w1.encode())
+    for variant in (w1.replace('"d1":', '"x":1,"d1":', 1), w1.replace('"d1":', '"x":"a:b","d1":')):
+        assert not judged("w1", variant.encode()), variant
+
+
 def test_repeated_keys_where_colons_are_sparse() -> None:
     # Long texts and few members: the colons are counted by another route
     # (``replace``), which must see a repeated key all the same.
