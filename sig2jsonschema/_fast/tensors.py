@@ -120,8 +120,15 @@ class _Tensor:
             raise self._bad_samples(value)
 
     def _bad_samples(self, value: list[Any]) -> Exception:
-        """Samples whose leaves are not all of the spec's JSON type (slow; failures only)."""
+        """Samples holding a leaf not of the spec's JSON type, or out of its range
+        (slow; failures only).
+
+        The range counts too: a sample whose leaves are all of the right type
+        may still hold one the reference refuses, beside another sample's leaf
+        of a wrong type.
+        """
         bad = []
+        lo, hi = self.bounds
         for i, sample in enumerate(value):
             leaves = np.array(sample, dtype=object).ravel().tolist()
             kinds = set(map(type, leaves))
@@ -130,6 +137,10 @@ class _Tensor:
             if not kinds <= self.leaf_types or any(
                 type(v) is float and not np.isfinite(v) for v in leaves
             ):
+                bad.append(i)
+            elif self.kind == "f" and any(abs(v) >= _EXACT_INT for v in leaves):
+                return Bail()  # rounding and orjson's wide integers: the column check's
+            elif self.kind != "b" and any(not lo <= v <= hi for v in leaves):
                 bad.append(i)
         if not bad:
             return Bail()

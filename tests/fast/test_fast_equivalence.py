@@ -321,6 +321,21 @@ def test_bad_tensor_samples_are_reported_from_their_sample_alone() -> None:
     assert compare("w2", _raw(body))[0] == "failure"
 
 
+@pytest.mark.parametrize("wrong", [1.5, True, None, "3"])
+@pytest.mark.parametrize("out", [256, -1])
+def test_a_leaf_out_of_range_beside_another_samples_wrong_type(wrong: Any, out: int) -> None:
+    # Every sample with a refused leaf is named, whatever the reason, or an
+    # error is missed: a wrong type makes numpy infer another dtype, and the
+    # out-of-range leaf of another sample must be found by the slow count.
+    for first, second in ((wrong, out), (out, wrong)):
+        body = workloads.make_body("w2", "inputs", 12)
+        body["inputs"][2][3][4] = first
+        body["inputs"][9][0][27] = second
+        said, found = compare("w2", _raw(body))
+        assert found is None
+        assert said in {"failure", "none"}
+
+
 @pytest.mark.parametrize(
     "text",
     [
