@@ -61,6 +61,7 @@ if TYPE_CHECKING:
 
     from .frames import FramePlan
     from .quick import GroupCheck
+    from .quick_tensors import Leaves
     from .results import FastFailure
     from .tensors import TensorPlan
 
@@ -403,6 +404,46 @@ class TensorLocator:
             return None
         pointer = f"/{key}" + "".join(f"/{p}" for p in path)
         return Cell(pointer, (f"/{key}", "tensor", kind), leaf)
+
+    def locate_leaves(self, found: Leaves) -> Cell | None:
+        """As `locate_raw`, from the quick path's one parse of the text (`QuickTensor.read`).
+
+        The leaves with the extreme one put right must pass ``bytearray``
+        again: every other leaf is then an integer in range, and the rest of
+        the text was vouched for by the quick path (shape, limits, census;
+        the offending token holds none of the letters the census counts).
+        """
+        leaves = found.flat
+        try:
+            least, most = min(leaves), max(leaves)
+        except TypeError:  # leaves that do not compare with integers
+            return None
+        lo, hi = self._bounds
+        if (least < lo) == (most > hi) or least <= -_INT64 or most >= _INT64:
+            return None  # none or both ways out of range, or beyond int64
+        value = most if most > hi else least
+        if type(value) is not int:
+            return None
+        flat = leaves.index(value)
+        right = leaves.copy()
+        right[flat] = 0
+        try:
+            bytearray(right)
+        except (TypeError, ValueError):
+            return None  # another bad leaf
+        sizes = []  # of the inner dimensions (the shape is proven rectangular)
+        node = found.value
+        for _ in range(self._depth - 1):
+            sizes.append(len(node[0]))
+            node = node[0]
+        at = []
+        for size in reversed(sizes):
+            flat, inner = divmod(flat, size)
+            at.append(inner)
+        at.append(flat)
+        kind = "int64+" if value > hi else "int64-"
+        pointer = f"/{found.key}" + "".join(f"/{p}" for p in reversed(at))
+        return Cell(pointer, (f"/{found.key}", "tensor", kind), value)
 
     def _out_of_range(
         self, rows: Any, *, checked_after: bool = False

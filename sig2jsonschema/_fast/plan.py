@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from sig2jsonschema._signature.types import Signature
 
     from .first_error import Cell
+    from .quick_tensors import Leaves
 
 _ENVELOPES = ("dataframe_split", "dataframe_records", "inputs", "instances")
 
@@ -164,12 +165,12 @@ class FastPlan:
                 if cell is not None:
                     return cell
         elif kind is bytes and not build and self._quick_tensor is not None:
-            form = self._quick_tensor.form(body, limits)
-            if form is not None:
+            read = self._quick_tensor.read(body, limits)
+            if isinstance(read, str):
                 params = self._default_params(Ctx(trusted=True, census=None, build=False))
-                return FastResult(None, params, form)
+                return FastResult(None, params, read)
             if cells and limits is not None:
-                cell = self._cell(body, limits)
+                cell = self._tensor_cell(body, limits, read)
                 if cell is not None:
                     return cell
         raw = isinstance(body, (bytes, bytearray, memoryview, str))
@@ -230,6 +231,15 @@ class FastPlan:
         cell: Cell | None = locator.locate_raw(
             body, valid, lambda text, parsed: tree(text, limits, parsed), parsed=value
         )
+        return cell
+
+    def _tensor_cell(self, body: bytes, limits: Limits, found: Leaves | None) -> Cell | None:
+        """The one leaf out of range of a small tensor body, from the quick path's
+        parse (`QuickTensor.read`) when it got that far, else from the text."""
+        locator = self.locator
+        if found is None or locator is None or len(body) > locator.raw_at_most:
+            return self._cell(body, limits)
+        cell: Cell | None = locator.locate_leaves(found)
         return cell
 
     def _cell(self, body: bytes, limits: Limits) -> Cell | None:

@@ -24,7 +24,7 @@ column path.
 from __future__ import annotations
 
 from itertools import chain
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -37,6 +37,17 @@ if TYPE_CHECKING:
     from .tensors import TensorPlan
 
 _KEYS = ("inputs", "instances")
+
+
+class Leaves(NamedTuple):
+    """A tensor body of the right shape and census whose leaves ``bytearray`` refused."""
+
+    #: The envelope key (``inputs`` or ``instances``).
+    key: str
+    #: The parsed tensor.
+    value: Any
+    #: Its leaves, in order.
+    flat: list[Any]
 
 
 class QuickTensor:
@@ -55,6 +66,18 @@ class QuickTensor:
             return None
 
     def _form(self, raw: bytes | str, limits: Limits | None) -> str | None:
+        found = self._read(raw, limits)
+        return found if type(found) is str else None
+
+    def read(self, raw: bytes | str, limits: Limits | None) -> str | Leaves | None:
+        """The form of a certainly valid body (as `form`); or, where the only doubt
+        is a leaf outside 0..255, the body's `Leaves`; else None."""
+        try:
+            return self._read(raw, limits)
+        except Exception:  # noqa: BLE001 - never fail where the column path would answer
+            return None
+
+    def _read(self, raw: bytes | str, limits: Limits | None) -> str | Leaves | None:
         if not isinstance(raw, bytes) or b"\\" in raw:
             return None  # an escape could spell a letter the census counts
         if limits is not None and not within(raw, limits, self._depth):
@@ -62,16 +85,19 @@ class QuickTensor:
         member = one_member(raw)
         if member is None or member[0] not in self._keys:
             return None
-        key = member[0]
+        key, value = member
+        leaves = self._leaves(value)
         try:
-            bytearray(self._leaves(member[1]))  # integers in 0..255 (and booleans)
-        except (TypeError, ValueError):
+            bytearray(leaves)  # integers in 0..255 (and booleans)
+        except TypeError:
             return None
+        except ValueError:  # an integer outside 0..255; the census holds all the same
+            return Leaves(key, value, leaves) if _only_key_text(raw, key) else None
         if not _only_key_text(raw, key):
             return None
         return f"{key}/tensor"
 
-    def _leaves(self, value: Any) -> Any:
+    def _leaves(self, value: Any) -> list[Any]:
         level: list[Any] = [value]
         last = len(self._shape) - 1
         for depth, expected in enumerate(self._shape):
@@ -114,4 +140,4 @@ def compile_quick_tensor(
     return QuickTensor(tuple(tensor.shape), forms, depth)
 
 
-__all__ = ["QuickTensor", "compile_quick_tensor"]
+__all__ = ["Leaves", "QuickTensor", "compile_quick_tensor"]

@@ -277,6 +277,36 @@ def test_workload_bad_cells_take_the_cheap_path(
         assert f"/{n // 2}/" in next(iter(v.iter_errors(raw))).pointer
 
 
+@pytest.mark.parametrize(
+    "leaves",
+    [
+        [300, 256],  # two leaves out of range: the reference orders them
+        [300, -1],  # both ways
+        [300, 1.5],  # beside a float
+        [300, True],  # beside a boolean (bytearray's 1; the census sees its letters)
+        [300, "7"],  # beside a string
+        [2**63, 0],  # beyond int64
+        [-(2**63), 0],
+    ],
+)
+def test_tensor_leaves_beside_another_fault_are_left_to_the_reference(leaves: Any) -> None:
+    compare("w2", _with_bad_cell("w2", "inputs", 1, 300))  # learns the key
+    body = workloads.make_body("w2", "inputs", 2)
+    body["inputs"][0][3][4] = leaves[0]
+    body["inputs"][1][27][0] = leaves[1]
+    raw_hits, _ = compare("w2", _raw(body))
+    assert raw_hits == 0
+
+
+def test_a_ragged_tensor_beside_a_bad_leaf_is_left_to_the_reference() -> None:
+    compare("w2", _with_bad_cell("w2", "inputs", 1, 300))
+    body = workloads.make_body("w2", "inputs", 2)
+    body["inputs"][0][3][4] = 999
+    body["inputs"][1][5] = body["inputs"][1][5][:-1]
+    raw_hits, _ = compare("w2", _raw(body))
+    assert raw_hits == 0
+
+
 def test_a_column_name_of_another_json_type_is_left_to_the_reference() -> None:
     # Learn a key for W1 split, then send a body whose columns hold a non-string
     # name beside a bad cell: the text search must not trip over the name.
