@@ -414,15 +414,15 @@ class TensorLocator:
         the offending token holds none of the letters the census counts).
         """
         leaves = found.flat
+        lo, hi = self._bounds
         try:
-            least, most = min(leaves), max(leaves)
+            # one extreme is out of range; bytearray below refuses any other
+            value = max(leaves)
+            if value <= hi:
+                value = min(leaves)
         except TypeError:  # leaves that do not compare with integers
             return None
-        lo, hi = self._bounds
-        if (least < lo) == (most > hi) or least <= -_INT64 or most >= _INT64:
-            return None  # none or both ways out of range, or beyond int64
-        value = most if most > hi else least
-        if type(value) is not int:
+        if type(value) is not int or lo <= value <= hi or not -_INT64 < value < _INT64:
             return None
         flat = leaves.index(value)
         right = leaves.copy()
