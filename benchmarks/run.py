@@ -604,6 +604,10 @@ def memory_section(report: Report, mlflow: bool) -> None:
         report.goal(f"w1 {form} 100,000", value, ratio <= 8.0, "<= 8x")
 
 
+#: The sections `main` runs, in order (``--only`` picks some).
+SECTIONS = ("strict", "orjson", "parse", "invalid", "mlflow", "wide", "build", "memory")
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     sys.path.insert(0, str(HERE.parent))
@@ -614,10 +618,28 @@ def main(argv: list[str] | None = None) -> None:
         else:
             print(json.dumps(child_memory(*payload["args"])))
         return
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser = argparse.ArgumentParser(
+        description=(__doc__ or "").split("\n")[0],
+        epilog=(
+            "examples:\n"
+            "  python benchmarks/run.py                  # every section (~10 min)\n"
+            "  python benchmarks/run.py --quick          # fewer sizes and samples\n"
+            "  python benchmarks/run.py --only invalid   # one section: its goals only\n"
+            "  python benchmarks/run.py --only strict --only orjson"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--quick", action="store_true", help="fewer sizes and samples")
     parser.add_argument("--samples", type=int, help="samples per round (3 rounds)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=SECTIONS,
+        metavar="SECTION",
+        help=f"run only this section (repeatable): {', '.join(SECTIONS)}",
+    )
     args = parser.parse_args(argv)
+    only = set(args.only or SECTIONS)
     samples = args.samples or (5 if args.quick else 11)
     sizes = [1, 10, 100, 10_000] + ([] if args.quick else [100_000])
     mlflow = _have("mlflow")
@@ -630,18 +652,24 @@ def main(argv: list[str] | None = None) -> None:
         f"best of 3 rounds' medians, {samples} samples a round"
     )
     report = Report()
-    strict_grid(report, sizes, samples)
-    against_orjson(report, samples)
-    parse_section(report, samples, mlflow, 10_000)
-    invalid_section(report, [1, 100, 10_000], samples)
-    if mlflow:
+    if "strict" in only:
+        strict_grid(report, sizes, samples)
+    if "orjson" in only:
+        against_orjson(report, samples)
+    if "parse" in only:
+        parse_section(report, samples, mlflow, 10_000)
+    if "invalid" in only:
+        invalid_section(report, [1, 100, 10_000], samples)
+    if mlflow and "mlflow" in only:
         from sig2jsonschema._releases.table import SUPPORTED
 
         mode_sizes = [1, 100] + ([] if args.quick else [10_000])
         mlflow_mode_section(report, samples, mode_sizes, list(SUPPORTED))
-    wide_section(report, samples)
-    build_section(report, samples)
-    if not args.quick:
+    if "wide" in only:
+        wide_section(report, samples)
+    if "build" in only:
+        build_section(report, samples)
+    if not args.quick and "memory" in only:
         memory_section(report, mlflow)
     print()
     print(f"goals met: {len(report.met)}; missed: {len(report.missed)}")
