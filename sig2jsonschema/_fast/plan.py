@@ -234,10 +234,10 @@ class FastPlan:
         return cell
 
     def _tensor_cell(self, body: bytes, limits: Limits, found: Leaves | None) -> Cell | None:
-        """The one leaf out of range of a small tensor body, from the quick path's
-        parse (`QuickTensor.read`) when it got that far, else from the text."""
+        """The one leaf out of range of a tensor body, from the quick path's parse
+        (`QuickTensor.read`) when it got that far, else from a small text."""
         locator = self.locator
-        if found is None or locator is None or len(body) > locator.raw_at_most:
+        if found is None or locator is None:
             return self._cell(body, limits)
         cell: Cell | None = locator.locate_leaves(found)
         return cell
