@@ -136,7 +136,7 @@ class FramePlan:
                     raise Bail from None
                 bad.update(exc.rows)
                 if ctx.census is not None:
-                    ctx.census.walk(list(values))
+                    ctx.census.column(values)
         if bad:
             raise BadRows(sorted(bad))
         if not ctx.build:
@@ -230,7 +230,7 @@ class FramePlan:
                             bad[offset + row] = typed.row(row)
                         continue
                     if ctx.census is not None:
-                        ctx.census.walk(list(values))
+                        ctx.census.column(values)
                     for row in exc.rows:
                         bad[offset + row] = {k: v[row] for k, v in present.items()}
                     continue

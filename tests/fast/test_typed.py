@@ -350,3 +350,32 @@ def test_texts_no_parser_takes_are_left_to_the_reference(form: str) -> None:
         spoiled = raw.replace(b'"red"', b'"r' + bad + b'ed"', 1)
         assert spoiled != raw
         assert compare("w1", spoiled) == ("none", None), bad
+
+
+@pytest.mark.parametrize("form", ["split", "records"])
+def test_a_failing_column_is_counted_for_the_census(form: str) -> None:
+    # The slice holding the bad cell is orjson's: its failing column's colons and
+    # letters are counted value by value (`Census.column`), the others' by msgspec.
+    body = workloads.make_body("w1", form, 300)
+    rows = body.get("dataframe_split", {}).get("data") or body["dataframe_records"]
+    for i, row in enumerate(rows):
+        text = ["a:b", "rs:", "s", "::r"][i % 4]
+        if form == "split":
+            row[8] = text
+        else:
+            row["s2"] = text
+    for bad in (5, True, False, None, 1.5):
+        spoiled = json.loads(_raw(body))
+        target = (spoiled.get("dataframe_split", {}).get("data") or spoiled["dataframe_records"])[
+            150
+        ]
+        if form == "split":
+            target[8] = bad
+        else:
+            target["s2"] = bad
+        assert compare("w1", _raw(spoiled)) == ("failure", None), bad
+        if form == "records":
+            text = _raw(spoiled)
+            at = text.rfind(b'"od":')
+            repeated = text[:at] + b'"od":1.0,' + text[at:]
+            assert compare("w1", repeated) == ("none", None), bad
