@@ -379,3 +379,48 @@ def test_a_failing_column_is_counted_for_the_census(form: str) -> None:
             at = text.rfind(b'"od":')
             repeated = text[:at] + b'"od":1.0,' + text[at:]
             assert compare("w1", repeated) == ("none", None), bad
+
+
+def test_threads_sharing_a_plan_get_the_single_threaded_answers() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.fast.test_fast_equivalence import difference
+
+    fast = plan("w1")
+    bodies = [_raw(workloads.make_body("w1", form, 300)) for form in ("split", "records")]
+    bodies += [_raw(_w1_with(form, 200, "l2", "oops")) for form in ("split", "records")]
+    text = bodies[1]
+    at = text.rfind(b'"od":')
+    bodies.append(text[:at] + b'"od":1.0,' + text[at:])  # a repeated key
+
+    quick, fast._quick = fast._quick, None  # the column path, which slices
+    try:
+        expected = [fast.check(raw) for raw in bodies]
+        assert [type(a).__name__ for a in expected] == [
+            "FastResult",
+            "FastResult",
+            "FastFailure",
+            "FastFailure",
+            "NoneType",
+        ]
+
+        def worker(seed: int) -> list[str | None]:
+            order = list(range(len(bodies))) * 3
+            random.Random(seed).shuffle(order)
+            problems: list[str | None] = []
+            for i in order:
+                got, want = fast.check(bodies[i]), expected[i]
+                if isinstance(want, FastResult):
+                    problems.append(difference(got.inputs, want.inputs))
+                elif want is None:
+                    problems.append(None if got is None else f"{i}: {got!r}")
+                else:
+                    same = (got.rows, got.body) == (want.rows, want.body)
+                    problems.append(None if same else f"{i}: rows {got.rows} vs {want.rows}")
+            return problems
+
+        with ThreadPoolExecutor(4) as pool:
+            found = [p for ps in pool.map(worker, range(4)) for p in ps if p]
+    finally:
+        fast._quick = quick
+    assert found == []
