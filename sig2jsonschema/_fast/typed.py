@@ -151,7 +151,7 @@ class _Layout:
     checks: dict[str, ColumnChecker]
     #: Positions of the columns read when not building.
     read: tuple[int, ...]
-    #: Positions of the string columns: not nullable, and nullable (read).
+    #: Positions of the columns of JSON strings, and of those among them that may be null.
     texts: tuple[int, ...]
     nullable_texts: tuple[int, ...]
 
@@ -209,21 +209,20 @@ class TypedPlan:
             )
             decoder = msgspec.json.Decoder(list[record])  # type: ignore[valid-type]
             getters = tuple(attrgetter(f) for f in fields)
+        texts = tuple(i for i, k in enumerate(kinds) if k in _TEXTS)
+        nullable_texts = tuple(i for i in texts if columns[i].nullable)
         return _Layout(
             names=names,
             split=split,
             decoder=decoder,
             getters=getters,
             checks={c.name: _CHECKS[k] for c, k in zip(columns, kinds, strict=True) if k},
-            read=tuple(i for i, k in enumerate(kinds) if k in _READ),
-            texts=tuple(
-                i for i, (c, k) in enumerate(zip(columns, kinds, strict=True)) if k in _TEXTS
+            # A nullable text column is read for its nulls too (they have no quotes).
+            read=tuple(
+                sorted({i for i, k in enumerate(kinds) if k in _READ} | set(nullable_texts))
             ),
-            nullable_texts=tuple(
-                i
-                for i, (c, k) in enumerate(zip(columns, kinds, strict=True))
-                if k in _TEXTS and c.nullable
-            ),
+            texts=texts,
+            nullable_texts=nullable_texts,
         )
 
 
@@ -310,8 +309,8 @@ class TypedBody:
     def settle(self) -> bool:
         """Check what the typed slices owe the census; True: nothing else is owed.
 
-        Every slice typed: a record body must hold two quotes per string
-        (`envelope key included`), and a split body holds nothing the census
+        Every slice typed: a record body must hold two quotes per string (the
+        envelope key's among them), and a split body holds nothing the census
         could miss.  Some slices read by orjson: their census runs as before
         (`_census_ok`), each typed slice adding its own colons and letters
         once its quotes prove no key of it is repeated.
