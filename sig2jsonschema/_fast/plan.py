@@ -348,7 +348,7 @@ class FastPlan:
         _settle(raw, ctx, typed)
         return FastResult(inputs if build else None, params, form)
 
-    def _typed_body(self, raw: bytes, ctx: Ctx) -> TypedBody | None:
+    def _typed_body(self, raw: bytes, ctx: Ctx) -> TypedBody:
         """msgspec's reading of a big plain-column body (`sig2jsonschema._fast.typed`)."""
         typed = self._typed
         if typed is None:
