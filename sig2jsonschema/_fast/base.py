@@ -34,6 +34,8 @@ NoneType = type(None)
 #: The exact Python types ``orjson.loads`` builds: anything else in a parsed
 #: body is not JSON, and only the reference path knows what to say about it.
 JSON_TYPES = frozenset({dict, list, str, int, float, bool, NoneType})
+#: JSON scalars (`Census.column` counts them without a walk).
+_FLAT = frozenset({str, int, float, bool, NoneType})
 
 
 class Bail(Exception):
@@ -83,6 +85,24 @@ class Census:
         self.colons += text.count(":")
         self.add_letters(text)
 
+    def column(self, values: Any) -> None:
+        """Count a column's values (`walk`, several times faster for flat scalars).
+
+        A failing column's values are counted this way: one bad cell among a
+        slice of thousands must not cost a Python step per good value.
+        """
+        kinds = set(map(type, values))
+        if not kinds <= _FLAT:
+            self.walk(list(values))
+            return
+        if str in kinds:
+            self.add_strings([v for v in values if type(v) is str])
+        if bool in kinds:
+            flags = [v for v in values if type(v) is bool]
+            trues = flags.count(True)  # only booleans here: 1 == True cannot count
+            self.r += trues
+            self.s += len(flags) - trues
+
     def walk(self, value: Any) -> None:
         """Count everything in an arbitrary JSON value (slow; for small or rare parts)."""
         stack = [value]
@@ -130,13 +150,10 @@ def type_bad_rows(values: Any, allowed: frozenset[type] | set[type]) -> list[int
         Bail: a value is not a JSON value at all (only a parsed body can hold
             one); what the strict contract says about it is the reference's call.
     """
-    rows = []
-    for i, value in enumerate(values):
-        kind = type(value)
-        if kind not in allowed:
-            if kind not in JSON_TYPES:
-                raise Bail
-            rows.append(i)
+    kinds = list(map(type, values))
+    rows = [i for i, kind in enumerate(kinds) if kind not in allowed]
+    if any(kinds[i] not in JSON_TYPES for i in rows):
+        raise Bail
     return rows
 
 

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from .base import Ctx
+    from .typed import TypedBody, TypedSlice
 
 #: Bytes of body text per parsed slice (a few hundred rows).
 CHUNK = 1024 * 1024
@@ -83,15 +84,17 @@ def _end(raw: bytes, tail: bytes) -> int:
     return len(body) - len(tail)
 
 
-#: One slice of rows: (the column names, their values in this slice, row count).
-Slice = tuple[list[Any], dict[str, list[Any]], int]
+#: One slice of rows: (the column names, their values in this slice, row
+#: count, and for a slice msgspec decoded its `TypedSlice`).
+Slice = tuple[list[Any], dict[str, Any], int, "TypedSlice | None"]
 
 
-def records_slices(raw: bytes, ctx: Ctx) -> Iterator[Slice] | None:
+def records_slices(raw: bytes, ctx: Ctx, typed: TypedBody | None = None) -> Iterator[Slice] | None:
     """``{"dataframe_records":[...]}`` as slices of columns, or None (another layout).
 
     Iterating raises `NoChunks` if a slice does not parse on its own, `Bail`
-    for records the fast path does not judge (different keys, ...).
+    for records the fast path does not judge (different keys, ...).  With
+    ``typed``, each slice is first offered to msgspec (`sig2jsonschema._fast.typed`).
     """
     if not raw.startswith(_RECORDS_HEAD) or b"\\" in raw:
         return None
@@ -100,12 +103,24 @@ def records_slices(raw: bytes, ctx: Ctx) -> Iterator[Slice] | None:
         return None
     if ctx.census is not None:
         ctx.census.add_keys(["dataframe_records"])
-    return _records(raw, _slices(raw, len(_RECORDS_HEAD), hi, b"},{"), ctx)
+    keys = typed.records(len(_RECORDS_HEAD)) if typed is not None else None
+    spans = _slices(raw, len(_RECORDS_HEAD), hi, b"},{")
+    return _records(raw, spans, ctx, typed if keys is not None else None, keys)
 
 
-def _records(raw: bytes, spans: list[tuple[int, int]], ctx: Ctx) -> Iterator[Slice]:
-    keys: list[str] | None = None
+def _records(
+    raw: bytes,
+    spans: list[tuple[int, int]],
+    ctx: Ctx,
+    typed: TypedBody | None,
+    keys: list[str] | None,
+) -> Iterator[Slice]:
     for span in spans:
+        if typed is not None:
+            piece = typed.read(span)
+            if piece is not None:
+                yield piece
+                continue
         part = _parse(raw, span)
         if keys is None:
             if type(part[0]) is not dict or not part[0]:
@@ -130,10 +145,10 @@ def _records(raw: bytes, spans: list[tuple[int, int]], ctx: Ctx) -> Iterator[Sli
             census.r += n * sum(k.count("r") for k in keys)
             census.s += n * sum(k.count("s") for k in keys)
         del part
-        yield keys, dict(zip(keys, columns, strict=True)), n
+        yield keys, dict(zip(keys, columns, strict=True)), n, None
 
 
-def split_slices(raw: bytes, ctx: Ctx) -> Iterator[Slice] | None:
+def split_slices(raw: bytes, ctx: Ctx, typed: TypedBody | None = None) -> Iterator[Slice] | None:
     """``{"dataframe_split":{"columns":[...],"data":[...]}}`` as slices of columns."""
     if not raw.startswith(_SPLIT_HEAD) or b"\\" in raw:
         return None
@@ -151,18 +166,27 @@ def split_slices(raw: bytes, ctx: Ctx) -> Iterator[Slice] | None:
     if ctx.census is not None:
         ctx.census.add_keys(["dataframe_split", "columns", "data"])
         ctx.census.add_strings(names)
-    return _split(raw, names, _slices(raw, lo, hi, b"],["))
+    if typed is not None:
+        typed.split(names)
+    return _split(raw, names, _slices(raw, lo, hi, b"],["), typed)
 
 
-def _split(raw: bytes, names: list[Any], spans: list[tuple[int, int]]) -> Iterator[Slice]:
+def _split(
+    raw: bytes, names: list[Any], spans: list[tuple[int, int]], typed: TypedBody | None
+) -> Iterator[Slice]:
     for span in spans:
+        if typed is not None:
+            piece = typed.read(span)
+            if piece is not None:
+                yield piece
+                continue
         part = _parse(raw, span)
         if set(map(type, part)) != {list} or set(map(len, part)) != {len(names)}:
             raise Bail
         columns: list[Any] = list(zip(*part, strict=True))
         n = len(part)
         del part
-        yield names, dict(zip(names, columns, strict=True)), n
+        yield names, dict(zip(names, columns, strict=True)), n, None
 
 
 __all__ = ["CHUNK", "NoChunks", "Slice", "records_slices", "split_slices"]

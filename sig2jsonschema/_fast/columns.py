@@ -154,10 +154,14 @@ def _int64(values: Sequence[Any], ctx: Ctx) -> np.ndarray[Any, Any]:
             pass
     try:
         check_types(values, _INT)
-    except BadRows:
+    except BadRows as exc:
         # Another type (a float) may turn the column into float64 in pandas, which
         # alters the integers beyond 2**53 of the other rows: errors there too.
-        if any(type(v) is int and abs(v) > _EXACT_INT for v in values):
+        # Every row but the offending ones holds an int: min/max read them in C.
+        ints = list(values)
+        for row in exc.rows:
+            ints[row] = 0
+        if ints and (max(ints) > _EXACT_INT or min(ints) < -_EXACT_INT):
             raise Bail from None
         raise
     try:

@@ -136,7 +136,7 @@ class FramePlan:
                     raise Bail from None
                 bad.update(exc.rows)
                 if ctx.census is not None:
-                    ctx.census.walk(list(values))
+                    ctx.census.column(values)
         if bad:
             raise BadRows(sorted(bad))
         if not ctx.build:
@@ -203,27 +203,34 @@ class FramePlan:
         The columns' arrays are built per slice and joined at the end; a
         slice's Python values are dropped as soon as it is converted.  The
         offending rows' values travel with `BadRows` (nothing else keeps them).
+        A slice msgspec decoded (`sig2jsonschema._fast.typed`) brings its own
+        checkers, and when not building only the columns they must read.
         """
         parts: dict[str, list[Any]] = {}
         shapes: dict[str, str] = {}
         bad: dict[int, dict[str, Any]] = {}
         offset = 0
-        for _, present, n in slices:
+        for _, present, n, typed in slices:
             for column in self.columns:
                 values = present.get(column.name)
                 if values is None:
                     continue
                 if column.datetime:
                     _same_shape(values, column.name, shapes)
+                check = column.check if typed is None else typed.checks[column.name]
                 try:
-                    out = column.check(values, column.nullable, ctx)
+                    out = check(values, column.nullable, ctx)
                 except BadRows as exc:
                     if column.datetime and offset:
                         # The column's first text (which MLflow's format comes from)
                         # sits in an earlier slice: the whole body is the reference's.
                         raise Bail from None
+                    if typed is not None:
+                        for row in exc.rows:
+                            bad[offset + row] = typed.row(row)
+                        continue
                     if ctx.census is not None:
-                        ctx.census.walk(list(values))
+                        ctx.census.column(values)
                     for row in exc.rows:
                         bad[offset + row] = {k: v[row] for k, v in present.items()}
                     continue
@@ -231,7 +238,7 @@ class FramePlan:
             offset += n
         if bad:
             raise BadRows(sorted(bad), bad)
-        if not offset or not parts:
+        if not offset or (ctx.build and not parts):
             raise Bail
         if not ctx.build:
             return None

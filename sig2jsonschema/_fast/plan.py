@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
     from .first_error import Cell
     from .quick_tensors import Leaves
+    from .typed import TypedBody, TypedPlan
 
 _ENVELOPES = ("dataframe_split", "dataframe_records", "inputs", "instances")
 
@@ -84,6 +85,7 @@ class FastPlan:
         self._depth = plan_depth(signature)
         self._quick = None
         self._quick_tensor = None
+        self._typed: TypedPlan | None = None
         from .first_error import compile_locator
 
         #: Names the one offending value of a plain failure (`sig2jsonschema._fast.first_error`).
@@ -314,16 +316,19 @@ class FastPlan:
         Returns `_NOT_CHUNKED` when the body does not have the plain layout
         (or a slice does not parse on its own).
         """
-        from .chunks import NoChunks, records_slices, split_slices
+        from .chunks import CHUNK, NoChunks, records_slices, split_slices
 
         frames = self._frames
         assert frames is not None
         ctx = Ctx(trusted=True, census=Census(), build=build, lean=lean)
+        # Bodies of one slice are small: the quick path's, or (not vouched for
+        # by it) likely invalid, where msgspec would only add a refused decode.
+        typed = self._typed_body(raw, ctx) if len(raw) > CHUNK else None
         form = "dataframe_records"
-        slices = records_slices(raw, ctx)
+        slices = records_slices(raw, ctx, typed)
         if slices is None:
             form = "dataframe_split"
-            slices = split_slices(raw, ctx)
+            slices = split_slices(raw, ctx, typed)
         if slices is None:
             return _NOT_CHUNKED
         if form not in self.forms:
@@ -355,12 +360,24 @@ class FastPlan:
                 body = {form: rows}
             if _holds_big_float(rows):
                 raise Bail from None
-            _census_ok(raw, ctx)
+            _settle(raw, ctx, typed)
             prefix = "/dataframe_split/data" if form == "dataframe_split" else "/dataframe_records"
             return FastFailure(body, tuple(exc.rows), prefix)
         params = self._params.check({}, ctx)
-        _census_ok(raw, ctx)
+        _settle(raw, ctx, typed)
         return FastResult(inputs if build else None, params, form)
+
+    def _typed_body(self, raw: bytes, ctx: Ctx) -> TypedBody:
+        """msgspec's reading of a big plain-column body (`sig2jsonschema._fast.typed`)."""
+        typed = self._typed
+        if typed is None:
+            from .typed import TypedPlan
+
+            assert self._frames is not None
+            # Made on first use (racing threads make equal plans): msgspec is
+            # imported by big bodies only.
+            typed = self._typed = TypedPlan(self._frames)
+        return typed.body(raw, ctx)
 
     def _inputs(
         self, value: dict[str, Any], key: str, ctx: Ctx, raw: bytes | str | None
@@ -453,6 +470,12 @@ _NOT_CHUNKED = object()
 
 class _Recount(Exception):
     pass
+
+
+def _settle(raw: bytes, ctx: Ctx, typed: TypedBody | None) -> None:
+    """`_census_ok`, for what the typed slices do not settle themselves."""
+    if typed is None or not typed.settle():
+        _census_ok(raw, ctx)
 
 
 def _census_ok(raw: bytes | str | None, ctx: Ctx) -> None:

@@ -34,6 +34,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import InvalidArgument
 
 from sig2jsonschema import strategies
+from sig2jsonschema._fast import chunks
 from sig2jsonschema._fast.plan import FastFailure, FastResult, compile_fast_plan
 from sig2jsonschema._signature.load import load_signature
 from sig2jsonschema._validate.validator import Validator
@@ -47,8 +48,34 @@ CASES = load_cases()
 SIGNATURES = sorted({c["signature"] for c in CASES})
 
 
+#: Every scalar type, optional where ``null`` means NaN/NaT (for the typed slices'
+#: checkers, `sig2jsonschema._fast.typed`).
+SCALARS = {
+    "inputs": json.dumps(
+        [
+            {"type": t, "name": n, "required": r}
+            for n, t, r in [
+                ("i", "integer", True),
+                ("l", "long", True),
+                ("f", "float", True),
+                ("of", "float", False),
+                ("d", "double", True),
+                ("b", "boolean", True),
+                ("s", "string", True),
+                ("bin", "binary", True),
+                ("t", "datetime", False),
+            ]
+        ]
+    ),
+    "outputs": None,
+    "params": None,
+}
+
+
 @cache
 def signature(name: str) -> Any:
+    if name == "scalars":
+        return load_signature(SCALARS)
     if name.startswith("w"):
         return load_signature(dict(workloads.SIGNATURES[name]))
     return load_signature(CONFORMANCE / "signatures" / f"{name}.json")
@@ -148,34 +175,52 @@ def _errors(validator: Validator, body: Any) -> list[tuple[Any, ...]]:
 def compare(name: str, body: Any) -> tuple[str, str | None]:
     """(what the fast path said, the disagreement or None).
 
-    Raw bodies are judged twice: with the quick path (`sig2jsonschema._fast.quick`,
-    small frame bodies) and with the column path alone; both must agree with
-    the reference.
+    Raw bodies are judged three times: with the quick path
+    (`sig2jsonschema._fast.quick`, small frame bodies), with the column path
+    alone, and with the column path cutting the body into several slices,
+    which msgspec decodes (`sig2jsonschema._fast.typed`, big bodies); each
+    must agree with the reference.
     """
     fast = plan(name)
     if fast is None:
         return "none", None
-    said, found = _compare(name, fast, body)
-    if fast._quick is not None and isinstance(body, (bytes, str)):
-        quick, fast._quick = fast._quick, None
-        try:
-            _, column = _compare(name, fast, body)
-        finally:
-            fast._quick = quick
-        found = found or (column and f"column path: {column}")
+    memo: dict[str, Any] = {}
+    said, found = _compare(name, fast, body, memo)
+    if not isinstance(body, (bytes, str)):
+        return said, found
+    quick, fast._quick = fast._quick, None
+    try:
+        if quick is not None:
+            _, column = _compare(name, fast, body, memo)
+            found = found or (column and f"column path: {column}")
+        if isinstance(body, bytes) and fast._frames is not None and fast._frames.lean_ok:
+            chunk = chunks.CHUNK
+            chunks.CHUNK = max(64, len(body) // 8)
+            try:
+                _, typed = _compare(name, fast, body, memo)
+            finally:
+                chunks.CHUNK = chunk
+            found = found or (typed and f"typed slices: {typed}")
+    finally:
+        fast._quick = quick
     return said, found
 
 
-def _compare(name: str, fast: Any, body: Any) -> tuple[str, str | None]:
+def _compare(name: str, fast: Any, body: Any, memo: dict[str, Any]) -> tuple[str, str | None]:
+    """One fast answer against the reference's (``memo``: the reference's, per body)."""
     ref = reference(name)
     verdict = fast.check(copy.deepcopy(body) if not isinstance(body, (bytes, str)) else body)
     if verdict is None:
         return "none", None
     if isinstance(verdict, FastResult):
-        try:
-            parsed = ref.parse(body)
-        except PayloadError as exc:
-            return "result", f"fast accepts, reference refuses: {exc}"
+        if "parse" not in memo:
+            try:
+                memo["parse"] = ref.parse(body)
+            except PayloadError as exc:
+                memo["parse"] = exc
+        parsed = memo["parse"]
+        if isinstance(parsed, PayloadError):
+            return "result", f"fast accepts, reference refuses: {parsed}"
         found = difference(verdict.inputs, parsed.inputs, "inputs")
         found = found or difference(verdict.params, parsed.params, "params")
         if not found and (verdict.form, verdict.unwrapped) != (parsed.form, parsed.unwrapped):
@@ -184,7 +229,9 @@ def _compare(name: str, fast: Any, body: Any) -> tuple[str, str | None]:
             found = "validation-only check disagrees with the parse"
         return "result", found
     assert isinstance(verdict, FastFailure)
-    full = _errors(ref, body)
+    if "errors" not in memo:
+        memo["errors"] = _errors(ref, body)
+    full = memo["errors"]
     reduced = [(verdict.remap(p), *rest) for p, *rest in _errors(ref, verdict.body)]
     if not full:
         return "failure", "fast says invalid, reference finds no error"

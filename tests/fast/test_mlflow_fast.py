@@ -30,6 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sig2jsonschema import strategies
+from sig2jsonschema._fast import chunks
 from sig2jsonschema._hazards.verdicts import working_forms
 from sig2jsonschema._releases.table import SUPPORTED
 from sig2jsonschema._validate.validator import Validator
@@ -129,6 +130,27 @@ def test_workload_bodies_agree_with_the_emulator(name: str, form: str, n: int, l
     else:
         middle["messages"][0]["role"] = 3
     assert compare(name, line, _raw(bad)) == (False, None)
+
+
+@pytest.mark.parametrize("line", SUPPORTED)
+@pytest.mark.parametrize("form", ["split", "records"])
+def test_sliced_bodies_msgspec_reads_agree_with_the_emulator(
+    form: str, line: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A big body's slices are decoded by msgspec (`sig2jsonschema._fast.typed`):
+    # small slices and no quick path put a 300-row body on that route.
+    fast, _ = validators("w1", line)
+    monkeypatch.setattr(fast._fast, "_quick", None)  # type: ignore[attr-defined]
+    monkeypatch.setattr(chunks, "CHUNK", 2048)
+    body = workloads.make_body("w1", form, 300)
+    assert compare("w1", line, _raw(body)) == (True, None)
+    rows = body.get("dataframe_split", {}).get("data") or body["dataframe_records"]
+    for row, (column, value) in ((0, ("od", None)), (150, ("l2", 1.5)), (299, ("b1", 2))):
+        if form == "split":
+            rows[row][body["dataframe_split"]["columns"].index(column)] = value
+        else:
+            rows[row][column] = value
+    assert compare("w1", line, _raw(body)) == (False, None)
 
 
 #: Signatures some body form works for (the strategies draw nothing for the others).

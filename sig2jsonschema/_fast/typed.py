@@ -1,0 +1,357 @@
+"""Slices of big frame bodies decoded and type-checked in one C pass by msgspec.
+
+With orjson, a slice's values are built first and judged after: every column
+checker reads its values again from Python (a type pass, or a conversion that
+lets a ``true`` through, hence the letter census), and records are transposed
+key by key.  msgspec decodes a slice straight into typed rows (tuples for
+``dataframe_split``, structs for ``dataframe_records``, both made per column
+layout) and refuses, while decoding, any value outside its column's type and
+bounds: a number a ``double`` holds exactly (an integer token stays an int),
+an integer token within a ``long``'s or an ``integer``'s range, ``true`` and
+``false`` only in ``boolean`` columns, ``null`` only in optional NaN-able
+columns, a record with a key too many or too few.  Numeric, boolean and
+string columns of an accepted slice need no further check, only their
+conversion when building; ``datetime``, ``float`` and ``binary`` columns still
+take their checkers (format, float32 rounding, base64).
+
+A slice msgspec refuses is read by orjson and judged by the column checkers
+as before (`sig2jsonschema._fast.chunks`), so an invalid body gets the same
+verdict and the same errors.  What msgspec accepts, orjson reads as the same
+Python values: both are RFC 8259 parsers with correctly rounded floats, the
+text holds no backslash (`chunks`), and the bounds keep out the numbers the
+two read differently (integer tokens beyond 64 bits); ``tests/fast`` holds
+them equal on the edge cases.
+
+The census (`sig2jsonschema._fast.plan._census_ok`) catches a repeated object
+key, which both parsers drop silently.  A typed slice holds scalar rows only:
+no key at all in ``dataframe_split`` rows, in records each record's own.  With
+no backslash in the text every ``"`` opens or closes a string, so a record
+slice holds exactly two quotes per key and per string value unless a key is
+repeated: one count of quotes replaces the colon and letter censuses when
+every slice is typed (`TypedBody.settle`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from operator import attrgetter, itemgetter
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import msgspec
+import numpy as np
+import orjson
+
+from sig2jsonschema._signature.types import DataType
+
+from .base import Bail, Census, Ctx
+from .columns import binary_column, datetime_column, float_column
+from .texts import text_array
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+
+    from .chunks import Slice
+    from .columns import ColumnChecker
+    from .frames import ColumnPlan, FramePlan
+
+_META = msgspec.Meta
+#: Numbers a double holds exactly, as `columns.double_column` takes them
+#: without bailing: integer tokens stay ints (Python's json reads them so).
+_NUMBER = (
+    Annotated[int, _META(ge=-(2**53) + 1, le=2**53 - 1)]
+    | Annotated[float, _META(gt=-(2.0**53), lt=2.0**53)]
+)
+_TYPES: dict[DataType, Any] = {
+    DataType.double: _NUMBER,
+    DataType.float: _NUMBER,
+    DataType.long: Annotated[int, _META(ge=-(2**63), le=2**63 - 1)],
+    DataType.integer: Annotated[int, _META(ge=-(2**31), le=2**31 - 1)],
+    DataType.boolean: bool,
+    DataType.string: str,
+    DataType.binary: str,
+    DataType.datetime: str,
+}
+#: Columns whose values are JSON strings (two quotes each in the text).
+_TEXTS = frozenset({DataType.string, DataType.binary, DataType.datetime})
+_QUOTE, _COLON, _R, _S = ord('"'), ord(":"), ord("r"), ord("s")
+#: Closing braces tried when looking for the end of the first record.
+_TRIES = 16
+
+
+def _doubles(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
+    del nullable  # None -> NaN
+    return np.fromiter(values, dtype=np.float64, count=len(values)) if ctx.build else None
+
+
+def _longs(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
+    del nullable
+    return np.fromiter(values, dtype=np.int64, count=len(values)) if ctx.build else None
+
+
+def _integers(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
+    del nullable
+    return np.fromiter(values, dtype=np.int32, count=len(values)) if ctx.build else None
+
+
+def _booleans(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
+    del nullable
+    return np.frombuffer(bytearray(values), dtype=bool) if ctx.build else None
+
+
+def _strings(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
+    # No NUL to refuse (`columns.string_column`): msgspec refuses a raw control
+    # character and the text holds no escape.
+    del nullable
+    return text_array(values, "".join(values)) if ctx.build else None
+
+
+def _checked(check: ColumnChecker) -> ColumnChecker:
+    """A column checker that leaves the census alone (the slice's quotes stand for it)."""
+
+    def run(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
+        return check(values, nullable, Ctx(trusted=True, census=None, build=ctx.build))
+
+    return run
+
+
+#: Checkers of typed values: only what msgspec's types and bounds leave open.
+_CHECKS: dict[DataType, ColumnChecker] = {
+    DataType.double: _doubles,
+    DataType.float: _checked(float_column),
+    DataType.long: _longs,
+    DataType.integer: _integers,
+    DataType.boolean: _booleans,
+    DataType.string: _strings,
+    DataType.binary: _checked(binary_column),
+    DataType.datetime: _checked(datetime_column),
+}
+#: Columns whose checker reads the values even when not building.
+_READ = frozenset({DataType.float, DataType.binary, DataType.datetime})
+
+
+@dataclass(frozen=True)
+class TypedSlice:
+    """What `FramePlan.assemble_slices` needs of a typed slice besides its columns."""
+
+    #: The checker of each column (`_CHECKS`).
+    checks: dict[str, ColumnChecker]
+    #: Row ``i`` of the slice by column name, in the body's key order.
+    row: Callable[[int], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The decoder of one column layout (the body's column names, in its order)."""
+
+    names: tuple[str, ...]
+    split: bool
+    decoder: Any
+    #: Each column's values from a decoded row.
+    getters: tuple[Callable[[Any], Any], ...]
+    checks: dict[str, ColumnChecker]
+    #: Positions of the columns read when not building.
+    read: tuple[int, ...]
+    #: Positions of the columns of JSON strings, and of those among them that may be null.
+    texts: tuple[int, ...]
+    nullable_texts: tuple[int, ...]
+
+
+class TypedPlan:
+    """msgspec decoders of a plain-column `FramePlan`, made per layout on first use."""
+
+    def __init__(self, frames: FramePlan) -> None:
+        self._frames = frames
+        self._layouts: dict[tuple[tuple[str, ...], bool], _Layout | None] = {}
+
+    def layout(self, names: tuple[Any, ...], *, split: bool) -> _Layout | None:
+        """The layout of these column names (None: unknown or repeated names)."""
+        key = (names, split)
+        try:
+            return self._layouts[key]
+        except KeyError:
+            pass
+        found = self._compile(names, split=split)
+        if len(self._layouts) < 64:
+            self._layouts[key] = found
+        return found
+
+    def body(self, raw: bytes, ctx: Ctx) -> TypedBody:
+        """A body's reading (its slices are offered by `sig2jsonschema._fast.chunks`)."""
+        return TypedBody(self, raw, ctx)
+
+    def _compile(self, names: tuple[Any, ...], *, split: bool) -> _Layout | None:
+        by_name = self._frames.by_name
+        if not names or len(set(names)) != len(names):
+            return None
+        if not all(type(n) is str and n in by_name for n in names):
+            return None
+        columns: list[ColumnPlan] = [by_name[n] for n in names]
+        kinds = [c.scalar for c in columns]
+        if any(k is None or k not in _TYPES for k in kinds):
+            return None
+        types = [
+            Optional[_TYPES[k]] if c.nullable else _TYPES[k]  # noqa: UP045 - built at run time
+            for c, k in zip(columns, kinds, strict=True)
+            if k is not None
+        ]
+        getters: tuple[Callable[[Any], Any], ...]
+        if split:
+            decoder = msgspec.json.Decoder(list[tuple[tuple(types)]])  # type: ignore[misc]
+            getters = tuple(itemgetter(i) for i in range(len(names)))
+        else:
+            fields = [f"f{i}" for i in range(len(names))]
+            record = msgspec.defstruct(
+                "Record",
+                list(zip(fields, types, strict=True)),
+                rename=dict(zip(fields, names, strict=True)),
+                forbid_unknown_fields=True,
+                gc=False,
+            )
+            decoder = msgspec.json.Decoder(list[record])  # type: ignore[valid-type]
+            getters = tuple(attrgetter(f) for f in fields)
+        texts = tuple(i for i, k in enumerate(kinds) if k in _TEXTS)
+        nullable_texts = tuple(i for i in texts if columns[i].nullable)
+        return _Layout(
+            names=names,
+            split=split,
+            decoder=decoder,
+            getters=getters,
+            checks={c.name: _CHECKS[k] for c, k in zip(columns, kinds, strict=True) if k},
+            # A nullable text column is read for its nulls too (they have no quotes).
+            read=tuple(
+                sorted({i for i, k in enumerate(kinds) if k in _READ} | set(nullable_texts))
+            ),
+            texts=texts,
+            nullable_texts=nullable_texts,
+        )
+
+
+class TypedBody:
+    """One body's slices through a `TypedPlan`: read, then `settle` the census."""
+
+    def __init__(self, plan: TypedPlan, raw: bytes, ctx: Ctx) -> None:
+        self._plan = plan
+        self._raw = raw
+        self._ctx = ctx
+        self._layout: _Layout | None = None
+        #: (start, end, quotes expected) of each typed slice (quotes: records only).
+        self._spans: list[tuple[int, int, int]] = []
+        self._untyped = 0
+
+    def split(self, names: list[Any]) -> None:
+        """The body is ``dataframe_split`` with these columns."""
+        self._layout = self._plan.layout(tuple(names), split=True)
+
+    def records(self, lo: int) -> list[str] | None:
+        """The first record's keys (its record array starts at ``lo``), if a layout reads them.
+
+        The record is found by parsing up to each ``}`` in turn: one inside a
+        string leaves an odd number of quotes (no backslash in the text), and
+        the first prefix that parses is the whole record.
+        """
+        raw, at = self._raw, lo
+        for _ in range(_TRIES):
+            at = raw.find(b"}", at) + 1
+            if not at:
+                return None
+            try:
+                first = orjson.loads(raw[lo:at])
+            except orjson.JSONDecodeError:
+                continue
+            if type(first) is not dict or not first:
+                return None
+            keys = list(first)
+            self._layout = self._plan.layout(tuple(keys), split=False)
+            return keys if self._layout is not None else None
+        return None
+
+    def read(self, span: tuple[int, int]) -> Slice | None:
+        """The slice ``raw[span]`` as typed columns, or None (orjson's turn)."""
+        layout = self._layout
+        if layout is None:
+            return None
+        lo, hi = span
+        try:
+            rows = layout.decoder.decode(b"".join((b"[", memoryview(self._raw)[lo:hi], b"]")))
+        except msgspec.DecodeError:  # also a ValidationError: a value out of type or bounds
+            self._untyped += 1
+            return None
+        n = len(rows)
+        if not n:
+            self._untyped += 1
+            return None
+        names, getters = layout.names, layout.getters
+        present: dict[str, Any]
+        row: Callable[[int], dict[str, Any]]
+        if self._ctx.build:
+            # The rows are dropped at once: their memory is reused, still in cache.
+            present = dict(zip(names, zip(*_tuples(rows, layout.split), strict=True), strict=True))
+            del rows
+
+            def row(i: int) -> dict[str, Any]:
+                return {name: values[i] for name, values in present.items()}
+
+        else:
+            present = {names[i]: list(map(getters[i], rows)) for i in layout.read}
+
+            def row(i: int) -> dict[str, Any]:
+                values = rows[i]
+                return {name: get(values) for name, get in zip(names, getters, strict=True)}
+
+        quotes = 0
+        if not layout.split:
+            strings = n * (len(names) + len(layout.texts))
+            strings -= sum(present[names[i]].count(None) for i in layout.nullable_texts)
+            quotes = 2 * strings
+        self._spans.append((lo, hi, quotes))
+        return list(names), present, n, TypedSlice(layout.checks, row)
+
+    def settle(self) -> bool:
+        """Check what the typed slices owe the census; True: nothing else is owed.
+
+        Every slice typed: a record body must hold two quotes per string (the
+        envelope key's among them), and a split body holds nothing the census
+        could miss.  Some slices read by orjson: their census runs as before
+        (`_census_ok`), each typed slice adding its own colons and letters
+        once its quotes prove no key of it is repeated.
+
+        Raises:
+            Bail: a record repeats a key.
+        """
+        spans = self._spans
+        if not spans:
+            return False
+        records = self._layout is not None and not self._layout.split
+        text = np.frombuffer(self._raw, dtype=np.uint8)
+        if not self._untyped:
+            if records and _count(text, _QUOTE) != 2 + sum(s[2] for s in spans):
+                raise Bail
+            return True
+        census = self._ctx.census
+        assert census is not None  # the column path of a raw text always counts
+        for lo, hi, quotes in spans:
+            part = text[lo:hi]
+            if records and _count(part, _QUOTE) != quotes:
+                raise Bail
+            _add_counts(census, part, letters=self._ctx.lean)
+        return False
+
+
+def _tuples(rows: list[Any], split: bool) -> Iterable[tuple[Any, ...]]:
+    """Each decoded row as a tuple of its values, in the layout's order."""
+    # One C call a record: several times faster than an attribute getter per column.
+    return rows if split else map(msgspec.structs.astuple, rows)
+
+
+def _count(text: np.ndarray[Any, Any], byte: int) -> int:
+    return int(np.count_nonzero(text == byte))
+
+
+def _add_counts(census: Census, part: np.ndarray[Any, Any], *, letters: bool) -> None:
+    census.colons += _count(part, _COLON)
+    if letters:
+        census.r += _count(part, _R)
+        census.s += _count(part, _S)
+
+
+__all__ = ["TypedBody", "TypedPlan", "TypedSlice"]
