@@ -36,7 +36,6 @@ bad values, ...) gives None: the reference path decides, as before.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import chain, islice
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
@@ -55,6 +54,7 @@ from .cell_leaves import (
     _repaired_text,
 )
 from .quick import _group_check, _Unsure
+from .results import Cell
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -74,21 +74,6 @@ _JSON_TYPES: dict[DataType, frozenset[type]] = {
     DataType.float: frozenset({int, float}),
     DataType.string: frozenset({str}),
 }
-
-
-@dataclass(frozen=True)
-class Cell:
-    """The one offending value of a failed body (see the module docstring).
-
-    .. versionadded:: 0.1
-    """
-
-    #: RFC 6901 pointer of the value in the full body.
-    pointer: str
-    #: Everything the error may depend on besides the pointer and the value.
-    key: tuple[Any, ...]
-    #: The offending JSON value.
-    value: Any
 
 
 def _passes(check: GroupCheck, value: Any) -> bool:

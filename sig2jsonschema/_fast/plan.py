@@ -214,6 +214,12 @@ class FastPlan:
         if tree(body, limits, value):
             params = self._default_params(Ctx(trusted=True, census=None, build=False))
             return FastResult(None, params, next(iter(value)))
+        census = quick.census  # type: ignore[union-attr]
+        if census is not None:
+            # One pass names the cell and proves the rest; unsure: the search below.
+            found = census.cell(body, limits, value)
+            if found is not None and found is not True:
+                return found or None
 
         def valid(text: bytes) -> bool:
             return self.quick_valid(text, limits)

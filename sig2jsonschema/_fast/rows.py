@@ -50,6 +50,11 @@ if TYPE_CHECKING:
     RowCheck = Callable[[list[Any]], tuple[str, int]]
     #: raw body, limits -> whether it is certainly valid (and within the limits).
     BodyCheck = Callable[[bytes | str, Any], bool]
+    #: (column index, the leaf's type, its path in the cell (None: an array index),
+    #: the loop variables holding those indices, the value's expression) -> the
+    #: statement recording a failing leaf (`sig2jsonschema._fast.census`); it may
+    #: read ``form`` (the body's member) and ``r`` (the row's index).
+    Miss = Callable[[int, DataType, tuple[str | None, ...], tuple[str, ...], str], str]
 
 #: Columns beyond which a layout is not generated (wide signatures: type groups).
 MAX_COLUMNS = 64
@@ -83,7 +88,8 @@ class RowUnsure(Exception):
     """Not certainly valid: the type-group path decides."""
 
 
-def _number_lines(v: str, nullable: bool, *, float32: bool) -> list[str]:
+def _number_lines(v: str, nullable: bool, *, float32: bool, wrong: str = "raise U") -> list[str]:
+    """``wrong``: the statement for a value of another JSON type (out of range: unsure)."""
     if float32:
         # float32 may round an integer beyond 2**24 or flush a tiny number to 0.
         other = f"{v} is not None" if nullable else "True"
@@ -92,7 +98,7 @@ def _number_lines(v: str, nullable: bool, *, float32: bool) -> list[str]:
             f"t = type({v})",
             "if t is float or t is int:",
             f"    if {test}: raise U",
-            f"elif {other}: raise U",
+            f"elif {other}: {wrong}",
         ]
     # float bounds for floats (a float-int comparison beyond 2**48 is slow)
     return [
@@ -100,26 +106,37 @@ def _number_lines(v: str, nullable: bool, *, float32: bool) -> list[str]:
         f"    if not {-float(_EXACT)!r} <= {v} <= {float(_EXACT)!r}: raise U",
         f"elif type({v}) is int:",
         f"    if not {-_EXACT} <= {v} <= {_EXACT}: raise U",
-        f"elif {v} is not None: raise U" if nullable else "else: raise U",
+        f"elif {v} is not None: {wrong}" if nullable else f"else: {wrong}",
     ]
 
 
-def _value_lines(i: int, column: ColumnPlan, getters: list[Any]) -> list[str] | None:
-    """Source lines testing ``c{i}``, the value of ``column`` in one row."""
+def _value_lines(
+    i: int, column: ColumnPlan, getters: list[Any], miss: Miss | None = None
+) -> list[str] | None:
+    """Source lines testing ``c{i}``, the value of ``column`` in one row.
+
+    ``miss``: a failing number or string is recorded (`Miss`) instead of
+    raising; the join then no longer type-checks strings, so they are tested
+    one by one.
+    """
     v = f"c{i}"
     t = column.scalar
     if t is None:
         if not isinstance(column.check, ComplexColumn):
             return None
-        return _nested_lines(column.check.type, v, 0, getters, counted=False)
+        return _nested_lines(column.check.type, v, 0, getters, counted=False, miss=miss, column=i)
+    recorded = {DataType.double, DataType.float, DataType.long, DataType.integer, DataType.string}
+    wrong = "raise U" if miss is None or t not in recorded else miss(i, t, (), (), v)
     if t in {DataType.double, DataType.float}:
-        return _number_lines(v, column.nullable, float32=t is DataType.float)
+        return _number_lines(v, column.nullable, float32=t is DataType.float, wrong=wrong)
     if t in {DataType.long, DataType.integer}:
         lo, hi = _INT64 if t is DataType.long else _INT32
-        return [f"if type({v}) is not int or not {lo} <= {v} <= {hi}: raise U"]
+        return [f"if type({v}) is not int or not {lo} <= {v} <= {hi}: {wrong}"]
     if t is DataType.boolean:
         return [f"if type({v}) is not bool: raise U"]
     if t is DataType.string:
+        if miss is not None:
+            return [f"if type({v}) is str: strs({v})", f"else: {wrong}"]
         return [f"strs({v})"]  # the join's type check
     if t is DataType.binary:
         return [f"if B64({v}) is None: raise U", f"strs({v})"]
@@ -136,35 +153,62 @@ def _value_lines(i: int, column: ColumnPlan, getters: list[Any]) -> list[str] | 
 
 
 def _nested_lines(
-    t: ColType, v: str, depth: int, getters: list[Any], *, counted: bool
+    t: ColType,
+    v: str,
+    depth: int,
+    getters: list[Any],
+    *,
+    counted: bool,
+    miss: Miss | None = None,
+    column: int = 0,
+    path: tuple[str | None, ...] = (),
+    loops: tuple[str, ...] = (),
 ) -> list[str] | None:
     """Lines testing a nested value ``v`` as `nested.compile_quick` does.
 
     ``counted``: the members of an object ``v`` are already counted (by the
-    array holding it).
+    array holding it).  ``miss``: as in `_value_lines`, for string and long
+    leaves; ``column``, ``path`` and ``loops`` say where ``v`` sits (`Miss`).
     """
     if depth > MAX_NESTING:
         return None
     if isinstance(t, DataType):
+        plain = miss is None or t is DataType.boolean
+        wrong = "raise U" if plain else miss(column, t, path, loops, v)  # type: ignore[misc]
         if t is DataType.string:
-            return [f"strs({v})"]
+            return (
+                [f"strs({v})"]
+                if miss is None
+                else [f"if type({v}) is str: strs({v})", f"else: {wrong}"]
+            )
         if t is DataType.long:
             lo, hi = _INT64
-            return [f"if type({v}) is not int or not {lo} <= {v} <= {hi}: raise U"]
+            return [f"if type({v}) is not int or not {lo} <= {v} <= {hi}: {wrong}"]
         if t is DataType.boolean:
             return [f"if type({v}) is not bool: raise U"]
         return None
     if isinstance(t, Array):
         head = [f"if type({v}) is not list or not {v}: raise U"]
-        if t.items is DataType.string:
+        if t.items is DataType.string and miss is None:
             return [*head, f"more({v})"]
         item = f"a{depth}"
-        inner = _nested_lines(t.items, item, depth + 1, getters, counted=True)
+        inner = _nested_lines(
+            t.items,
+            item,
+            depth + 1,
+            getters,
+            counted=True,
+            miss=miss,
+            column=column,
+            path=(*path, None),
+            loops=(*loops, f"k{depth}"),
+        )
         if inner is None:
             return None
         if isinstance(t.items, Object):
             head.append(f"members += {_object_members(t.items)} * len({v})")
-        return [*head, f"for {item} in {v}:", *(f"    {line}" for line in inner)]
+        each = f"for {item} in {v}:" if miss is None else f"for k{depth}, {item} in enumerate({v}):"
+        return [*head, each, *(f"    {line}" for line in inner)]
     if isinstance(t, Object) and t.properties and all(p.required for p in t.properties):
         names = [p.name for p in t.properties]
         props = [f"o{depth}_{k}" for k in range(len(names))]
@@ -175,12 +219,22 @@ def _nested_lines(
         if not counted:
             lines.append(f"members += {_object_members(t)}")
         # a missing key: KeyError (one name: itemgetter gives the value itself)
-        if all(p.type is DataType.string for p in t.properties):
+        if all(p.type is DataType.string for p in t.properties) and miss is None:
             # strings only: into ``found`` at once (the join checks their type)
             return [*lines, f"{'strs' if len(props) == 1 else 'more'}({getter}({v}))"]
         lines.append(f"{', '.join(props)} = {getter}({v})")
         for prop, p in zip(props, t.properties, strict=True):
-            inner = _nested_lines(p.type, prop, depth + 1, getters, counted=False)
+            inner = _nested_lines(
+                p.type,
+                prop,
+                depth + 1,
+                getters,
+                counted=False,
+                miss=miss,
+                column=column,
+                path=(*path, p.name),
+                loops=loops,
+            )
             if inner is None:
                 return None
             lines.extend(inner)
@@ -194,12 +248,16 @@ def _object_members(t: Object) -> int:
 
 
 def _loop(
-    columns: list[ColumnPlan], keys: tuple[str, ...] | None, getters: list[Any]
+    columns: list[ColumnPlan],
+    keys: tuple[str, ...] | None,
+    getters: list[Any],
+    miss: Miss | None = None,
 ) -> tuple[list[str], list[str], list[str]] | None:
     """(set-up, the loop over ``rows``, wrap-up) lines judging every row; None: not covered.
 
     They leave the strings in ``found`` (``strs``/``more`` append and extend
-    it) and count nested objects' members in ``members``.
+    it) and count nested objects' members in ``members``.  ``miss``: see
+    `_value_lines` (the row's index is ``r``).
     """
     if not columns or len(columns) > MAX_COLUMNS:
         return None
@@ -221,7 +279,7 @@ def _loop(
     starts: list[str] = []
     ends: list[str] = []
     for i, column in enumerate(columns):
-        lines = _value_lines(i, column, getters)
+        lines = _value_lines(i, column, getters, miss)
         if lines is None:
             return None
         body.extend(lines)
@@ -230,7 +288,8 @@ def _loop(
                 return None
             starts.append(f"s{i} = None")
             ends.append(f"if s{i} is None: raise U")  # an all-null datetime column
-    loop = ["for row in rows:", *(f"    {line}" for line in [*unpack, *body])]
+    each = "for row in rows:" if miss is None else "for r, row in enumerate(rows):"
+    loop = [each, *(f"    {line}" for line in [*unpack, *body])]
     return starts, loop, ends
 
 
@@ -316,6 +375,7 @@ def compile_body_check(
     unsure: Callable[[bytes | str, Any], bool],
     colons: Callable[[bytes], int],
     tree: bool = False,
+    miss: Miss | None = None,
 ) -> BodyCheck | None:
     """One function judging a whole raw body of every column, in signature order.
 
@@ -334,15 +394,29 @@ def compile_body_check(
     by the caller, is then only read for the census, and any doubt answers
     False instead of asking ``unsure`` (the first-error locator's check of a
     body put right, `sig2jsonschema._fast.first_error`).
+
+    ``miss`` (with ``tree``): a failing number or string leaf is recorded
+    (`Miss`, into the list ``bads``) and the check goes on; the function
+    returns ``bads`` when everything else passes, census included (None:
+    unsure).  See `sig2jsonschema._fast.census`.
     """
     getters: list[Any] = []
     keys = tuple(names)
-    parts = [(split, _loop(columns, None, getters)), (records, _loop(columns, keys, getters))]
+    parts = [
+        (split, _loop(columns, None, getters, miss)),
+        (records, _loop(columns, keys, getters, miss)),
+    ]
     if any(fixed is not None and found is None for fixed, found in parts):
         return None
-    doubt = "return False" if tree else "return UNSURE(raw, limits)"
+    doubt = (
+        "return None"
+        if miss is not None
+        else "return False"
+        if tree
+        else "return UNSURE(raw, limits)"
+    )
     lines = (
-        ["if type(raw) is not bytes:", "    return False"]
+        ["if type(raw) is not bytes:", f"    {doubt}"]
         if tree  # the caller has scanned the text for the limits
         else [
             "small = PLAN._small",
@@ -350,6 +424,8 @@ def compile_body_check(
             f"    {doubt}",
         ]
     )
+    if miss is not None:
+        lines += ["bads = []", "miss = bads.append"]
     lines += [
         "try:",
         f"    ((form, rows),) = {'value' if tree else 'loads(raw)'}.items()",
@@ -385,16 +461,20 @@ def compile_body_check(
         # the census, as in `sig2jsonschema._fast.quick`
         # 92: a backslash (an int is searched without a buffer: several times faster)
         "if 92 in raw and (b'\\\\u003a' in raw or b'\\\\u003A' in raw or '\\x00' in text):",
-        "    return False",
+        "    return False" if miss is None else "    return None",
         "colons = raw.count(b':') if len(raw) < 8192 else COLONS(raw)",
-        "return colons == fixed or colons == fixed + text.count(':')",
     ]
+    if miss is None:
+        lines.append("return colons == fixed or colons == fixed + text.count(':')")
+    else:
+        lines += ["if colons == fixed or colons == fixed + text.count(':'):", "    return bads"]
+        lines.append(doubt)
     defaults = "".join(f", G{g}=G{g}" for g in range(len(getters)))
     source = "\n".join(
         [
             (
                 f"def check(raw, limits, {'value, ' if tree else ''}{_HELPERS}{defaults},"
-                " bytes=bytes, loads=loads,"
+                f"{' enumerate=enumerate,' if miss is not None else ''} bytes=bytes, loads=loads,"
                 " PLAN=PLAN, UNSURE=UNSURE, COLONS=COLONS, NAMES=NAMES):"
             ),
             *_indent(lines, 1),
