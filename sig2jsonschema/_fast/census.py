@@ -43,6 +43,10 @@ if TYPE_CHECKING:
     from .frames import ColumnPlan
 
 
+#: Makes a `Cell` without its ``__new__``'s Python frame (one per invalid body).
+_cell = tuple.__new__
+
+
 class _Sites:
     """The `rows.Miss` of one census: numbers each failing leaf's site as it is generated."""
 
@@ -96,9 +100,10 @@ class CellCensus:
         if kind is None:
             return False
         if form == "dataframe_split":
-            return Cell(split.format(row, *indices), (form, self._names, name, shape, kind), leaf)
+            pointer = split.format(row, *indices)
+            return _cell(Cell, (pointer, (form, self._names, name, shape, kind), leaf))
         names = tuple(value[form][row])  # the record's own key order, as the key has it
-        return Cell(records.format(row, *indices), (form, names, name, shape, kind), leaf)
+        return _cell(Cell, (records.format(row, *indices), (form, names, name, shape, kind), leaf))
 
 
 def _brace(text: str) -> str:
