@@ -389,6 +389,13 @@ class TensorLocator:
         pointer = f"/{key}" + "".join(f"/{p}" for p in path)
         return Cell(pointer, (f"/{key}", "tensor", kind), leaf)
 
+    def leaf_cell(self, key: str, path: list[int], value: int) -> Cell:
+        """The `Cell` of a raw ``key`` body whose one bad leaf, at ``path``, is an
+        integer beyond the dtype's range (`QuickTensor.form_or_leaf`)."""
+        kind = "int64+" if value > self._bounds[1] else "int64-"
+        pointer = f"/{key}" + "".join(f"/{p}" for p in path)
+        return Cell(pointer, (f"/{key}", "tensor", kind), value)
+
     def _out_of_range(
         self, rows: Any, *, checked_after: bool = False
     ) -> tuple[list[int], int, str] | None:

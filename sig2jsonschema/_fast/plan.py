@@ -155,7 +155,20 @@ class FastPlan:
                 if cell is not None:
                     return cell
         elif kind is bytes and not build and self._quick_tensor is not None:
-            form = self._quick_tensor.form(body, limits)
+            locator = self.locator
+            if cells and limits is not None and locator is not None:
+                # One parse judges the body and names its one bad leaf (else the search).
+                judged = (
+                    self._quick_tensor.form_or_leaf(body, limits)
+                    if len(body) <= locator.raw_at_most
+                    else self._quick_tensor.form(body, limits)
+                )
+                if isinstance(judged, tuple):
+                    leaf: Cell = locator.leaf_cell(*judged)
+                    return leaf
+                form = judged
+            else:
+                form = self._quick_tensor.form(body, limits)
             if form is not None:
                 params = self._default_params(Ctx(trusted=True, census=None, build=False))
                 return FastResult(None, params, form)

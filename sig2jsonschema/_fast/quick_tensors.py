@@ -71,6 +71,56 @@ class QuickTensor:
             return None
         return f"{key}/tensor"
 
+    def form_or_leaf(
+        self, raw: bytes | str, limits: Limits
+    ) -> str | tuple[str, list[int], int] | None:
+        """As `form`; for a body whose one bad leaf is an integer out of ``0..255``, its
+        (key, path, value) instead (None: neither certain).
+
+        Every other leaf passes ``bytearray`` and the letter census holds with the
+        bad token in place (digits and a sign: no ``r``, ``s`` or ``:``), so the
+        text with that token put right is valid: what `TensorLocator.locate_raw`
+        proves with a second parse of the text put right, found from this one.
+        """
+        try:
+            return self._form_or_leaf(raw, limits)
+        except Exception:  # noqa: BLE001 - never fail where the column path would answer
+            return None
+
+    def _form_or_leaf(
+        self, raw: bytes | str, limits: Limits
+    ) -> str | tuple[str, list[int], int] | None:
+        if not isinstance(raw, bytes) or b"\\" in raw or not within(raw, limits, self._depth):
+            return None
+        member = one_member(raw)
+        if member is None or member[0] not in self._keys:
+            return None
+        key = member[0]
+        leaves = self._leaves(member[1])
+        try:
+            bytearray(leaves)
+        except (TypeError, ValueError):
+            at = _first_refused(leaves)
+            value = leaves[at]
+            if type(value) is not int or not -_INT64 < value < _INT64:
+                return None  # not a plain integer, or beyond what the dtype words say
+            bytearray(leaves[at + 1 :])  # the rest: refused, several bad leaves (None)
+            if not _only_key_text(raw, key):
+                return None
+            sizes, node = [], member[1]
+            for _ in self._shape[1:]:  # rectangular (`_leaves`): the first lists' lengths
+                node = node[0]
+                sizes.append(len(node))
+            path = []
+            for size in reversed(sizes):
+                at, inner = divmod(at, size)
+                path.append(inner)
+            path.append(at)
+            return key, path[::-1], value
+        if not _only_key_text(raw, key):
+            return None
+        return f"{key}/tensor"
+
     def _leaves(self, value: Any) -> Any:
         level: list[Any] = [value]
         last = len(self._shape) - 1
@@ -87,6 +137,25 @@ class QuickTensor:
             if depth == last:
                 return level
         raise ValueError  # pragma: no cover - shapes have at least one dimension
+
+
+#: Integers beyond int64 are left to the reference path (as `TensorLocator` does).
+_INT64 = 2**63
+
+
+def _first_refused(leaves: list[Any]) -> int:
+    """The index of the first leaf ``bytearray`` refuses (one does), by halving: about
+    two C passes over the leaves instead of a Python comparison per leaf."""
+    lo, hi = 0, len(leaves)
+    while hi - lo > 1:  # [0, lo) passes, [lo, hi) holds a refused leaf
+        mid = (lo + hi) // 2
+        try:
+            bytearray(leaves[lo:mid])
+        except (TypeError, ValueError):
+            hi = mid
+        else:
+            lo = mid
+    return lo
 
 
 def _only_key_text(raw: bytes, key: str) -> bool:

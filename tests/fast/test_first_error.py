@@ -485,3 +485,51 @@ def test_the_census_leaves_other_kinds_to_the_reference(value: Any) -> None:
         raw = _raw(_put(_odd_body(form, 2), value))
         assert _census("odd_names", raw) in {False, None}
         compare("odd_names", raw)
+
+
+# --------------------------------------------------------------------------
+# One unnamed uint8 tensor: one parse names the bad leaf (`QuickTensor.form_or_leaf`)
+# --------------------------------------------------------------------------
+def _w2(n: int, *puts: tuple[int, int, int, Any]) -> bytes:
+    body = workloads.make_body("w2", "inputs", n)
+    images = body["inputs"] = [[list(row) for row in image] for image in body["inputs"]]
+    for image, i, j, value in puts:
+        images[image][i][j] = value
+    return _raw(body)
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_one_parse_names_a_tensor_leaf_out_of_range(n: int) -> None:
+    v = validator("w2", SUPPORTED[-1], False, fast=True)
+    fast: Any = v._fast  # type: ignore[attr-defined]
+    assert fast._quick_tensor.form_or_leaf(_w2(n), v.limits) == "inputs/tensor"
+    compare("w2", _w2(n, (0, 0, 0, 256)))  # learns the key
+    for image, i, j, value in ((n - 1, 27, 27, 300), (n // 2, 0, 5, 2**40), (0, 13, 0, 999)):
+        raw = _w2(n, (image, i, j, value))
+        found = fast._quick_tensor.form_or_leaf(raw, v.limits)
+        assert found == ("inputs", [image, i, j], value)
+        cell = fast.locator.leaf_cell(*found)
+        assert cell == fast.locator.locate_raw(raw, lambda text: fast.quick_valid(text, v.limits))
+        assert compare("w2", raw)[0] == len(CONFIGS)
+
+
+@pytest.mark.parametrize(
+    "puts",
+    [
+        [(0, 1, 1, 300), (0, 2, 2, 301)],  # two bad leaves
+        [(0, 1, 1, 300), (0, 2, 2, -1)],  # both ways out of range
+        [(0, 1, 1, 300), (0, 1, 2, 1.5)],  # a float beside
+        [(0, 1, 1, 300), (0, 3, 3, True)],  # a boolean beside (the letter census)
+        [(0, 1, 1, 2**64)],  # beyond int64
+        [(0, 1, 1, -(2**63))],
+        [(0, 1, 1, "x")],
+        [(0, 1, 1, None)],
+    ],
+)
+def test_other_tensor_failures_are_left_to_the_reference(puts: list[Any]) -> None:
+    v = validator("w2", SUPPORTED[-1], False, fast=True)
+    fast: Any = v._fast  # type: ignore[attr-defined]
+    compare("w2", _w2(1, (0, 0, 0, 256)))  # learns the int64+ key
+    raw = _w2(1, *puts)
+    assert fast._quick_tensor.form_or_leaf(raw, v.limits) is None
+    assert compare("w2", raw)[0] == 0
