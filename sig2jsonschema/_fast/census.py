@@ -1,4 +1,4 @@
-"""One pass over an invalid small body: its one plain offending value, the rest proven valid.
+"""One pass over a small body: valid, or its one plain offending value with the rest proven.
 
 `sig2jsonschema._fast.first_error` names a raw body's one bad value by finding a
 candidate, putting it right and running the quick path's all-columns check
@@ -6,17 +6,24 @@ candidate, putting it right and running the quick path's all-columns check
 over the whole parsed body.  For a one-row body that second pass, the search
 and the copies cost more than the check itself.
 
-So the same generated check is compiled once more, recording instead of
-raising where a number or string leaf fails (a *miss*: its site, row, value
-and array indices) and going on.  Everything else is held to the same tests
-and the same ``:`` census, so when exactly one leaf misses, the body with that
-leaf put right (``0``, ``0.0``, ``"a"``) passes the tree check: the census
-counts the same colons in both (the bad leaf is a word of letters, a boolean
-or an integer when `_kind` names it, and the valid token holds no colon
-either), and no other value changes.  That is what the locator's
-second pass proves, found in one pass.  Anything else the check is unsure of
-(structure, ranges, another column type) answers None, and the locator's own
-search decides as before.
+So the same generated check is compiled again, recording instead of raising
+where a number (or string) leaf fails (a *miss*: its site, the row, the
+value and the arrays holding it) and going on.  Everything else is held to
+the same tests and the same ``:`` census, so when exactly one leaf misses,
+the body with that leaf put right (``0``, ``0.0``, ``"a"``) passes the tree
+check: the census counts the same colons in both (the bad leaf is a word of
+letters, a boolean or an integer when `_kind` names it, and the valid token
+holds no colon either), and no other value changes.  That is what the
+locator's second pass proves, found in one pass.  Anything else the check is
+unsure of (structure, ranges, another column type) answers None, and the
+locator's own search decides as before.
+
+The first pass replaces the tree check outright (`FastPlan._tree_first`), so
+it must cost a valid body no more: it counts nothing (a miss records the row
+and the array items themselves, found again by identity afterwards), makes
+its list of misses only on the first one, and leaves strings to the join's
+type check, as the tree check does.  A string leaf of another type fails
+that join; a second pass, testing strings one by one, then names it.
 
 The sites are numbered as the generated code names them; their parts of the
 `Cell` (column name, escaped pointer tokens, the path's shape) are made here
@@ -25,7 +32,7 @@ once per signature, not per body.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
@@ -50,7 +57,8 @@ _cell = tuple.__new__
 class _Sites:
     """The `rows.Miss` of one census: numbers each failing leaf's site as it is generated."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, strings: bool) -> None:
+        self.strings = strings
         #: (column index, leaf type, path in the cell: a name, or None for an array index)
         self.sites: list[tuple[int, DataType, tuple[str | None, ...]]] = []
 
@@ -58,21 +66,34 @@ class _Sites:
         self, column: int, t: DataType, path: tuple[str | None, ...], loops: tuple[str, ...], v: str
     ) -> str:
         self.sites.append((column, t, path))
-        indices = "".join(f"{k}, " for k in loops)
-        return f"miss(({len(self.sites) - 1}, form, r, {v}, ({indices})))"
+        # The row and the arrays' items themselves, not their indices: counting them
+        # would cost every valid body; an identity search finds them after a miss.
+        arrays = "".join(f"{pair}, " for pair in loops)
+        return f"bads = MISS(bads, ({len(self.sites) - 1}, form, row, {v}, ({arrays})))"
 
 
 class CellCensus:
     """The one pass of an all-columns body (see the module docstring)."""
 
     def __init__(
-        self, check: Callable[[bytes, Any, Any], Any], sites: _Sites, names: list[str]
+        self,
+        joined: Callable[[bytes, Any, Any], Any],
+        joined_sites: _Sites,
+        strings: Callable[[bytes, Any, Any], Any],
+        string_sites: _Sites,
+        names: list[str],
     ) -> None:
-        self._check = check
+        self._joined = joined
+        self._strings = strings
         self._names = tuple(names)
-        #: site -> (column name, leaf type, the key's shape of its path, the
-        #: pointer's format in a split and in a records body: row, then array indices)
-        self._sites = [
+        self._joined_sites = self._table(joined_sites, names)
+        self._string_sites = self._table(string_sites, names)
+
+    @staticmethod
+    def _table(sites: _Sites, names: list[str]) -> list[tuple[Any, ...]]:
+        """site -> (column name, leaf type, the key's shape of its path, the pointer's
+        format in a split and in a records body: row, then array indices)."""
+        return [
             (
                 names[column],
                 t,
@@ -83,27 +104,55 @@ class CellCensus:
             for column, t, path in sites.sites
         ]
 
-    def cell(self, raw: bytes, limits: Any, value: dict[str, Any]) -> Cell | bool | None:
-        """The `Cell` of the parsed ``value`` (``raw``: its text, limits scanned already).
+    def judge(self, raw: bytes, limits: Any, value: dict[str, Any]) -> Any:
+        """The first pass over the parsed ``value`` (``raw``: its text, limits scanned
+        already): True when valid, at the plain check's cost; else what `cell` reads."""
+        return self._joined(raw, limits, value)
 
-        True: the body is valid; False: certainly no plain cell (several
-        misses, or one of a kind `_kind` does not name); None: unsure.
+    def cell(
+        self, raw: bytes, limits: Any, value: dict[str, Any], judged: Any
+    ) -> Cell | Literal[False] | None:
+        """The `Cell` of an invalid ``value`` from its first pass's answer ``judged``.
+
+        False: certainly no plain cell (several misses, or one of a kind
+        `_kind` does not name); None: unsure.  The first pass type-checks
+        strings by their join, as the plain check does; a string leaf of
+        another type makes a second pass, recording strings one by one, tell
+        which.
         """
-        bads = self._check(raw, limits, value)
-        if bads is None:
+        bads, sites = judged, self._joined_sites
+        if bads is False:
+            bads, sites = self._strings(raw, limits, value), self._string_sites
+        if type(bads) is not list:
             return None
         if len(bads) != 1:
-            return not bads
-        site, form, row, leaf, indices = bads[0]
-        name, t, shape, split, records = self._sites[site]
+            return False
+        site, form, row, leaf, arrays = bads[0]
+        name, t, shape, split, records = sites[site]
         kind = _kind(leaf, t)
         if kind is None:
             return False
+        if not arrays:
+            indices: Any = ()
+        elif len(arrays) == 2:  # one array: the commonest nesting
+            indices = (_index(arrays[0], arrays[1]),)
+        else:
+            indices = [_index(arrays[k], arrays[k + 1]) for k in range(0, len(arrays), 2)]
         if form == "dataframe_split":
-            pointer = split.format(row, *indices)
+            at = _index(value[form]["data"], row)
+            pointer = split.format(at, *indices)
             return _cell(Cell, (pointer, (form, self._names, name, shape, kind), leaf))
-        names = tuple(value[form][row])  # the record's own key order, as the key has it
-        return _cell(Cell, (records.format(row, *indices), (form, names, name, shape, kind), leaf))
+        at = _index(value[form], row)
+        names = tuple(row)  # the record's own key order, as the key has it
+        return _cell(Cell, (records.format(at, *indices), (form, names, name, shape, kind), leaf))
+
+
+def _index(items: list[Any], item: Any) -> int:
+    """Where ``item`` itself stands in ``items``: a row or array item the census met
+    (another item identical to a missed leaf would have missed too)."""
+    if items[0] is item:  # a body of one row, the first item: no list of ids
+        return 0
+    return list(map(id, items)).index(id(item))
 
 
 def _brace(text: str) -> str:
@@ -125,20 +174,25 @@ def compile_census(
     colons: Callable[[bytes], int],
 ) -> CellCensus | None:
     """The census of a quick plan's all-columns layouts (arguments as `compile_body_check`)."""
-    sites = _Sites()
-    check = compile_body_check(
-        columns,
-        split=split,
-        records=records,
-        names=names,
-        loads=orjson.loads,
-        plan=None,
-        unsure=_unsure,
-        colons=colons,
-        tree=True,
-        miss=sites,
-    )
-    return None if check is None else CellCensus(check, sites, names)  # type: ignore[arg-type]
+    found: list[Any] = []  # each pass's check and sites
+    for strings in (False, True):
+        sites = _Sites(strings=strings)
+        check = compile_body_check(
+            columns,
+            split=split,
+            records=records,
+            names=names,
+            loads=orjson.loads,
+            plan=None,
+            unsure=_unsure,
+            colons=colons,
+            tree=True,
+            miss=sites,
+        )
+        if check is None:
+            return None
+        found += [check, sites]
+    return CellCensus(found[0], found[1], found[2], found[3], names)
 
 
 def _unsure(_raw: bytes | str, _limits: Any) -> bool:  # never asked: a tree check answers itself

@@ -204,10 +204,12 @@ class FastPlan:
     def _tree_first(self, body: bytes, limits: Limits) -> FastResult | Cell | None:
         """A small raw frame body, parsed once, when a cell's error may be known.
 
-        The quick path's generated all-columns check judges the tree (valid:
-        the quick path's own answer); else the locator searches the same tree
-        for its one plain offending value (`FirstErrorLocator.locate_raw`).
-        None: the usual order decides (the quick path, the column path).
+        The census (`sig2jsonschema._fast.census`, the quick path's generated
+        all-columns check recording its misses) judges the tree: valid (the
+        quick path's own answer), or the one plain offending value, or certainly
+        none; where it is unsure the locator searches the same tree
+        (`FirstErrorLocator.locate_raw`).  None: the usual order decides (the
+        quick path, the column path).
         """
         quick, locator = self._quick, self.locator
         tree = quick.valid_tree if quick is not None else None
@@ -224,15 +226,20 @@ class FastPlan:
             return None
         if type(value) is not dict or len(value) != 1:
             return None
-        if tree(body, limits, value):
+        census = quick.census  # type: ignore[union-attr]
+        # The census judges a valid body as the tree check does, at its cost, and
+        # names an invalid one's cell from the same pass (`sig2jsonschema._fast.census`).
+        if census is not None:
+            judged = census.judge(body, limits, value)
+        else:
+            judged = tree(body, limits, value)
+        if judged is True:
             params = self._default_params(Ctx(trusted=True, census=None, build=False))
             return FastResult(None, params, next(iter(value)))
-        census = quick.census  # type: ignore[union-attr]
         if census is not None:
-            # One pass names the cell and proves the rest; unsure: the search below.
-            found = census.cell(body, limits, value)
-            if found is not None and found is not True:
-                return found or None
+            found = census.cell(body, limits, value, judged)
+            if found is not None:  # unsure: the search below
+                return found if found is not False else None
 
         def valid(text: bytes) -> bool:
             return self.quick_valid(text, limits)

@@ -30,7 +30,7 @@ import datetime as _dt
 import re
 import sys
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sig2jsonschema._export.values import BASE64_PATTERN
 from sig2jsonschema._signature.types import Array, DataType, Object
@@ -50,11 +50,6 @@ if TYPE_CHECKING:
     RowCheck = Callable[[list[Any]], tuple[str, int]]
     #: raw body, limits -> whether it is certainly valid (and within the limits).
     BodyCheck = Callable[[bytes | str, Any], bool]
-    #: (column index, the leaf's type, its path in the cell (None: an array index),
-    #: the loop variables holding those indices, the value's expression) -> the
-    #: statement recording a failing leaf (`sig2jsonschema._fast.census`); it may
-    #: read ``form`` (the body's member) and ``r`` (the row's index).
-    Miss = Callable[[int, DataType, tuple[str | None, ...], tuple[str, ...], str], str]
 
 #: Columns beyond which a layout is not generated (wide signatures: type groups).
 MAX_COLUMNS = 64
@@ -86,6 +81,23 @@ FROMISO_OK = _fromiso_ok()
 
 class RowUnsure(Exception):
     """Not certainly valid: the type-group path decides."""
+
+
+class Miss(Protocol):
+    """How a generated check records a failing leaf instead of raising (`_fast.census`)."""
+
+    #: Whether string leaves are recorded too (tested one by one); else the final
+    #: join type-checks them, as in the plain check.
+    strings: bool
+
+    def __call__(
+        self, column: int, t: DataType, path: tuple[str | None, ...], loops: tuple[str, ...], v: str
+    ) -> str:
+        """The statement recording ``v``, a leaf of type ``t`` at ``path`` (None: an
+        array index) in column ``column``; ``loops`` are the (array, item)
+        expressions of the arrays holding it.  It may read ``form`` (the body's
+        member) and ``row`` (the row), and assigns ``bads``."""
+        ...
 
 
 def _number_lines(v: str, nullable: bool, *, float32: bool, wrong: str = "raise U") -> list[str]:
@@ -125,7 +137,9 @@ def _value_lines(
         if not isinstance(column.check, ComplexColumn):
             return None
         return _nested_lines(column.check.type, v, 0, getters, counted=False, miss=miss, column=i)
-    recorded = {DataType.double, DataType.float, DataType.long, DataType.integer, DataType.string}
+    recorded = {DataType.double, DataType.float, DataType.long, DataType.integer}
+    if miss is not None and miss.strings:
+        recorded.add(DataType.string)
     wrong = "raise U" if miss is None or t not in recorded else miss(i, t, (), (), v)
     if t in {DataType.double, DataType.float}:
         return _number_lines(v, column.nullable, float32=t is DataType.float, wrong=wrong)
@@ -135,7 +149,7 @@ def _value_lines(
     if t is DataType.boolean:
         return [f"if type({v}) is not bool: raise U"]
     if t is DataType.string:
-        if miss is not None:
+        if t in recorded:
             return [f"if type({v}) is str: strs({v})", f"else: {wrong}"]
         return [f"strs({v})"]  # the join's type check
     if t is DataType.binary:
@@ -172,14 +186,13 @@ def _nested_lines(
     """
     if depth > MAX_NESTING:
         return None
+    strings = miss is not None and miss.strings
     if isinstance(t, DataType):
-        plain = miss is None or t is DataType.boolean
+        plain = miss is None or t is DataType.boolean or (t is DataType.string and not strings)
         wrong = "raise U" if plain else miss(column, t, path, loops, v)  # type: ignore[misc]
         if t is DataType.string:
             return (
-                [f"strs({v})"]
-                if miss is None
-                else [f"if type({v}) is str: strs({v})", f"else: {wrong}"]
+                [f"if type({v}) is str: strs({v})", f"else: {wrong}"] if strings else [f"strs({v})"]
             )
         if t is DataType.long:
             lo, hi = _INT64
@@ -189,7 +202,7 @@ def _nested_lines(
         return None
     if isinstance(t, Array):
         head = [f"if type({v}) is not list or not {v}: raise U"]
-        if t.items is DataType.string and miss is None:
+        if t.items is DataType.string and not strings:
             return [*head, f"more({v})"]
         item = f"a{depth}"
         inner = _nested_lines(
@@ -201,14 +214,13 @@ def _nested_lines(
             miss=miss,
             column=column,
             path=(*path, None),
-            loops=(*loops, f"k{depth}"),
+            loops=(*loops, f"{v}, {item}"),
         )
         if inner is None:
             return None
         if isinstance(t.items, Object):
             head.append(f"members += {_object_members(t.items)} * len({v})")
-        each = f"for {item} in {v}:" if miss is None else f"for k{depth}, {item} in enumerate({v}):"
-        return [*head, each, *(f"    {line}" for line in inner)]
+        return [*head, f"for {item} in {v}:", *(f"    {line}" for line in inner)]
     if isinstance(t, Object) and t.properties and all(p.required for p in t.properties):
         names = [p.name for p in t.properties]
         props = [f"o{depth}_{k}" for k in range(len(names))]
@@ -219,7 +231,7 @@ def _nested_lines(
         if not counted:
             lines.append(f"members += {_object_members(t)}")
         # a missing key: KeyError (one name: itemgetter gives the value itself)
-        if all(p.type is DataType.string for p in t.properties) and miss is None:
+        if all(p.type is DataType.string for p in t.properties) and not strings:
             # strings only: into ``found`` at once (the join checks their type)
             return [*lines, f"{'strs' if len(props) == 1 else 'more'}({getter}({v}))"]
         lines.append(f"{', '.join(props)} = {getter}({v})")
@@ -288,8 +300,7 @@ def _loop(
                 return None
             starts.append(f"s{i} = None")
             ends.append(f"if s{i} is None: raise U")  # an all-null datetime column
-    each = "for row in rows:" if miss is None else "for r, row in enumerate(rows):"
-    loop = [each, *(f"    {line}" for line in [*unpack, *body])]
+    loop = ["for row in rows:", *(f"    {line}" for line in [*unpack, *body])]
     return starts, loop, ends
 
 
@@ -395,10 +406,12 @@ def compile_body_check(
     False instead of asking ``unsure`` (the first-error locator's check of a
     body put right, `sig2jsonschema._fast.first_error`).
 
-    ``miss`` (with ``tree``): a failing number or string leaf is recorded
-    (`Miss`, into the list ``bads``) and the check goes on; the function
-    returns ``bads`` when everything else passes, census included (None:
-    unsure).  See `sig2jsonschema._fast.census`.
+    ``miss`` (with ``tree``): a failing number (or string) leaf is recorded
+    (`Miss`, into the list ``bads`` by `add_miss`) and the check goes on; the
+    function returns ``bads`` (True: none, valid) when everything else passes,
+    census included; False when a string leaf of another type fails the join
+    (``miss.strings`` false: a census recording strings must tell which); None:
+    unsure.  See `sig2jsonschema._fast.census`.
     """
     getters: list[Any] = []
     keys = tuple(names)
@@ -425,7 +438,7 @@ def compile_body_check(
         ]
     )
     if miss is not None:
-        lines += ["bads = []", "miss = bads.append"]
+        lines.append("bads = None")  # a list only once a leaf misses: valid bodies pay nothing
     lines += [
         "try:",
         f"    ((form, rows),) = {'value' if tree else 'loads(raw)'}.items()",
@@ -452,12 +465,14 @@ def compile_body_check(
         if "members" in "\n".join(loop):
             ends = [*ends, "fixed += members"]
         lines.extend(_indent([*head, *_found(loop), *starts, *loop, *ends], 2))
+    join = ["try:", "    text = ''.join(found)", "except TypeError:", "    return False"]
     lines += [
         "    else:",
         "        raise U",
-        "    text = ''.join(found)",
+        *(["    text = ''.join(found)"] if miss is None else []),
         "except Exception:",
         f"    {doubt}",
+        *(join if miss is not None else []),
         # the census, as in `sig2jsonschema._fast.quick`
         # 92: a backslash (an int is searched without a buffer: several times faster)
         "if 92 in raw and (b'\\\\u003a' in raw or b'\\\\u003A' in raw or '\\x00' in text):",
@@ -467,23 +482,41 @@ def compile_body_check(
     if miss is None:
         lines.append("return colons == fixed or colons == fixed + text.count(':')")
     else:
-        lines += ["if colons == fixed or colons == fixed + text.count(':'):", "    return bads"]
+        lines += [
+            "if colons == fixed or colons == fixed + text.count(':'):",
+            "    return True if bads is None else bads",
+        ]
         lines.append(doubt)
     defaults = "".join(f", G{g}=G{g}" for g in range(len(getters)))
     source = "\n".join(
         [
             (
                 f"def check(raw, limits, {'value, ' if tree else ''}{_HELPERS}{defaults},"
-                f"{' enumerate=enumerate,' if miss is not None else ''} bytes=bytes, loads=loads,"
+                f"{' MISS=MISS,' if miss is not None else ''} bytes=bytes, loads=loads,"
                 " PLAN=PLAN, UNSURE=UNSURE, COLONS=COLONS, NAMES=NAMES):"
             ),
             *_indent(lines, 1),
         ]
     )
     check: BodyCheck = _compiled(
-        source, getters, loads=loads, PLAN=plan, UNSURE=unsure, COLONS=colons, NAMES=list(names)
+        source,
+        getters,
+        loads=loads,
+        PLAN=plan,
+        UNSURE=unsure,
+        COLONS=colons,
+        NAMES=list(names),
+        MISS=add_miss,
     )
     return check
+
+
+def add_miss(bads: list[Any] | None, miss: Any) -> list[Any]:
+    """``bads`` with ``miss`` added (a list made on the first miss)."""
+    if bads is None:
+        return [miss]
+    bads.append(miss)
+    return bads
 
 
 __all__ = [
@@ -491,7 +524,9 @@ __all__ = [
     "FROMISO_OK",
     "MAX_COLUMNS",
     "SHAPE",
+    "Miss",
     "RowUnsure",
+    "add_miss",
     "compile_body_check",
     "compile_rows",
 ]
