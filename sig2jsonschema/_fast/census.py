@@ -18,12 +18,13 @@ locator's second pass proves, found in one pass.  Anything else the check is
 unsure of (structure, ranges, another column type) answers None, and the
 locator's own search decides as before.
 
-The first pass replaces the tree check outright (`FastPlan._tree_first`), so
-it must cost a valid body no more: it counts nothing (a miss records the row
-and the array items themselves, found again by identity afterwards), makes
-its list of misses only on the first one, and leaves strings to the join's
-type check, as the tree check does.  A string leaf of another type fails
-that join; a second pass, testing strings one by one, then names it.
+The census replaces the tree check outright (`FastPlan._tree_first`), so it
+must cost a valid body no more: it counts nothing (a miss records the row and
+the array items themselves, found again by identity afterwards) and makes its
+list of misses only on the first one.  Only its strings cost more: each is
+tested on its own (``type(v) is str``) where the tree check leaves them to
+the final join's type check (a few tens of nanoseconds a body; a second pass
+after a failed join would cost a whole pass, on every string mistake).
 
 The sites are numbered as the generated code names them; their parts of the
 `Cell` (column name, escaped pointer tokens, the path's shape) are made here
@@ -57,8 +58,7 @@ _cell = tuple.__new__
 class _Sites:
     """The `rows.Miss` of one census: numbers each failing leaf's site as it is generated."""
 
-    def __init__(self, *, strings: bool) -> None:
-        self.strings = strings
+    def __init__(self) -> None:
         #: (column index, leaf type, path in the cell: a name, or None for an array index)
         self.sites: list[tuple[int, DataType, tuple[str | None, ...]]] = []
 
@@ -76,24 +76,15 @@ class CellCensus:
     """The one pass of an all-columns body (see the module docstring)."""
 
     def __init__(
-        self,
-        joined: Callable[[bytes, Any, Any], Any],
-        joined_sites: _Sites,
-        strings: Callable[[bytes, Any, Any], Any],
-        string_sites: _Sites,
-        names: list[str],
+        self, check: Callable[[bytes, Any, Any], Any], sites: _Sites, names: list[str]
     ) -> None:
-        self._joined = joined
-        self._strings = strings
+        #: The parsed body (its text, limits scanned already) -> True when valid;
+        #: else what `cell` reads.
+        self.judge = check
         self._names = tuple(names)
-        self._joined_sites = self._table(joined_sites, names)
-        self._string_sites = self._table(string_sites, names)
-
-    @staticmethod
-    def _table(sites: _Sites, names: list[str]) -> list[tuple[Any, ...]]:
-        """site -> (column name, leaf type, the key's shape of its path, the pointer's
-        format in a split and in a records body: row, then array indices)."""
-        return [
+        #: site -> (column name, leaf type, the key's shape of its path, the
+        #: pointer's format in a split and in a records body: row, then array indices)
+        self._sites = [
             (
                 names[column],
                 t,
@@ -104,31 +95,18 @@ class CellCensus:
             for column, t, path in sites.sites
         ]
 
-    def judge(self, raw: bytes, limits: Any, value: dict[str, Any]) -> Any:
-        """The first pass over the parsed ``value`` (``raw``: its text, limits scanned
-        already): True when valid, at the plain check's cost; else what `cell` reads."""
-        return self._joined(raw, limits, value)
-
-    def cell(
-        self, raw: bytes, limits: Any, value: dict[str, Any], judged: Any
-    ) -> Cell | Literal[False] | None:
-        """The `Cell` of an invalid ``value`` from its first pass's answer ``judged``.
+    def cell(self, value: dict[str, Any], judged: Any) -> Cell | Literal[False] | None:
+        """The `Cell` of an invalid parsed ``value`` from what `judge` said of it.
 
         False: certainly no plain cell (several misses, or one of a kind
-        `_kind` does not name); None: unsure.  The first pass type-checks
-        strings by their join, as the plain check does; a string leaf of
-        another type makes a second pass, recording strings one by one, tell
-        which.
+        `_kind` does not name); None: unsure.
         """
-        bads, sites = judged, self._joined_sites
-        if bads is False:
-            bads, sites = self._strings(raw, limits, value), self._string_sites
-        if type(bads) is not list:
+        if type(judged) is not list:
             return None
-        if len(bads) != 1:
+        if len(judged) != 1:
             return False
-        site, form, row, leaf, arrays = bads[0]
-        name, t, shape, split, records = sites[site]
+        site, form, row, leaf, arrays = judged[0]
+        name, t, shape, split, records = self._sites[site]
         kind = _kind(leaf, t)
         if kind is None:
             return False
@@ -174,25 +152,20 @@ def compile_census(
     colons: Callable[[bytes], int],
 ) -> CellCensus | None:
     """The census of a quick plan's all-columns layouts (arguments as `compile_body_check`)."""
-    found: list[Any] = []  # each pass's check and sites
-    for strings in (False, True):
-        sites = _Sites(strings=strings)
-        check = compile_body_check(
-            columns,
-            split=split,
-            records=records,
-            names=names,
-            loads=orjson.loads,
-            plan=None,
-            unsure=_unsure,
-            colons=colons,
-            tree=True,
-            miss=sites,
-        )
-        if check is None:
-            return None
-        found += [check, sites]
-    return CellCensus(found[0], found[1], found[2], found[3], names)
+    sites = _Sites()
+    check = compile_body_check(
+        columns,
+        split=split,
+        records=records,
+        names=names,
+        loads=orjson.loads,
+        plan=None,
+        unsure=_unsure,
+        colons=colons,
+        tree=True,
+        miss=sites,
+    )
+    return None if check is None else CellCensus(check, sites, names)  # type: ignore[arg-type]
 
 
 def _unsure(_raw: bytes | str, _limits: Any) -> bool:  # never asked: a tree check answers itself

@@ -237,7 +237,7 @@ class FastPlan:
             params = self._default_params(Ctx(trusted=True, census=None, build=False))
             return FastResult(None, params, next(iter(value)))
         if census is not None:
-            found = census.cell(body, limits, value, judged)
+            found = census.cell(value, judged)
             if found is not None:  # unsure: the search below
                 return found if found is not False else None
 

@@ -86,10 +86,6 @@ class RowUnsure(Exception):
 class Miss(Protocol):
     """How a generated check records a failing leaf instead of raising (`_fast.census`)."""
 
-    #: Whether string leaves are recorded too (tested one by one); else the final
-    #: join type-checks them, as in the plain check.
-    strings: bool
-
     def __call__(
         self, column: int, t: DataType, path: tuple[str | None, ...], loops: tuple[str, ...], v: str
     ) -> str:
@@ -137,9 +133,7 @@ def _value_lines(
         if not isinstance(column.check, ComplexColumn):
             return None
         return _nested_lines(column.check.type, v, 0, getters, counted=False, miss=miss, column=i)
-    recorded = {DataType.double, DataType.float, DataType.long, DataType.integer}
-    if miss is not None and miss.strings:
-        recorded.add(DataType.string)
+    recorded = {DataType.double, DataType.float, DataType.long, DataType.integer, DataType.string}
     wrong = "raise U" if miss is None or t not in recorded else miss(i, t, (), (), v)
     if t in {DataType.double, DataType.float}:
         return _number_lines(v, column.nullable, float32=t is DataType.float, wrong=wrong)
@@ -149,7 +143,7 @@ def _value_lines(
     if t is DataType.boolean:
         return [f"if type({v}) is not bool: raise U"]
     if t is DataType.string:
-        if t in recorded:
+        if miss is not None:
             return [f"if type({v}) is str: strs({v})", f"else: {wrong}"]
         return [f"strs({v})"]  # the join's type check
     if t is DataType.binary:
@@ -186,7 +180,7 @@ def _nested_lines(
     """
     if depth > MAX_NESTING:
         return None
-    strings = miss is not None and miss.strings
+    strings = miss is not None
     if isinstance(t, DataType):
         plain = miss is None or t is DataType.boolean or (t is DataType.string and not strings)
         wrong = "raise U" if plain else miss(column, t, path, loops, v)  # type: ignore[misc]
@@ -406,12 +400,10 @@ def compile_body_check(
     False instead of asking ``unsure`` (the first-error locator's check of a
     body put right, `sig2jsonschema._fast.first_error`).
 
-    ``miss`` (with ``tree``): a failing number (or string) leaf is recorded
+    ``miss`` (with ``tree``): a failing number or string leaf is recorded
     (`Miss`, into the list ``bads`` by `add_miss`) and the check goes on; the
     function returns ``bads`` (True: none, valid) when everything else passes,
-    census included; False when a string leaf of another type fails the join
-    (``miss.strings`` false: a census recording strings must tell which); None:
-    unsure.  See `sig2jsonschema._fast.census`.
+    census included (None: unsure).  See `sig2jsonschema._fast.census`.
     """
     getters: list[Any] = []
     keys = tuple(names)
@@ -465,14 +457,12 @@ def compile_body_check(
         if "members" in "\n".join(loop):
             ends = [*ends, "fixed += members"]
         lines.extend(_indent([*head, *_found(loop), *starts, *loop, *ends], 2))
-    join = ["try:", "    text = ''.join(found)", "except TypeError:", "    return False"]
     lines += [
         "    else:",
         "        raise U",
-        *(["    text = ''.join(found)"] if miss is None else []),
+        "    text = ''.join(found)",
         "except Exception:",
         f"    {doubt}",
-        *(join if miss is not None else []),
         # the census, as in `sig2jsonschema._fast.quick`
         # 92: a backslash (an int is searched without a buffer: several times faster)
         "if 92 in raw and (b'\\\\u003a' in raw or b'\\\\u003A' in raw or '\\x00' in text):",
