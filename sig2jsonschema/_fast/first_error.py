@@ -25,6 +25,12 @@ A cell is named only when certain, two ways:
   quick path must vouch for the text put right, limits included, so every
   other byte is known to be fine.
 
+Before either, a small raw body of every column is judged in one pass by the
+census (`sig2jsonschema._fast.census`), which names the cell itself when it is
+certain, and an unnamed ``uint8`` tensor by `QuickTensor.form_or_leaf`
+(`TensorLocator.leaf_cell` words it): the searches here are what they fall
+back on.
+
 Either way the value must have a kind whose verdict cannot vary within the
 kind (`_kind`): a word of letters (not one any reader takes for a number,
 boolean or null) or a boolean in a number column or field, an integer within
