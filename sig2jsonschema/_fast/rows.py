@@ -180,14 +180,15 @@ def _nested_lines(
     """
     if depth > MAX_NESTING:
         return None
-    strings = miss is not None
     if isinstance(t, DataType):
-        plain = miss is None or t is DataType.boolean or (t is DataType.string and not strings)
-        wrong = "raise U" if plain else miss(column, t, path, loops, v)  # type: ignore[misc]
+        if miss is None or t is DataType.boolean:
+            wrong = "raise U"  # a boolean leaf's mistakes have no kind: unsure
+        else:
+            wrong = miss(column, t, path, loops, v)
         if t is DataType.string:
-            return (
-                [f"if type({v}) is str: strs({v})", f"else: {wrong}"] if strings else [f"strs({v})"]
-            )
+            if miss is not None:
+                return [f"if type({v}) is str: strs({v})", f"else: {wrong}"]
+            return [f"strs({v})"]
         if t is DataType.long:
             lo, hi = _INT64
             return [f"if type({v}) is not int or not {lo} <= {v} <= {hi}: {wrong}"]
@@ -196,7 +197,7 @@ def _nested_lines(
         return None
     if isinstance(t, Array):
         head = [f"if type({v}) is not list or not {v}: raise U"]
-        if t.items is DataType.string and not strings:
+        if t.items is DataType.string and miss is None:
             return [*head, f"more({v})"]
         item = f"a{depth}"
         inner = _nested_lines(
@@ -225,7 +226,7 @@ def _nested_lines(
         if not counted:
             lines.append(f"members += {_object_members(t)}")
         # a missing key: KeyError (one name: itemgetter gives the value itself)
-        if all(p.type is DataType.string for p in t.properties) and not strings:
+        if all(p.type is DataType.string for p in t.properties) and miss is None:
             # strings only: into ``found`` at once (the join checks their type)
             return [*lines, f"{'strs' if len(props) == 1 else 'more'}({getter}({v}))"]
         lines.append(f"{', '.join(props)} = {getter}({v})")
@@ -263,7 +264,7 @@ def _loop(
 
     They leave the strings in ``found`` (``strs``/``more`` append and extend
     it) and count nested objects' members in ``members``.  ``miss``: see
-    `_value_lines` (the row's index is ``r``).
+    `_value_lines` (the row is ``row``).
     """
     if not columns or len(columns) > MAX_COLUMNS:
         return None
