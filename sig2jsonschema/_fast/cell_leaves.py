@@ -8,7 +8,6 @@ bad token right in a body's text.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import orjson
@@ -16,7 +15,6 @@ import orjson
 from sig2jsonschema._signature.types import Array, DataType, Object
 
 _NUMBERS = frozenset({DataType.long, DataType.integer, DataType.double, DataType.float})
-_LETTERS = re.compile(r"[A-Za-z]{1,40}")
 #: Words some reader (Python, numpy, pandas, MLflow) takes for a number, a
 #: boolean or a missing value.
 _SPECIAL = frozenset(
@@ -26,6 +24,8 @@ _SPECIAL = frozenset(
 
 
 _INT32 = 2**31
+#: The longest word of letters a kind holds.
+_LONGEST = 40
 _INT64 = 2**63
 
 
@@ -46,7 +46,14 @@ def _kind(value: Any, target: DataType) -> str | None:
     if kind is bool:
         return f"bool:{value}" if target in _NUMBERS or target is DataType.string else None
     if target in _NUMBERS:
-        if kind is str and _LETTERS.fullmatch(value) and value.lower() not in _SPECIAL:
+        # [A-Za-z]{1,40}: an ASCII text is alphabetic exactly when it holds only these
+        if (
+            kind is str
+            and len(value) <= _LONGEST
+            and value.isascii()
+            and value.isalpha()
+            and value.lower() not in _SPECIAL
+        ):
             return "letters"
         if kind is int and target is DataType.integer and _INT32 <= abs(value) < _INT64:
             return "int64+" if value > 0 else "int64-"

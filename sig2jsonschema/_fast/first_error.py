@@ -25,6 +25,12 @@ A cell is named only when certain, two ways:
   quick path must vouch for the text put right, limits included, so every
   other byte is known to be fine.
 
+Before either, a small raw body of every column is judged in one pass by the
+census (`sig2jsonschema._fast.census`), which names the cell itself when it is
+certain, and an unnamed ``uint8`` tensor from the quick path's own parse
+(`QuickTensor.read`, `TensorLocator.locate_leaves`): the searches here are
+what they fall back on.
+
 Either way the value must have a kind whose verdict cannot vary within the
 kind (`_kind`): a word of letters (not one any reader takes for a number,
 boolean or null) or a boolean in a number column or field, an integer within
@@ -36,7 +42,6 @@ bad values, ...) gives None: the reference path decides, as before.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import chain, islice
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
@@ -55,6 +60,7 @@ from .cell_leaves import (
     _repaired_text,
 )
 from .quick import _group_check, _Unsure
+from .results import Cell
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -75,21 +81,6 @@ _JSON_TYPES: dict[DataType, frozenset[type]] = {
     DataType.float: frozenset({int, float}),
     DataType.string: frozenset({str}),
 }
-
-
-@dataclass(frozen=True)
-class Cell:
-    """The one offending value of a failed body (see the module docstring).
-
-    .. versionadded:: 0.1
-    """
-
-    #: RFC 6901 pointer of the value in the full body.
-    pointer: str
-    #: Everything the error may depend on besides the pointer and the value.
-    key: tuple[Any, ...]
-    #: The offending JSON value.
-    value: Any
 
 
 def _passes(check: GroupCheck, value: Any) -> bool:

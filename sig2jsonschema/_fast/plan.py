@@ -25,8 +25,9 @@ It answers only when certain.  `FastPlan.check` returns
 * None: anything else (non-RFC JSON, unusual shapes, values whose verdict
   depends on more than themselves, ...): the reference path decides.
 
-Only ``strict`` mode has a fast path; ``mlflow`` mode's verdict is the
-emulator's by definition.
+It is the strict contract's; ``mlflow`` mode asks it too, and takes its
+answer for a body it finds valid (served unchanged by every supported
+release), the emulator's for any other (`sig2jsonschema._validate.validator`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from .frames import FramePlan, compile_frame_plan
 from .limits import plan_depth, value_depth, within
 from .results import FastFailure, FastResult
 from .tensors import TensorPlan, compile_tensor_plan
+from .text_census import Recount, census_ok, escapes_colon, holds_big_float, letters_match
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -184,7 +186,7 @@ class FastPlan:
             try:
                 try:
                     result = self._check(body, build, lean=True)
-                except _Recount:
+                except Recount:
                     result = self._check(body, build, lean=False)
             except Bail:
                 return None
@@ -203,10 +205,12 @@ class FastPlan:
     def _tree_first(self, body: bytes, limits: Limits) -> FastResult | Cell | None:
         """A small raw frame body, parsed once, when a cell's error may be known.
 
-        The quick path's generated all-columns check judges the tree (valid:
-        the quick path's own answer); else the locator searches the same tree
-        for its one plain offending value (`FirstErrorLocator.locate_raw`).
-        None: the usual order decides (the quick path, the column path).
+        The census (`sig2jsonschema._fast.census`, the quick path's generated
+        all-columns check recording its misses) judges the tree: valid (the
+        quick path's own answer), or the one plain offending value, or certainly
+        none; where it is unsure the locator searches the same tree
+        (`FirstErrorLocator.locate_raw`).  None: the usual order decides (the
+        quick path, the column path).
         """
         quick, locator = self._quick, self.locator
         tree = quick.valid_tree if quick is not None else None
@@ -223,9 +227,20 @@ class FastPlan:
             return None
         if type(value) is not dict or len(value) != 1:
             return None
-        if tree(body, limits, value):
+        census = quick.census  # type: ignore[union-attr]
+        # The census judges a valid body as the tree check does, at its cost, and
+        # names an invalid one's cell from the same pass (`sig2jsonschema._fast.census`).
+        if census is not None:
+            judged = census.judge(body, limits, value)
+        else:
+            judged = tree(body, limits, value)
+        if judged is True:
             params = self._default_params(Ctx(trusted=True, census=None, build=False))
             return FastResult(None, params, next(iter(value)))
+        if census is not None:
+            found = census.cell(value, judged)
+            if found is not None:  # unsure: the search below
+                return found if found is not False else None
 
         def valid(text: bytes) -> bool:
             return self.quick_valid(text, limits)
@@ -277,7 +292,7 @@ class FastPlan:
                 value = orjson.loads(raw)
             except orjson.JSONDecodeError:
                 raise Bail from None
-            if _escapes_colon(raw):
+            if escapes_colon(raw):
                 raise Bail
             lean = (
                 lean
@@ -302,12 +317,12 @@ class FastPlan:
         except BadRows as exc:
             failure = self._failure(value, key, exc.rows, ctx)
             self._count_params(value, ctx)
-            _census_ok(raw, ctx)
+            census_ok(raw, ctx)
             return failure
         if form not in self.forms:
             raise Bail
         params = self._params.check(value, ctx)
-        _census_ok(raw, ctx)
+        census_ok(raw, ctx)
         return FastResult(inputs if build else None, params, form)
 
     def _chunked(self, raw: bytes, build: bool, *, lean: bool) -> Any:
@@ -358,7 +373,7 @@ class FastPlan:
             else:
                 rows = [{k: row[k] for k in names} for row in cut]
                 body = {form: rows}
-            if _holds_big_float(rows):
+            if holds_big_float(rows):
                 raise Bail from None
             _settle(raw, ctx, typed)
             prefix = "/dataframe_split/data" if form == "dataframe_split" else "/dataframe_records"
@@ -397,7 +412,7 @@ class FastPlan:
                 return frames.tf_columnar(envelope, ctx), f"{key}/columnar"
             raise Bail
         if self._tensors is not None and key in {"inputs", "instances"}:
-            exact = not _letters_match(raw, value, key, ctx)
+            exact = not letters_match(raw, value, key, ctx)
             return self._tensors.tf(envelope, key, ctx, exact=exact)
         raise Bail
 
@@ -420,7 +435,7 @@ class FastPlan:
             prefix = "/" + key
         else:
             raise Bail  # columnar values: a row is spread over every column
-        if ctx.trusted and _holds_big_float(reduced):
+        if ctx.trusted and holds_big_float(reduced):
             # orjson reads integer tokens beyond 64 bits as floats, Python's json
             # as ints: the reduced body must hold what the text said.
             raise Bail
@@ -441,132 +456,14 @@ class FastPlan:
             ctx.census.walk(value["params"])
 
 
-def _holds_big_float(value: Any) -> bool:
-    """Whether a float of magnitude 2**63 or more sits anywhere in ``value``."""
-    stack = [value]
-    while stack:
-        node = stack.pop()
-        kind = type(node)
-        if kind is float:
-            if abs(node) >= 2.0**63:
-                return True
-        elif kind is dict:
-            stack.extend(node.values())
-        elif kind is list:
-            stack.extend(node)
-    return False
-
-
-def _escapes_colon(raw: bytes | str) -> bool:
-    """Whether the text writes a ``:`` as an escape (the census could not see it)."""
-    if isinstance(raw, bytes):
-        return b"\\" in raw and (b"\\u003a" in raw or b"\\u003A" in raw)
-    return "\\" in raw and ("\\u003a" in raw or "\\u003A" in raw)
-
-
 #: `FastPlan._chunked`'s "not the plain layout" answer.
 _NOT_CHUNKED = object()
 
 
-class _Recount(Exception):
-    pass
-
-
 def _settle(raw: bytes, ctx: Ctx, typed: TypedBody | None) -> None:
-    """`_census_ok`, for what the typed slices do not settle themselves."""
+    """`census_ok`, for what the typed slices do not settle themselves."""
     if typed is None or not typed.settle():
-        _census_ok(raw, ctx)
-
-
-def _census_ok(raw: bytes | str | None, ctx: Ctx) -> None:
-    """Every ``:`` of the text is accounted for: no object repeated a key.
-
-    In lean mode, every ``r`` and ``s`` too: none came from a ``true`` or
-    ``false`` that numpy read as a number.
-
-    Raises:
-        Bail: the colons differ (a repeated key, which RFC 8259 bodies must
-            not have and orjson silently drops).
-        _Recount: the letters differ: check again with exact types.
-    """
-    census = ctx.census
-    if raw is None or census is None:
-        return
-    import numpy as np
-
-    text = np.frombuffer(raw if isinstance(raw, bytes) else raw.encode("utf-8"), dtype=np.uint8)
-    # numpy's vectorized compare counts a byte ~5x faster than bytes.count.
-    if int(np.count_nonzero(text == _COLON)) != census.members + census.colons:
-        raise Bail
-    if ctx.lean and (
-        int(np.count_nonzero(text == _R)) != census.r
-        or int(np.count_nonzero(text == _S)) != census.s
-    ):
-        raise _Recount
-
-
-_COLON, _R, _S = ord(":"), ord("r"), ord("s")
-
-
-def _letters_match(raw: bytes | str | None, value: dict[str, Any], key: str, ctx: Ctx) -> bool:
-    """Whether the text provably holds no ``true``/``false`` among the tensor leaves.
-
-    Numbers never contain ``r`` or ``s``; ``true`` has one ``r``, ``false``
-    one ``s``.  So every ``r``/``s`` of the text must come from the keys and
-    values outside the tensor leaves.  A text with any escape could spell a
-    letter without writing it: then the answer is no (check every leaf).
-    """
-    if raw is None or ctx.census is None:
-        return False
-    text = raw if isinstance(raw, bytes) else raw.encode("utf-8")
-    if b"\\" in text:
-        return False
-    outside = _Letters()
-    for name, item in value.items():
-        outside.text(name)
-        if name != key:
-            outside.walk(item)
-        elif type(item) is dict:
-            for tensor_name in item:
-                outside.text(tensor_name)
-        elif type(item) is list and item and type(item[0]) is dict:
-            # instances as records: every record repeats the tensor names
-            names = _Letters()
-            for tensor_name in item[0]:
-                names.text(tensor_name)
-            outside.r += names.r * len(item)
-            outside.s += names.s * len(item)
-    return text.count(b"r") == outside.r and text.count(b"s") == outside.s
-
-
-class _Letters:
-    """``r``/``s`` letters in the JSON text of the values walked."""
-
-    def __init__(self) -> None:
-        self.r = 0
-        self.s = 0
-
-    def text(self, s: str) -> None:
-        self.r += s.count("r")
-        self.s += s.count("s")
-
-    def walk(self, value: Any) -> None:
-        stack = [value]
-        while stack:
-            node = stack.pop()
-            kind = type(node)
-            if kind is dict:
-                for name, item in node.items():
-                    self.text(name)
-                    stack.append(item)
-            elif kind is list:
-                stack.extend(node)
-            elif kind is str:
-                self.text(node)
-            elif node is True:
-                self.r += 1
-            elif node is False:
-                self.s += 1
+        census_ok(raw, ctx)
 
 
 def compile_fast_plan(

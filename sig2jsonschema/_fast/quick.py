@@ -50,6 +50,7 @@ from sig2jsonschema._export.values import BASE64_PATTERN, FLOAT32_MAX
 from sig2jsonschema._signature.types import DataType
 
 from .base import Bail, Ctx, NoneType
+from .census import compile_census
 from .chunks import CHUNK
 from .columns import DT_SHAPES, SHAPE
 from .limits import no_long_digit_run, within
@@ -343,11 +344,13 @@ class QuickPlan:
         #: census, already scanned for the limits by the caller); False also
         #: where the all-columns function is unsure.
         self.valid_tree: Callable[[bytes, Limits | None, Any], bool] | None = None
+        fixed = split.fixed if split is not None and self._split_ok else None
+        per_row = records.per_row if records is not None and self._records_ok else None
         for tree in (False, True):
             body_check = compile_body_check(
                 list(frames.columns),
-                split=split.fixed if split is not None and self._split_ok else None,
-                records=records.per_row if records is not None and self._records_ok else None,
+                split=fixed,
+                records=per_row,
                 names=list(everything),
                 loads=orjson.loads,
                 plan=self,
@@ -359,6 +362,14 @@ class QuickPlan:
                 self.valid_tree = body_check  # type: ignore[assignment]
             elif body_check is not None:
                 self.valid = body_check
+        #: Names the one plain offending value of a body ``valid_tree`` refuses.
+        self.census = compile_census(
+            list(frames.columns),
+            split=fixed,
+            records=per_row,
+            names=self._all_names,
+            colons=_colons,
+        )
 
     # -- layouts -----------------------------------------------------------------
 

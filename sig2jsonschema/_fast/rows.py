@@ -31,7 +31,7 @@ import datetime as _dt
 import re
 import sys
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sig2jsonschema._export.values import BASE64_PATTERN
 from sig2jsonschema._signature.types import Array, DataType, Object
@@ -86,7 +86,21 @@ class RowUnsure(Exception):
     """Not certainly valid: the type-group path decides."""
 
 
-def _number_lines(v: str, nullable: bool, *, float32: bool) -> list[str]:
+class Miss(Protocol):
+    """How a generated check records a failing leaf instead of raising (`_fast.census`)."""
+
+    def __call__(
+        self, column: int, t: DataType, path: tuple[str | None, ...], loops: tuple[str, ...], v: str
+    ) -> str:
+        """The statement recording ``v``, a leaf of type ``t`` at ``path`` (None: an
+        array index) in column ``column``; ``loops`` are the (array, item)
+        expressions of the arrays holding it.  It may read ``form`` (the body's
+        member) and ``row`` (the row), and assigns ``bads``."""
+        ...
+
+
+def _number_lines(v: str, nullable: bool, *, float32: bool, wrong: str = "raise U") -> list[str]:
+    """``wrong``: the statement for a value of another JSON type (out of range: unsure)."""
     if float32:
         # float32 may round an integer beyond 2**24 or flush a tiny number to 0.
         other = f"{v} is not None" if nullable else "True"
@@ -95,7 +109,7 @@ def _number_lines(v: str, nullable: bool, *, float32: bool) -> list[str]:
             f"t = type({v})",
             "if t is float or t is int:",
             f"    if {test}: raise U",
-            f"elif {other}: raise U",
+            f"elif {other}: {wrong}",
         ]
     # float bounds for floats (a float-int comparison beyond 2**48 is slow)
     return [
@@ -103,26 +117,37 @@ def _number_lines(v: str, nullable: bool, *, float32: bool) -> list[str]:
         f"    if not {-float(_EXACT)!r} <= {v} <= {float(_EXACT)!r}: raise U",
         f"elif type({v}) is int:",
         f"    if not {-_EXACT} <= {v} <= {_EXACT}: raise U",
-        f"elif {v} is not None: raise U" if nullable else "else: raise U",
+        f"elif {v} is not None: {wrong}" if nullable else f"else: {wrong}",
     ]
 
 
-def _value_lines(i: int, column: ColumnPlan, getters: list[Any]) -> list[str] | None:
-    """Source lines testing ``c{i}``, the value of ``column`` in one row."""
+def _value_lines(
+    i: int, column: ColumnPlan, getters: list[Any], miss: Miss | None = None
+) -> list[str] | None:
+    """Source lines testing ``c{i}``, the value of ``column`` in one row.
+
+    ``miss``: a failing number or string is recorded (`Miss`) instead of
+    raising; the join then no longer type-checks strings, so they are tested
+    one by one.
+    """
     v = f"c{i}"
     t = column.scalar
     if t is None:
         if not isinstance(column.check, ComplexColumn):
             return None
-        return _nested_lines(column.check.type, v, 0, getters, counted=False)
+        return _nested_lines(column.check.type, v, 0, getters, counted=False, miss=miss, column=i)
+    recorded = {DataType.double, DataType.float, DataType.long, DataType.integer, DataType.string}
+    wrong = "raise U" if miss is None or t not in recorded else miss(i, t, (), (), v)
     if t in {DataType.double, DataType.float}:
-        return _number_lines(v, column.nullable, float32=t is DataType.float)
+        return _number_lines(v, column.nullable, float32=t is DataType.float, wrong=wrong)
     if t in {DataType.long, DataType.integer}:
         lo, hi = _INT64 if t is DataType.long else _INT32
-        return [f"if type({v}) is not int or not {lo} <= {v} <= {hi}: raise U"]
+        return [f"if type({v}) is not int or not {lo} <= {v} <= {hi}: {wrong}"]
     if t is DataType.boolean:
         return [f"if type({v}) is not bool: raise U"]
     if t is DataType.string:
+        if miss is not None:
+            return [f"if type({v}) is str: strs({v})", f"else: {wrong}"]
         return [f"strs({v})"]  # the join's type check
     if t is DataType.binary:
         return [f"if B64({v}) is None: raise U", f"strs({v})"]
@@ -139,30 +164,56 @@ def _value_lines(i: int, column: ColumnPlan, getters: list[Any]) -> list[str] | 
 
 
 def _nested_lines(
-    t: ColType, v: str, depth: int, getters: list[Any], *, counted: bool
+    t: ColType,
+    v: str,
+    depth: int,
+    getters: list[Any],
+    *,
+    counted: bool,
+    miss: Miss | None = None,
+    column: int = 0,
+    path: tuple[str | None, ...] = (),
+    loops: tuple[str, ...] = (),
 ) -> list[str] | None:
     """Lines testing a nested value ``v`` as `nested.compile_quick` does.
 
     ``counted``: the members of an object ``v`` are already counted (by the
-    array holding it).
+    array holding it).  ``miss``: as in `_value_lines`, for string and long
+    leaves; ``column``, ``path`` and ``loops`` say where ``v`` sits (`Miss`).
     """
     if depth > MAX_NESTING:
         return None
     if isinstance(t, DataType):
+        if miss is None or t is DataType.boolean:
+            wrong = "raise U"  # a boolean leaf's mistakes have no kind: unsure
+        else:
+            wrong = miss(column, t, path, loops, v)
         if t is DataType.string:
+            if miss is not None:
+                return [f"if type({v}) is str: strs({v})", f"else: {wrong}"]
             return [f"strs({v})"]
         if t is DataType.long:
             lo, hi = _INT64
-            return [f"if type({v}) is not int or not {lo} <= {v} <= {hi}: raise U"]
+            return [f"if type({v}) is not int or not {lo} <= {v} <= {hi}: {wrong}"]
         if t is DataType.boolean:
             return [f"if type({v}) is not bool: raise U"]
         return None
     if isinstance(t, Array):
         head = [f"if type({v}) is not list or not {v}: raise U"]
-        if t.items is DataType.string:
+        if t.items is DataType.string and miss is None:
             return [*head, f"more({v})"]
         item = f"a{depth}"
-        inner = _nested_lines(t.items, item, depth + 1, getters, counted=True)
+        inner = _nested_lines(
+            t.items,
+            item,
+            depth + 1,
+            getters,
+            counted=True,
+            miss=miss,
+            column=column,
+            path=(*path, None),
+            loops=(*loops, f"{v}, {item}"),
+        )
         if inner is None:
             return None
         if isinstance(t.items, Object):
@@ -179,12 +230,22 @@ def _nested_lines(
         if not counted:
             lines.append(f"members += {_object_members(t)}")
         # one name: itemgetter gives the value itself
-        if all(p.type is DataType.string for p in t.properties):
+        if all(p.type is DataType.string for p in t.properties) and miss is None:
             # strings only: into ``found`` at once (the join checks their type)
             return [*lines, f"{'strs' if len(props) == 1 else 'more'}({getter}({v}))"]
         lines.append(f"{', '.join(props)} = {getter}({v})")
         for prop, p in zip(props, t.properties, strict=True):
-            inner = _nested_lines(p.type, prop, depth + 1, getters, counted=False)
+            inner = _nested_lines(
+                p.type,
+                prop,
+                depth + 1,
+                getters,
+                counted=False,
+                miss=miss,
+                column=column,
+                path=(*path, p.name),
+                loops=loops,
+            )
             if inner is None:
                 return None
             lines.extend(inner)
@@ -198,12 +259,16 @@ def _object_members(t: Object) -> int:
 
 
 def _loop(
-    columns: list[ColumnPlan], keys: tuple[str, ...] | None, getters: list[Any]
+    columns: list[ColumnPlan],
+    keys: tuple[str, ...] | None,
+    getters: list[Any],
+    miss: Miss | None = None,
 ) -> tuple[list[str], list[str], list[str]] | None:
     """(set-up, the loop over ``rows``, wrap-up) lines judging every row; None: not covered.
 
     They leave the strings in ``found`` (``strs``/``more`` append and extend
-    it) and count nested objects' members in ``members``.
+    it) and count nested objects' members in ``members``.  ``miss``: see
+    `_value_lines` (the row is ``row``).
     """
     if not columns or len(columns) > MAX_COLUMNS:
         return None
@@ -222,7 +287,7 @@ def _loop(
     starts: list[str] = []
     ends: list[str] = []
     for i, column in enumerate(columns):
-        lines = _value_lines(i, column, getters)
+        lines = _value_lines(i, column, getters, miss)
         if lines is None:
             return None
         body.extend(lines)
@@ -317,6 +382,7 @@ def compile_body_check(
     unsure: Callable[[bytes | str, Any], bool],
     colons: Callable[[bytes], int],
     tree: bool = False,
+    miss: Miss | None = None,
 ) -> BodyCheck | None:
     """One function judging a whole raw body of every column, in signature order.
 
@@ -335,15 +401,29 @@ def compile_body_check(
     by the caller, is then only read for the census, and any doubt answers
     False instead of asking ``unsure`` (the first-error locator's check of a
     body put right, `sig2jsonschema._fast.first_error`).
+
+    ``miss`` (with ``tree``): a failing number or string leaf is recorded
+    (`Miss`, into the list ``bads`` by `add_miss`) and the check goes on; the
+    function returns ``bads`` (True: none, valid) when everything else passes,
+    census included (None: unsure).  See `sig2jsonschema._fast.census`.
     """
     getters: list[Any] = []
     keys = tuple(names)
-    parts = [(split, _loop(columns, None, getters)), (records, _loop(columns, keys, getters))]
+    parts = [
+        (split, _loop(columns, None, getters, miss)),
+        (records, _loop(columns, keys, getters, miss)),
+    ]
     if any(fixed is not None and found is None for fixed, found in parts):
         return None
-    doubt = "return False" if tree else "return UNSURE(raw, limits)"
+    doubt = (
+        "return None"
+        if miss is not None
+        else "return False"
+        if tree
+        else "return UNSURE(raw, limits)"
+    )
     lines = (
-        ["if type(raw) is not bytes:", "    return False"]
+        ["if type(raw) is not bytes:", f"    {doubt}"]
         if tree  # the caller has scanned the text for the limits
         else [
             "small = PLAN._small",
@@ -351,6 +431,8 @@ def compile_body_check(
             f"    {doubt}",
         ]
     )
+    if miss is not None:
+        lines.append("bads = None")  # a list only once a leaf misses: valid bodies pay nothing
     lines += [
         "try:",
         *([] if tree else ["    value = loads(raw)"]),
@@ -388,7 +470,7 @@ def compile_body_check(
         # the census, as in `sig2jsonschema._fast.quick`
         # 92: a backslash (an int is searched without a buffer: several times faster)
         "if 92 in raw and (b'\\\\u003a' in raw or b'\\\\u003A' in raw or '\\x00' in text):",
-        "    return False",
+        "    return False" if miss is None else "    return None",
         # bytes.count reads a byte at a time; replace jumps from colon to colon with
         # memchr, several times faster where colons are sparse (long strings)
         "size = len(raw)",
@@ -398,23 +480,45 @@ def compile_body_check(
         "    colons = size - len(raw.replace(b':', b''))",
         "else:",
         "    colons = raw.count(b':')",
-        "return colons == fixed or colons == fixed + text.count(':')",
     ]
+    if miss is None:
+        lines.append("return colons == fixed or colons == fixed + text.count(':')")
+    else:
+        lines += [
+            "if colons == fixed or colons == fixed + text.count(':'):",
+            "    return True if bads is None else bads",
+        ]
+        lines.append(doubt)
     defaults = "".join(f", G{g}=G{g}" for g in range(len(getters)))
     source = "\n".join(
         [
             (
                 f"def check(raw, limits, {'value, ' if tree else ''}{_HELPERS}{defaults},"
-                " bytes=bytes, loads=loads,"
+                f"{' MISS=MISS,' if miss is not None else ''} bytes=bytes, loads=loads,"
                 " PLAN=PLAN, UNSURE=UNSURE, COLONS=COLONS, NAMES=NAMES):"
             ),
             *_indent(lines, 1),
         ]
     )
     check: BodyCheck = _compiled(
-        source, getters, loads=loads, PLAN=plan, UNSURE=unsure, COLONS=colons, NAMES=list(names)
+        source,
+        getters,
+        loads=loads,
+        PLAN=plan,
+        UNSURE=unsure,
+        COLONS=colons,
+        NAMES=list(names),
+        MISS=add_miss,
     )
     return check
+
+
+def add_miss(bads: list[Any] | None, miss: Any) -> list[Any]:
+    """``bads`` with ``miss`` added (a list made on the first miss)."""
+    if bads is None:
+        return [miss]
+    bads.append(miss)
+    return bads
 
 
 __all__ = [
@@ -422,7 +526,9 @@ __all__ = [
     "FROMISO_OK",
     "MAX_COLUMNS",
     "SHAPE",
+    "Miss",
     "RowUnsure",
+    "add_miss",
     "compile_body_check",
     "compile_rows",
 ]

@@ -22,7 +22,7 @@ text holds no backslash (`chunks`), and the bounds keep out the numbers the
 two read differently (integer tokens beyond 64 bits); ``tests/fast`` holds
 them equal on the edge cases.
 
-The census (`sig2jsonschema._fast.plan._census_ok`) catches a repeated object
+The census (`sig2jsonschema._fast.text_census.census_ok`) catches a repeated object
 key, which both parsers drop silently.  A typed slice holds scalar rows only:
 no key at all in ``dataframe_split`` rows, in records each record's own.  With
 no backslash in the text every ``"`` opens or closes a string, so a record
@@ -312,7 +312,7 @@ class TypedBody:
         Every slice typed: a record body must hold two quotes per string (the
         envelope key's among them), and a split body holds nothing the census
         could miss.  Some slices read by orjson: their census runs as before
-        (`_census_ok`), each typed slice adding its own colons and letters
+        (`census_ok`), each typed slice adding its own colons and letters
         once its quotes prove no key of it is repeated.
 
         Raises:

@@ -40,9 +40,11 @@ _FIELDS = tuple(
     if f.init and f.name not in {"pointer", "got", "cause"}
 )
 _new = PayloadError.__new__
-_init = Exception.__init__
 #: Keys kept per validator (a body's own column names are part of a key).
 _MAX_KEYS = 512
+#: `short_got`'s kind word of the values a cell holds (a word, a boolean, an int64
+#: integer: their ``repr`` is never long enough to be cut short).
+_GOT_KINDS = {str: "string", bool: "boolean", int: "integer"}
 
 
 class FirstErrors:
@@ -52,8 +54,11 @@ class FirstErrors:
     """
 
     def __init__(self) -> None:
-        #: key -> (the error's fields but pointer, got and cause; its outcome).
-        self._learned: dict[tuple[Any, ...], tuple[dict[str, Any], Outcome | None]] = {}
+        #: key -> (the error's fields but pointer, got and cause; its outcome; its
+        #: message's parts, `_message_parts`)
+        self._learned: dict[
+            tuple[Any, ...], tuple[dict[str, Any], Outcome | None, tuple[str, str, bool]]
+        ] = {}
 
     @property
     def ready(self) -> bool:
@@ -65,16 +70,20 @@ class FirstErrors:
         found = self._learned.get(cell.key)
         if found is None:
             return None
-        fields, outcome = found
+        fields, outcome, (head, tail, shown) = found
+        value = cell.value
+        kind = _GOT_KINDS.get(type(value))
+        got = f"{value!r} ({kind})" if kind is not None else short_got(value)
         # Built without the dataclass __init__ (16 keyword arguments): the learned
-        # fields are set as they are, then the cell's own, then the message, as
-        # ``__post_init__`` sets it.
+        # fields are set as they are, then the cell's own, then the message as
+        # ``__post_init__`` makes it, from the learned error's own parts.
         error = _new(PayloadError)
-        error.__dict__.update(fields)
-        error.pointer = cell.pointer
-        error.got = short_got(cell.value)
-        error.cause = None
-        _init(error, error.message)
+        state = error.__dict__
+        state.update(fields)
+        state["pointer"] = pointer = cell.pointer
+        state["got"] = got
+        state["cause"] = None
+        error.args = (f"{pointer}{head}, got {got}{tail}" if shown else f"{pointer}{head}{tail}",)
         return error, outcome
 
     def learn(self, cell: Cell, errors: list[PayloadError], outcome: Outcome | None) -> None:
@@ -85,7 +94,21 @@ class FirstErrors:
         if error.pointer != cell.pointer or error.got != short_got(cell.value):
             return
         fields = {name: getattr(error, name) for name in _FIELDS}
-        self._learned[cell.key] = (fields, outcome)
+        parts = _message_parts(error)
+        if parts is not None:
+            self._learned[cell.key] = (fields, outcome, parts)
+
+
+def _message_parts(error: PayloadError) -> tuple[str, str, bool] | None:
+    """(what follows the pointer, what follows the got words, whether they are shown)
+    of ``error``'s message: the same for every error of a key (None: not so made)."""
+    shown = bool(error.got) and not error.redacted
+    start = f"{error.pointer or '/'}: expected {error.expected}"
+    got = f", got {error.got}" if shown else ""
+    message = error.message
+    if not message.startswith(start + got):
+        return None
+    return start[len(error.pointer or "/") :], message[len(start + got) :], shown
 
 
 __all__ = ["FirstErrors"]

@@ -391,7 +391,7 @@ class Validator:
             assert first is not None
             known = first.answer(verdict)
             if known is not None:
-                return _Check(errors=[known[0]], outcome=known[1])
+                return _Check([known[0]], known[1])  # positional: the cheap path's every call
             verdict = self._fast.check(body, build=build, limits=self.limits if limits else None)
         if isinstance(verdict, FastResult):
             return _Check(fast=verdict)

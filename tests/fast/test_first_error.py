@@ -36,6 +36,7 @@ from sig2jsonschema import strategies
 from sig2jsonschema._fast.first_error import Cell
 from sig2jsonschema._fast.plan import FastFailure
 from sig2jsonschema._releases.table import SUPPORTED
+from sig2jsonschema._signature.load import load_signature
 from sig2jsonschema._validate.validator import Validator
 from sig2jsonschema.exceptions import PayloadError
 from tests.conftest import ROOT
@@ -66,11 +67,41 @@ SIGNATURES = [
 ]
 
 
+#: Column and property names a pointer must escape (``~``, ``/``), a census must count
+#: (``:``) and a ``str.format`` pattern must not read (braces).
+ODD_NAMES = {
+    "inputs": json.dumps(
+        [
+            {"type": "long", "name": "a/b", "required": True},
+            {"type": "string", "name": "c~d", "required": True},
+            {"type": "double", "name": "{x}", "required": True},
+            {"type": "long", "name": "e:f", "required": True},
+            {
+                "type": "array",
+                "name": "n",
+                "required": True,
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "p/q": {"type": "string", "required": True},
+                        "r{0}": {"type": "long", "required": True},
+                    },
+                },
+            },
+        ]
+    )
+}
+
+
+def _signature(name: str) -> Any:
+    return load_signature(dict(ODD_NAMES)) if name == "odd_names" else signature(name)
+
+
 @cache
 def validator(name: str, line: str, redact: bool, *, fast: bool, first: bool = True) -> Validator:
     """The strict Validator; ``fast=False``: the reference (its fast path switched off);
     ``first=False``: without the cheap first error (the path before it)."""
-    v = Validator(signature(name), mlflow_version=line, redact=redact)
+    v = Validator(_signature(name), mlflow_version=line, redact=redact)
     if not fast:
         v._fast = None  # type: ignore[attr-defined]
     if not first:
@@ -277,6 +308,9 @@ def test_workload_bad_cells_take_the_cheap_path(
                 )
                 assert cell is not None
                 assert cell.pointer == next(iter(v.iter_errors(raw))).pointer
+                # ... and named in one pass by the census, the same cell.
+                census, value = fast._quick.census, orjson.loads(raw)
+                assert census.cell(value, census.judge(raw, v.limits, value)) == cell
         assert f"/{n // 2}/" in next(iter(v.iter_errors(raw))).pointer
 
 
@@ -366,3 +400,178 @@ def test_a_nested_bad_leaf_is_put_right_in_the_parsed_tree(n: int) -> None:
     )
     assert cell is not None
     assert cell.pointer == f"/dataframe_records/{n // 2}/messages/0/role"
+
+
+# --------------------------------------------------------------------------
+# The census: one pass names the cell of an all-columns body (`_fast.census`)
+# --------------------------------------------------------------------------
+def _census(name: str, raw: bytes) -> Any:
+    """What the census says of ``raw`` (a Cell, True: valid, False: no plain cell, None)."""
+    v = validator(name, SUPPORTED[-1], False, fast=True)
+    census = v._fast._quick.census  # type: ignore[attr-defined]
+    assert census is not None
+    value = orjson.loads(raw)
+    judged = census.judge(raw, v.limits, value)
+    return True if judged is True else census.cell(value, judged)
+
+
+def _odd_body(form: str, n: int, order: Any = None) -> dict[str, Any]:
+    rows = [
+        {
+            "a/b": i,
+            "c~d": f"t{i}",
+            "{x}": 0.5,
+            "e:f": -i,
+            "n": [{"p/q": "u:v", "r{0}": 1}, {"p/q": "w", "r{0}": 2}],
+        }
+        for i in range(n)
+    ]
+    if order is not None:
+        rows = [{k: row[k] for k in order} for row in rows]
+    if form == "records":
+        return {"dataframe_records": rows}
+    names = list(rows[0])
+    return {"dataframe_split": {"columns": names, "data": [list(r.values()) for r in rows]}}
+
+
+def _odd_put(body: dict[str, Any], row: int, column: str, value: Any, inner: Any = None) -> None:
+    """Put ``value`` at ``column`` of ``row`` (``inner``: (index, property) inside ``n``)."""
+    if "dataframe_records" in body:
+        record = body["dataframe_records"][row]
+    else:
+        split = body["dataframe_split"]
+        record = dict(zip(split["columns"], split["data"][row], strict=True))
+    if inner is None:
+        record[column] = value
+    else:
+        record[column] = [dict(item) for item in record[column]]
+        record[column][inner[0]][inner[1]] = value
+    if "dataframe_split" in body:
+        body["dataframe_split"]["data"][row] = list(record.values())
+
+
+#: (column, inside n, a first value, a second of the same kind, put in another row)
+#: of every leaf site.
+ODD_SITES = [
+    ("a/b", None, "oops", "Zebra"),
+    ("c~d", None, 3, -7),
+    ("{x}", None, True, True),
+    ("e:f", None, "word", "other"),
+    ("n", (1, "p/q"), 7, 300),
+    ("n", (0, "r{0}"), "word", "Zebra"),
+]
+
+
+@pytest.mark.parametrize("form", ["split", "records"])
+@pytest.mark.parametrize(("column", "inner", "first", "second"), ODD_SITES)
+def test_the_census_names_every_leaf_site_with_escaped_pointers(
+    form: str, column: str, inner: Any, first: Any, second: Any
+) -> None:
+    assert _census("odd_names", _raw(_odd_body(form, 3))) is True
+    for row, value in ((1, first), (2, second)):
+        body = _odd_body(form, 3)
+        _odd_put(body, row, column, value, inner)
+        raw = _raw(body)
+        cell = _census("odd_names", raw)
+        assert isinstance(cell, Cell)
+        raw_hits, _ = compare("odd_names", raw)  # the first value learns the key
+        v = validator("odd_names", SUPPORTED[-1], False, fast=True)
+        assert cell.pointer == next(iter(v.iter_errors(raw))).pointer
+        assert cell.value == value
+    assert raw_hits == len(CONFIGS)  # the second value: from the census
+
+
+@pytest.mark.parametrize("form", ["split", "records"])
+def test_the_census_leaves_several_bad_values_to_the_reference(form: str) -> None:
+    compare("odd_names", _raw(_put(_odd_body(form, 2), "oops")))  # a key it could learn
+    # (row, column, inside n, value) of a second bad value beside "Zebra" in row 0's a/b
+    for row, column, inner, other in (
+        (1, "c~d", None, 5),
+        (0, "c~d", None, 5),
+        (1, "n", (0, "p/q"), 9),
+        (0, "n", (1, "r{0}"), "word"),
+        (1, "a/b", None, "oops"),
+    ):
+        body = _put(_odd_body(form, 2), "Zebra")
+        _odd_put(body, row, column, other, inner)
+        raw = _raw(body)
+        assert _census("odd_names", raw) is False
+        assert compare("odd_names", raw) == (0, 0)
+
+
+def test_the_census_keys_a_record_by_its_own_key_order() -> None:
+    names = ["a/b", "c~d", "{x}", "e:f", "n"]
+    compare("odd_names", _raw(_put(_odd_body("records", 1), "oops")))  # learns, in order
+    shuffled = _put(_odd_body("records", 1, order=names[::-1]), "Zebra")
+    raw = _raw(shuffled)
+    cell = _census("odd_names", raw)
+    assert isinstance(cell, Cell)
+    assert cell.key[1] == tuple(names[::-1])
+    assert compare("odd_names", raw)[0] == 0  # another key: the reference decides, and teaches
+    assert compare("odd_names", _raw(_put(_odd_body("records", 1, order=names[::-1]), "x")))[
+        0
+    ] == len(CONFIGS)
+
+
+def _put(body: dict[str, Any], value: Any) -> dict[str, Any]:
+    _odd_put(body, 0, "a/b", value)
+    return body
+
+
+@pytest.mark.parametrize("value", ["nan", "5", 1.5, None, 2**64, [], {}, "Ünïcode", "a" * 41])
+def test_the_census_leaves_other_kinds_to_the_reference(value: Any) -> None:
+    for form in ("split", "records"):
+        raw = _raw(_put(_odd_body(form, 2), value))
+        assert _census("odd_names", raw) in {False, None}
+        compare("odd_names", raw)
+
+
+# --------------------------------------------------------------------------
+# One unnamed uint8 tensor: one parse names the bad leaf (`QuickTensor.read`)
+# --------------------------------------------------------------------------
+def _w2(n: int, *puts: tuple[int, int, int, Any]) -> bytes:
+    body = workloads.make_body("w2", "inputs", n)
+    images = body["inputs"] = [[list(row) for row in image] for image in body["inputs"]]
+    for image, i, j, value in puts:
+        images[image][i][j] = value
+    return _raw(body)
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_one_parse_names_a_tensor_leaf_out_of_range(n: int) -> None:
+    v = validator("w2", SUPPORTED[-1], False, fast=True)
+    fast: Any = v._fast  # type: ignore[attr-defined]
+    assert fast._quick_tensor.read(_w2(n), v.limits) == "inputs/tensor"
+    compare("w2", _w2(n, (0, 0, 0, 256)))  # learns the key
+    for image, i, j, value in ((n - 1, 27, 27, 300), (n // 2, 0, 5, 2**40), (0, 13, 0, 999)):
+        raw = _w2(n, (image, i, j, value))
+        found = fast._quick_tensor.read(raw, v.limits)
+        assert found.key == "inputs"
+        cell = fast.locator.locate_leaves(found)
+        assert cell.pointer == f"/inputs/{image}/{i}/{j}"
+        assert cell.value == value
+        assert cell == fast.locator.locate_raw(raw, lambda text: fast.quick_valid(text, v.limits))
+        assert compare("w2", raw)[0] == len(CONFIGS)
+
+
+@pytest.mark.parametrize(
+    "puts",
+    [
+        [(0, 1, 1, 300), (0, 2, 2, 301)],  # two bad leaves
+        [(0, 1, 1, 300), (0, 2, 2, -1)],  # both ways out of range
+        [(0, 1, 1, 300), (0, 1, 2, 1.5)],  # a float beside
+        [(0, 1, 1, 300), (0, 3, 3, True)],  # a boolean beside (the letter census)
+        [(0, 1, 1, 2**64)],  # beyond int64
+        [(0, 1, 1, -(2**63))],
+        [(0, 1, 1, "x")],
+        [(0, 1, 1, None)],
+    ],
+)
+def test_other_tensor_failures_are_left_to_the_reference(puts: list[Any]) -> None:
+    v = validator("w2", SUPPORTED[-1], False, fast=True)
+    fast: Any = v._fast  # type: ignore[attr-defined]
+    compare("w2", _w2(1, (0, 0, 0, 256)))  # learns the int64+ key
+    raw = _w2(1, *puts)
+    found = fast._quick_tensor.read(raw, v.limits)
+    assert found is None or fast.locator.locate_leaves(found) is None
+    assert compare("w2", raw)[0] == 0
