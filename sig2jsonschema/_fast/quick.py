@@ -38,6 +38,7 @@ What ``predict`` receives is built by the column checkers themselves
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 import sys
 from itertools import chain
@@ -346,18 +347,19 @@ class QuickPlan:
         self.valid_tree: Callable[[bytes, Limits | None, Any], bool] | None = None
         fixed = split.fixed if split is not None and self._split_ok else None
         per_row = records.per_row if records is not None and self._records_ok else None
+        self._body_check = functools.partial(
+            compile_body_check,
+            list(frames.columns),
+            split=fixed,
+            records=per_row,
+            names=list(everything),
+            loads=orjson.loads,
+            plan=self,
+            unsure=self._unsure,
+            colons=_colons,
+        )
         for tree in (False, True):
-            body_check = compile_body_check(
-                list(frames.columns),
-                split=fixed,
-                records=per_row,
-                names=list(everything),
-                loads=orjson.loads,
-                plan=self,
-                unsure=self._unsure,
-                colons=_colons,
-                tree=tree,
-            )
+            body_check = self._body_check(tree=tree)
             if body_check is not None and tree:
                 self.valid_tree = body_check  # type: ignore[assignment]
             elif body_check is not None:
@@ -370,6 +372,15 @@ class QuickPlan:
             names=self._all_names,
             colons=_colons,
         )
+
+    def valid_for(self, limits: Limits) -> Callable[[bytes | str], bool]:
+        """`valid` with ``limits`` bound, for a caller whose limits never change."""
+        if self.valid is not self._unsure:
+            check = self._body_check(bound=self._small_size(limits))
+            if check is not None:
+                return check  # type: ignore[return-value]
+        valid = self.valid
+        return lambda raw: valid(raw, limits)
 
     # -- layouts -----------------------------------------------------------------
 

@@ -383,6 +383,7 @@ def compile_body_check(
     colons: Callable[[bytes], int],
     tree: bool = False,
     miss: Miss | None = None,
+    bound: tuple[Any, int] | None = None,
 ) -> BodyCheck | None:
     """One function judging a whole raw body of every column, in signature order.
 
@@ -406,6 +407,11 @@ def compile_body_check(
     (`Miss`, into the list ``bads`` by `add_miss`) and the check goes on; the
     function returns ``bads`` (True: none, valid) when everything else passes,
     census included (None: unsure).  See `sig2jsonschema._fast.census`.
+
+    ``bound`` (without ``tree``): (limits, the body size up to which they
+    need no scan), fixed: the function is called ``check(raw)`` with those
+    limits, and the size is a constant instead of ``plan._small``'s pair,
+    read and compared on every body (a `Validator`'s own limits never change).
     """
     getters: list[Any] = []
     keys = tuple(names)
@@ -430,6 +436,8 @@ def compile_body_check(
             "if type(raw) is not bytes or small[0] is not limits or len(raw) > small[1]:",
             f"    {doubt}",
         ]
+        if bound is None
+        else ["if type(raw) is not bytes or len(raw) > SIZE:", f"    {doubt}"]
     )
     if miss is not None:
         lines.append("bads = None")  # a list only once a leaf misses: valid bodies pay nothing
@@ -493,9 +501,11 @@ def compile_body_check(
     source = "\n".join(
         [
             (
-                f"def check(raw, limits, {'value, ' if tree else ''}{_HELPERS}{defaults},"
+                f"def check(raw, {'limits=LIMITS' if bound else 'limits'},"
+                f" {'value, ' if tree else ''}{_HELPERS}{defaults},"
                 f"{' MISS=MISS,' if miss is not None else ''} bytes=bytes, loads=loads,"
-                " PLAN=PLAN, UNSURE=UNSURE, COLONS=COLONS, NAMES=NAMES):"
+                " PLAN=PLAN, UNSURE=UNSURE, COLONS=COLONS, NAMES=NAMES"
+                f"{', SIZE=SIZE' if bound else ''}):"
             ),
             *_indent(lines, 1),
         ]
@@ -509,6 +519,8 @@ def compile_body_check(
         COLONS=colons,
         NAMES=list(names),
         MISS=add_miss,
+        LIMITS=bound[0] if bound else None,
+        SIZE=bound[1] if bound else 0,
     )
     return check
 

@@ -133,7 +133,8 @@ class Validator:
         self.release_note: str | None = note
         self.mode: Mode = mode
         self.redact = redact
-        #: The resource limits every body is checked against first (docs/limits.md).
+        #: The resource limits every body is checked against first (docs/limits.md);
+        #: fixed at construction (the quick path binds them), do not reassign.
         self.limits = limits
         #: The exported request schema this validator runs (do not modify).
         self.schema: dict[str, Any] = to_jsonschema(sig, part="request", mode=mode)
@@ -153,8 +154,8 @@ class Validator:
         )
         #: The fast path's quick answer for small raw bodies, bound once: `is_valid`
         #: calls it for every body, and a scoring request's body is mostly small.
-        self._quick_valid: Callable[[Any, Limits | None], bool] | None = (
-            self._fast.quick_valid_function if self._fast is not None else None
+        self._quick_valid: Callable[[Any], bool] | None = (
+            self._fast.quick_valid_for(limits) if self._fast is not None else None
         )
         #: The errors of plain one-value failures, learned from the reference path
         #: (strict only: mlflow mode judges a body strict refuses as a whole).
@@ -225,7 +226,7 @@ class Validator:
             quick is not None
             and type(body) in _QUICK
             and (content_type is JSON_TYPE or _is_json(content_type))  # the default: no lookup
-            and quick(body, self.limits)
+            and quick(body)
         ):
             return True  # the fast path's quick answer for small frame bodies
         return not self._check(body, content_type).errors
