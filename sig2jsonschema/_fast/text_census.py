@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Bail, Ctx
+from .base import Bail, Census, Ctx
 
 
 class Recount(Exception):
@@ -87,52 +87,22 @@ def letters_match(raw: bytes | str | None, value: dict[str, Any], key: str, ctx:
     text = raw if isinstance(raw, bytes) else raw.encode("utf-8")
     if b"\\" in text:
         return False
-    outside = _Letters()
+    outside = Census()  # only its letters are read
     for name, item in value.items():
-        outside.text(name)
+        outside.add_letters(name)
         if name != key:
             outside.walk(item)
         elif type(item) is dict:
             for tensor_name in item:
-                outside.text(tensor_name)
+                outside.add_letters(tensor_name)
         elif type(item) is list and item and type(item[0]) is dict:
             # instances as records: every record repeats the tensor names
-            names = _Letters()
+            names = Census()
             for tensor_name in item[0]:
-                names.text(tensor_name)
+                names.add_letters(tensor_name)
             outside.r += names.r * len(item)
             outside.s += names.s * len(item)
     return text.count(b"r") == outside.r and text.count(b"s") == outside.s
-
-
-class _Letters:
-    """``r``/``s`` letters in the JSON text of the values walked."""
-
-    def __init__(self) -> None:
-        self.r = 0
-        self.s = 0
-
-    def text(self, s: str) -> None:
-        self.r += s.count("r")
-        self.s += s.count("s")
-
-    def walk(self, value: Any) -> None:
-        stack = [value]
-        while stack:
-            node = stack.pop()
-            kind = type(node)
-            if kind is dict:
-                for name, item in node.items():
-                    self.text(name)
-                    stack.append(item)
-            elif kind is list:
-                stack.extend(node)
-            elif kind is str:
-                self.text(node)
-            elif node is True:
-                self.r += 1
-            elif node is False:
-                self.s += 1
 
 
 __all__ = ["Recount", "census_ok", "escapes_colon", "holds_big_float", "letters_match"]
