@@ -31,7 +31,7 @@ from sig2jsonschema._export.values import BASE64_PATTERN, DATETIME_PATTERN, FLOA
 from sig2jsonschema._signature.types import DataType
 
 from .base import BadRows, Bail, NoneType, check_types, type_bad_rows
-from .rows import FROMISO_OK
+from .dt_shapes import DT_SHAPES, SHAPE, parse_one_shape
 from .texts import text_array
 
 if TYPE_CHECKING:
@@ -346,13 +346,6 @@ def _datetimes(texts: Sequence[Any]) -> np.ndarray[Any, Any]:
 _FEW = 32
 _EPOCH = _dt.datetime(1970, 1, 1)  # noqa: DTZ001 - naive, as the texts
 _MICROSECOND = _dt.timedelta(microseconds=1)
-#: Digits -> ``9``, every other byte unchanged: a datetime text's shape.
-SHAPE = bytes(0x39 if 0x30 <= i <= 0x39 else i for i in range(256))
-DT_SHAPES = {
-    10: b"9999-99-99",
-    19: b"9999-99-99T99:99:99",
-    **{20 + k: b"9999-99-99T99:99:99." + b"9" * k for k in range(1, 7)},
-}
 
 
 def _few_datetimes(texts: Sequence[Any]) -> np.ndarray[Any, Any]:
@@ -363,24 +356,8 @@ def _few_datetimes(texts: Sequence[Any]) -> np.ndarray[Any, Any]:
     are exact) give the same nanoseconds; anything else is left to
     `_parse_datetimes`, which decides how it fails.
     """
-    first = texts[0]
-    shape = DT_SHAPES.get(len(first)) if type(first) is str and FROMISO_OK else None
-    if shape is None:
-        return _datetimes(texts)
-    try:
-        joined = "".join(texts).encode("ascii")
-    except (TypeError, UnicodeEncodeError):
-        return _datetimes(texts)
-    if (
-        set(map(len, texts)) != {len(first)}
-        or joined.translate(SHAPE) != shape * len(texts)
-        or min(texts)[:4] < "1678"
-        or max(texts)[:4] > "2261"
-    ):
-        return _datetimes(texts)
-    try:
-        parsed = list(map(_dt.datetime.fromisoformat, texts))
-    except ValueError:
+    parsed = parse_one_shape(texts)
+    if parsed is None:
         return _datetimes(texts)
     micros = [(d - _EPOCH) // _MICROSECOND for d in parsed]
     return np.array(micros, dtype=np.int64) * 1000
@@ -511,9 +488,7 @@ SCALAR_CHECKERS: dict[DataType, ColumnChecker] = {
 
 
 __all__ = [
-    "DT_SHAPES",
     "SCALAR_CHECKERS",
-    "SHAPE",
     "boolean_column",
     "datetime_column",
     "datetime_shape",

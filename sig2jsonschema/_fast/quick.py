@@ -37,7 +37,6 @@ What ``predict`` receives is built by the column checkers themselves
 
 from __future__ import annotations
 
-import datetime as _dt
 import functools
 import re
 import sys
@@ -53,11 +52,11 @@ from sig2jsonschema._signature.types import DataType
 from .base import Bail, Ctx, NoneType
 from .census import compile_census
 from .chunks import CHUNK
-from .columns import DT_SHAPES, SHAPE
+from .dt_shapes import parse_one_shape
 from .limits import no_long_digit_run, within
 from .nested import ComplexColumn, QuickUnsure, compile_quick
 from .results import FastResult
-from .rows import FROMISO_OK, RowUnsure, compile_body_check, compile_rows
+from .rows import RowUnsure, compile_body_check, compile_rows
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -154,39 +153,15 @@ def _binaries(values: list[Any], n: int) -> int:
     return colons
 
 
-_FROMISO = _dt.datetime.fromisoformat
-
-
 def _datetimes(nullable: bool) -> GroupCheck:
     """One datetime column: one strict shape, calendar-valid, years 1678-2261."""
 
     def check(values: list[Any], n: int) -> int:
         del n
         texts = [v for v in values if v is not None] if nullable else values
-        if not texts or not FROMISO_OK:
+        if parse_one_shape(texts) is None:
             raise _Unsure
-        first = texts[0]
-        if type(first) is not str:
-            raise _Unsure
-        width = len(first)
-        shape = DT_SHAPES.get(width)
-        if shape is None:
-            raise _Unsure
-        try:
-            joined = "".join(texts).encode("ascii")
-        except (TypeError, UnicodeEncodeError):
-            raise _Unsure from None
-        if (
-            set(map(len, texts)) != {width}
-            or joined.translate(SHAPE) != shape * len(texts)
-            or min(texts)[:4] < "1678"
-            or max(texts)[:4] > "2261"
-        ):
-            raise _Unsure
-        try:
-            all(map(_FROMISO, texts))  # calendar and clock ranges
-        except ValueError:
-            raise _Unsure from None
+        width = len(texts[0])
         return 2 * len(texts) if width >= 19 else 0
 
     return check

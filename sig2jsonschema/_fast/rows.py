@@ -29,13 +29,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-import sys
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sig2jsonschema._export.values import BASE64_PATTERN
 from sig2jsonschema._signature.types import Array, DataType, Object
 
+from .dt_shapes import DT_SHAPES, FROMISO_OK, SHAPE
 from .nested import ComplexColumn
 
 if TYPE_CHECKING:
@@ -61,25 +61,6 @@ _INT64 = (-(2**63), 2**63 - 1)
 _INT32 = (-(2**31), 2**31 - 1)
 #: Bytes per structural colon beyond which colons are counted by ``replace``.
 _SPARSE = 40
-
-
-def _fromiso_ok() -> bool:
-    """Whether ``fromisoformat`` reads every strict shape and refuses hour 24.
-
-    Python 3.10 reads only 3 or 6 fraction digits; a later release might
-    read ``24:00`` as the next midnight, which the strict pattern refuses.
-    """
-    if sys.version_info < (3, 11):
-        return False
-    try:
-        _dt.datetime.fromisoformat("2000-01-01T24:00:00")
-    except ValueError:
-        return True
-    return False
-
-
-#: Whether datetime texts may be judged with ``datetime.fromisoformat``.
-FROMISO_OK = _fromiso_ok()
 
 
 class RowUnsure(Exception):
@@ -318,18 +299,6 @@ def _found(loop: list[str]) -> list[str]:
     return [*lines, "members = 0"] if "members" in text else lines
 
 
-#: Every ASCII digit as ``9``, every other byte itself: a datetime text's digit shape.
-#: The same tables as `sig2jsonschema._fast.columns`' ``SHAPE`` and ``DT_SHAPES``
-#: (which imports this module); ``tests/fast/test_quick_rows.py`` holds them equal.
-SHAPE = bytes(0x39 if 0x30 <= i <= 0x39 else i for i in range(256))
-#: The strict datetime pattern's forms, by length, as digit shapes.
-DT_SHAPES = {
-    10: b"9999-99-99",
-    19: b"9999-99-99T99:99:99",
-    **{20 + k: b"9999-99-99T99:99:99." + b"9" * k for k in range(1, 7)},
-}
-
-
 def _compiled(source: str, getters: list[Any], **more: Any) -> Any:
     namespace: dict[str, Any] = {
         "U": RowUnsure,
@@ -534,10 +503,7 @@ def add_miss(bads: list[Any] | None, miss: Any) -> list[Any]:
 
 
 __all__ = [
-    "DT_SHAPES",
-    "FROMISO_OK",
     "MAX_COLUMNS",
-    "SHAPE",
     "Miss",
     "RowUnsure",
     "add_miss",

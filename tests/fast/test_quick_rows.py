@@ -265,13 +265,6 @@ def test_odd_chat_records_are_never_quick() -> None:
     assert judged("w3", text.replace('"content":"', '"content":"\\t\\u00e9', 1).encode())
 
 
-def test_the_datetime_shape_tables_are_the_column_path_s() -> None:
-    from sig2jsonschema._fast import columns, rows
-
-    assert rows.SHAPE == columns.SHAPE
-    assert rows.DT_SHAPES == columns.DT_SHAPES
-
-
 #: JSON values to put anywhere: every type, edges of the checks' bounds, odd texts.
 _POOL: list[Any] = [
     None,
