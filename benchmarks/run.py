@@ -1,6 +1,7 @@
 """sig2jsonschema per-request speed: ours against jsonschema-rs, orjson, pandas and MLflow.
 
-    python benchmarks/run.py            # everything (about ten minutes on 2 busy cores)
+    python benchmarks/run.py            # everything (about a minute on 2 cores, plus ~30 s per
+                                        # MLflow release virtualenv built on first use)
     python benchmarks/run.py --quick    # fewer sizes and samples, no 100,000 rows, no memory
 
 Prints issue 15's grid, each figure next to its goal (see README.md):
@@ -622,7 +623,7 @@ def main(argv: list[str] | None = None) -> None:
         description=(__doc__ or "").split("\n")[0],
         epilog=(
             "examples:\n"
-            "  python benchmarks/run.py                  # every section (~10 min)\n"
+            "  python benchmarks/run.py                  # every section (about a minute)\n"
             "  python benchmarks/run.py --quick          # fewer sizes and samples\n"
             "  python benchmarks/run.py --only invalid   # one section: its goals only\n"
             "  python benchmarks/run.py --only strict --only orjson"
