@@ -31,7 +31,7 @@ from sig2jsonschema._export.values import BASE64_PATTERN, DATETIME_PATTERN, FLOA
 from sig2jsonschema._signature.types import DataType
 
 from .base import BadRows, Bail, NoneType, check_types, type_bad_rows
-from .dt_shapes import DT_SHAPES, SHAPE, parse_one_shape
+from .dt_shapes import one_shape, parse_one_shape
 from .texts import text_array
 
 if TYPE_CHECKING:
@@ -278,18 +278,10 @@ def _parse_datetimes(texts: Sequence[Any], build: bool = True) -> np.ndarray[Any
         _Slow: the texts do not all share one valid strict format.
         Bail: a year outside what ``datetime64[ns]`` holds.
     """
-    if type(texts[0]) is not str:
+    raw = one_shape(texts)
+    if raw is None:
         raise _Slow
     n, width = len(texts), len(texts[0])
-    shape = DT_SHAPES.get(width)
-    if shape is None:
-        raise _Slow
-    try:
-        raw = "".join(texts).encode("ascii")
-    except (UnicodeEncodeError, TypeError):
-        raise _Slow from None
-    if len(raw) != n * width or raw.translate(SHAPE) != shape * n:
-        raise _Slow
     # Every field position holds a digit: subtract "0" once, read int16 fields.
     d = np.frombuffer(raw, dtype=np.uint8).reshape(n, width) - np.uint8(48)
 

@@ -12,7 +12,7 @@ The quick path's group check (`sig2jsonschema._fast.quick`) and the column
 path's few-texts reader (`sig2jsonschema._fast.columns`) call
 `parse_one_shape`; the generated row checks (`sig2jsonschema._fast.rows`)
 inline the same test per value with these tables; the column path's big
-columns read the digits from the joined bytes with the same tables.
+columns read the digits from the bytes `one_shape` joins.
 """
 
 from __future__ import annotations
@@ -56,12 +56,14 @@ FROMISO_OK = _fromiso_ok()
 _FROMISO = _dt.datetime.fromisoformat
 
 
-def parse_one_shape(texts: Sequence[Any]) -> list[_dt.datetime] | None:
-    """The texts read as datetimes, if all are strings of the first one's strict form,
-    of years 1678-2261, that ``fromisoformat`` reads (else None, whatever the reason).
+def one_shape(texts: Sequence[Any]) -> bytes | None:
+    """The texts joined as ASCII bytes, if all are strings of the first one's strict
+    form (else None): a grid of ``len(texts)`` rows of fixed fields.
+
+    Every text's own length is compared, not only the total: a text one digit
+    too long beside one a digit short keeps both the total and the repeated
+    shape, and the grid would read two valid datetimes from two invalid texts.
     """
-    if not texts or not FROMISO_OK:
-        return None
     first = texts[0]
     if type(first) is not str:
         return None
@@ -73,12 +75,18 @@ def parse_one_shape(texts: Sequence[Any]) -> list[_dt.datetime] | None:
         joined = "".join(texts).encode("ascii")
     except (TypeError, UnicodeEncodeError):
         return None
-    if (
-        set(map(len, texts)) != {width}
-        or joined.translate(SHAPE) != shape * len(texts)
-        or min(texts)[:4] < FIRST_YEAR
-        or max(texts)[:4] > LAST_YEAR
-    ):
+    if set(map(len, texts)) != {width} or joined.translate(SHAPE) != shape * len(texts):
+        return None
+    return joined
+
+
+def parse_one_shape(texts: Sequence[Any]) -> list[_dt.datetime] | None:
+    """The texts read as datetimes, if all are strings of the first one's strict form,
+    of years 1678-2261, that ``fromisoformat`` reads (else None, whatever the reason).
+    """
+    if not texts or not FROMISO_OK or one_shape(texts) is None:
+        return None
+    if min(texts)[:4] < FIRST_YEAR or max(texts)[:4] > LAST_YEAR:
         return None
     try:
         return list(map(_FROMISO, texts))  # calendar and clock ranges
@@ -86,4 +94,12 @@ def parse_one_shape(texts: Sequence[Any]) -> list[_dt.datetime] | None:
         return None
 
 
-__all__ = ["DT_SHAPES", "FIRST_YEAR", "FROMISO_OK", "LAST_YEAR", "SHAPE", "parse_one_shape"]
+__all__ = [
+    "DT_SHAPES",
+    "FIRST_YEAR",
+    "FROMISO_OK",
+    "LAST_YEAR",
+    "SHAPE",
+    "one_shape",
+    "parse_one_shape",
+]

@@ -356,6 +356,24 @@ def test_one_bad_cell_is_reported_from_its_row_alone(form: str, column: str, val
         assert said == "failure"
 
 
+@pytest.mark.parametrize("n", [12, 40])  # read one by one (up to 32 texts), and as a byte grid
+@pytest.mark.parametrize("form", ["split", "records"])
+def test_a_long_datetime_beside_a_short_one_is_refused(form: str, n: int) -> None:
+    # One digit moved from the short text to the long one keeps the column's total
+    # length and its repeated digit shape, and a grid of fixed-width rows reads two
+    # valid datetimes: every text's own length must be held to the first one's.
+    body = workloads.make_body("w1", form, n)
+    rows = body["dataframe_split"]["data"] if form == "split" else body["dataframe_records"]
+    for i, text in ((5, "2024-01-01T10:00:002"), (6, "024-01-01T10:00:00")):
+        if form == "split":
+            rows[i][10] = text
+        else:
+            rows[i]["ts"] = text
+    said, found = compare("w1", _raw(body))
+    assert found is None
+    assert said in {"failure", "none"}
+
+
 def test_bad_tensor_samples_are_reported_from_their_sample_alone() -> None:
     for leaf in (256, -1, 1.5, True, None, "3"):
         body = workloads.make_body("w2", "inputs", 12)
