@@ -170,15 +170,21 @@ def check_types(values: Any, allowed: frozenset[type]) -> set[type]:
     raise BadRows(type_bad_rows(values, allowed))
 
 
-def one_member(raw: bytes | str) -> tuple[str, Any] | None:
-    """The one member of a JSON object text (None: not JSON, not an object of one member)."""
+def one_member_object(raw: bytes | str) -> dict[str, Any] | None:
+    """A JSON object text of one member, parsed (None: not JSON, not such an object)."""
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return None
     if type(value) is not dict or len(value) != 1:
         return None
-    return next(iter(value.items()))
+    return value
+
+
+def one_member(raw: bytes | str) -> tuple[str, Any] | None:
+    """The one member of a JSON object text (None: not JSON, not an object of one member)."""
+    value = one_member_object(raw)
+    return None if value is None else next(iter(value.items()))
 
 
 @contextmanager

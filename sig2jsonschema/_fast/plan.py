@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from .base import BadRows, Bail, Census, Ctx, gc_paused
+from .base import BadRows, Bail, Census, Ctx, gc_paused, one_member_object
 from .frames import FramePlan, compile_frame_plan
 from .limits import plan_depth, value_depth, within
 from .results import FastFailure, FastResult
@@ -224,11 +224,8 @@ class FastPlan:
             or not within(body, limits, self._depth)
         ):
             return None
-        try:
-            value = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return None
-        if type(value) is not dict or len(value) != 1:
+        value = one_member_object(body)
+        if value is None:
             return None
         census = quick.census  # type: ignore[union-attr]
         # The census judges a valid body as the tree check does, at its cost, and
