@@ -202,10 +202,6 @@ def _group_check(column: ColumnPlan) -> tuple[Any, GroupCheck] | None:
     return (t, column.name), _datetimes(nullable)  # one format per datetime column
 
 
-#: Bodies of at most this many rows are judged row by row (`sig2jsonschema._fast.rows`);
-#: the generated code beats the type groups' C passes at every size measured (1-100
-#: rows), so only a body the row check is unsure of meets the type groups.
-ROWS_AT_MOST = sys.maxsize
 #: Bodies of at least this many rows are transposed before their type groups are judged.
 TRANSPOSE_AT_LEAST = 9
 
@@ -235,9 +231,9 @@ class _Layout:
         self.fixed = 3 + name_colons if split else 1
         self.per_row = 0 if split else len(names) + name_colons
         #: The generated row-at-a-time check (it also tests each row's container).
+        #: It beats the type groups' C passes at every size measured (1-100 rows),
+        #: so only a body it is unsure of (or a layout without one) meets them.
         self.rows = rows
-        #: Row counts `rows` judges (more: the type groups).
-        self.rows_at_most = ROWS_AT_MOST if rows is not None else -1
         self.row_getter = None if split else _values_of(names)
 
     def by_groups(self, rows: list[Any], n: int) -> int:
@@ -489,9 +485,9 @@ class QuickPlan:
                 return None
             n = len(rows)
             text = ""
-            if n <= layout.rows_at_most:
+            if layout.rows is not None:
                 try:
-                    text, colons = layout.rows(rows)  # type: ignore[misc]
+                    text, colons = layout.rows(rows)
                 except (RowUnsure, ValueError, TypeError):
                     colons = layout.by_groups(rows, n)  # the type groups decide
             else:
@@ -507,7 +503,7 @@ class QuickPlan:
             if isinstance(raw, bytes):
                 if _BACKSLASH in raw and (b"\\u003a" in raw or b"\\u003A" in raw or "\x00" in text):
                     return None
-                found = raw.count(b":") if len(raw) < 8192 else _colons(raw)
+                found = _colons(raw)
             else:
                 if "\\" in raw and ("\\u003a" in raw or "\\u003A" in raw or "\x00" in text):
                     return None
