@@ -97,9 +97,6 @@ class FastPlan:
             from .quick import compile_quick_plan
 
             self._quick = compile_quick_plan(frames, forms, self._depth, self._default_params)
-            if self._quick is not None:
-                # the quick plan's own (generated) function: one frame less per body
-                self.quick_valid = self._quick.valid  # type: ignore[method-assign,assignment]
         elif tensors is not None:
             from .quick_tensors import compile_quick_tensor
 

@@ -259,7 +259,7 @@ class Validator:
     ) -> tuple[ConversionWarning, ...]:
         """The lossy conversions MLflow makes on ``body`` (none when MLflow rejects it)."""
         if self._fast is not None and _is_json(content_type):
-            from sig2jsonschema._fast.plan import FastResult
+            FastResult = _fast_types()[2]  # noqa: N806 - a class
 
             # Asked of the plan directly: `_fast_check` would run the reference path
             # on an invalid body's offending rows, and the emulator runs below anyway.
