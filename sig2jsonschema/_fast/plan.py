@@ -238,14 +238,7 @@ class FastPlan:
             found = census.cell(value, judged)
             if found is not None:  # unsure: the search below
                 return found if found is not False else None
-
-        def valid(text: bytes) -> bool:
-            return self.quick_valid(text, limits)
-
-        cell: Cell | None = locator.locate_raw(
-            body, valid, lambda text, parsed: tree(text, limits, parsed), parsed=value
-        )
-        return cell
+        return self._search(body, limits, value)
 
     def _tensor_cell(self, body: bytes, limits: Limits, found: Leaves | None) -> Cell | None:
         """The one leaf out of range of a tensor body, from the quick path's parse
@@ -265,16 +258,24 @@ class FastPlan:
             or not within(body, limits, self._depth)
         ):
             return None
+        return self._search(body, limits)
+
+    def _search(self, body: bytes, limits: Limits, parsed: Any = None) -> Cell | None:
+        """The locator's search of a raw body already scanned for the limits
+        (``parsed``: the body already parsed, `FirstErrorLocator.locate_raw`)."""
+        assert self.locator is not None
 
         def valid(text: bytes) -> bool:
             return self.quick_valid(text, limits)
 
         tree = self._quick.valid_tree if self._quick is not None else None
         cell: Cell | None
-        if tree is None:
-            cell = locator.locate_raw(body, valid)
+        if tree is None:  # a tensor's locator, or a frame's the row checks do not cover
+            cell = self.locator.locate_raw(body, valid)
         else:
-            cell = locator.locate_raw(body, valid, lambda text, value: tree(text, limits, value))
+            cell = self.locator.locate_raw(
+                body, valid, lambda text, value: tree(text, limits, value), parsed=parsed
+            )
         return cell
 
     def _check(self, body: Any, build: bool, *, lean: bool) -> FastResult | FastFailure | None:
