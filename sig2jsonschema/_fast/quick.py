@@ -57,6 +57,7 @@ from .limits import no_long_digit_run, within
 from .nested import ComplexColumn, QuickUnsure, compile_quick
 from .results import FastResult
 from .rows import RowUnsure, compile_body_check, compile_rows
+from .text_census import COLON, count_byte
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -533,10 +534,9 @@ def _colons(raw: bytes) -> int:
         return raw.count(b":")
     import numpy as np
 
-    return int(np.count_nonzero(np.frombuffer(raw, dtype=np.uint8) == _COLON))
+    return count_byte(np.frombuffer(raw, dtype=np.uint8), COLON)
 
 
-_COLON = ord(":")
 #: ``b"\\"`` as an int: ``in`` finds an int in bytes without a buffer, several times faster.
 _BACKSLASH = ord("\\")
 

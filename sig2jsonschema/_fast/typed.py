@@ -45,6 +45,7 @@ from sig2jsonschema._signature.types import DataType
 
 from .base import Bail, Census, Ctx
 from .columns import binary_column, datetime_column, float_column
+from .text_census import COLON, R, S, count_byte
 from .texts import text_array
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ _TYPES: dict[DataType, Any] = {
 }
 #: Columns whose values are JSON strings (two quotes each in the text).
 _TEXTS = frozenset({DataType.string, DataType.binary, DataType.datetime})
-_QUOTE, _COLON, _R, _S = ord('"'), ord(":"), ord("r"), ord("s")
+_QUOTE = ord('"')
 #: Closing braces tried when looking for the end of the first record.
 _TRIES = 16
 
@@ -324,14 +325,14 @@ class TypedBody:
         records = self._layout is not None and not self._layout.split
         text = np.frombuffer(self._raw, dtype=np.uint8)
         if not self._untyped:
-            if records and _count(text, _QUOTE) != 2 + sum(s[2] for s in spans):
+            if records and count_byte(text, _QUOTE) != 2 + sum(s[2] for s in spans):
                 raise Bail
             return True
         census = self._ctx.census
         assert census is not None  # the column path of a raw text always counts
         for lo, hi, quotes in spans:
             part = text[lo:hi]
-            if records and _count(part, _QUOTE) != quotes:
+            if records and count_byte(part, _QUOTE) != quotes:
                 raise Bail
             _add_counts(census, part, letters=self._ctx.lean)
         return False
@@ -343,15 +344,11 @@ def _tuples(rows: list[Any], split: bool) -> Iterable[tuple[Any, ...]]:
     return rows if split else map(msgspec.structs.astuple, rows)
 
 
-def _count(text: np.ndarray[Any, Any], byte: int) -> int:
-    return int(np.count_nonzero(text == byte))
-
-
 def _add_counts(census: Census, part: np.ndarray[Any, Any], *, letters: bool) -> None:
-    census.colons += _count(part, _COLON)
+    census.colons += count_byte(part, COLON)
     if letters:
-        census.r += _count(part, _R)
-        census.s += _count(part, _S)
+        census.r += count_byte(part, R)
+        census.s += count_byte(part, S)
 
 
 __all__ = ["TypedBody", "TypedPlan", "TypedSlice"]
