@@ -60,13 +60,7 @@ class QuickTensor:
 
     def form(self, raw: bytes | str, limits: Limits | None) -> str | None:
         """The body's form if it is certainly valid, else None."""
-        try:
-            return self._form(raw, limits)
-        except Exception:  # noqa: BLE001 - never fail where the column path would answer
-            return None
-
-    def _form(self, raw: bytes | str, limits: Limits | None) -> str | None:
-        found = self._read(raw, limits)
+        found = self.read(raw, limits)
         return found if type(found) is str else None
 
     def read(self, raw: bytes | str, limits: Limits | None) -> str | Leaves | None:
