@@ -21,7 +21,7 @@ import pytest
 
 from sig2jsonschema._fast import chunks
 from sig2jsonschema._fast.plan import FastResult
-from sig2jsonschema._fast.typed import TypedBody, TypedPlan
+from sig2jsonschema._fast.typed import TypedBody, TypedPlan, _grid, grid_by_numpy
 from tests.fast.test_fast_equivalence import _raw, _w1_with, compare, plan, workloads
 
 #: Slices of a few rows: a 300-row W1 body is cut into dozens of them.
@@ -249,6 +249,7 @@ def test_every_scalar_type_builds_the_reference_frame(form: str) -> None:
     else:
         body = {"dataframe_records": [dict(zip(names, r, strict=True)) for r in rows]}
     assert compare("scalars", _raw(body)) == ("result", None)
+    assert _takes_typed_slices(_raw(body), "scalars")  # nullable texts too: nothing falls back
     for column, bad in [
         ("i", 2**31),
         ("f", 3.5e38),
@@ -268,6 +269,17 @@ def test_every_scalar_type_builds_the_reference_frame(form: str) -> None:
             said, found = compare("scalars", _raw(spoiled))
             assert found is None, (column, bad, row, found)
             assert said in {"failure", "none"}
+
+
+def test_the_grid_is_numpys_own_layout_of_the_rows() -> None:
+    # pandas' routine lays the rows out; numpy's is the fallback should pandas move it.
+    rows = [(1.5, 2**63 - 1, None, True, "日本", ""), (-0.0, -(2**63), 7, False, "a:b", "x")]
+    rows += [(float(i), i, None if i % 3 else 0.5, i % 2 == 0, str(i), "") for i in range(50)]
+    ours, numpys = _grid(rows), grid_by_numpy(rows)
+    assert ours.dtype == numpys.dtype == object
+    assert ours.shape == numpys.shape == (52, 6)
+    assert ours.tolist() == numpys.tolist() == [list(r) for r in rows]
+    assert all(a is b for a, b in zip(ours.ravel(), numpys.ravel(), strict=True))
 
 
 # --------------------------------------------------------------------------
