@@ -282,8 +282,9 @@ def _parse_datetimes(texts: Sequence[Any], build: bool = True) -> np.ndarray[Any
     if raw is None:
         raise _Slow
     n, width = len(texts), len(texts[0])
-    # Every field position holds a digit: subtract "0" once, read int16 fields.
-    d = np.frombuffer(raw, dtype=np.uint8).reshape(n, width) - np.uint8(48)
+    # Every field position holds a digit: subtract "0" once, read int16 fields
+    # (each row ends with `one_shape`'s separator, never read).
+    d = np.frombuffer(raw, dtype=np.uint8).reshape(n, width + 1) - np.uint8(48)
 
     def two(at: int) -> np.ndarray[Any, Any]:
         field: np.ndarray[Any, Any] = d[:, at].astype(np.int16) * 10 + d[:, at + 1]

@@ -57,27 +57,28 @@ _FROMISO = _dt.datetime.fromisoformat
 
 
 def one_shape(texts: Sequence[Any]) -> bytes | None:
-    """The texts joined as ASCII bytes, if all are strings of the first one's strict
-    form (else None): a grid of ``len(texts)`` rows of fixed fields.
+    """The texts as ASCII bytes, each followed by a ``|``, if all are strings of the
+    first one's strict form (else None): a grid of ``len(texts)`` rows of fixed fields.
 
-    Every text's own length is compared, not only the total: a text one digit
-    too long beside one a digit short keeps both the total and the repeated
-    shape, and the grid would read two valid datetimes from two invalid texts.
+    The ``|`` between texts makes each text's own length count, not only the
+    total: a text one digit too long beside one a digit short would otherwise
+    keep the repeated shape, and the grid would read two valid datetimes from
+    two invalid texts.  No strict form holds a ``|``, so the joined shape has
+    exactly the separators the join put there, each at its row's end.
     """
     first = texts[0]
     if type(first) is not str:
         return None
-    width = len(first)
-    shape = DT_SHAPES.get(width)
+    shape = DT_SHAPES.get(len(first))
     if shape is None:
         return None
     try:
-        joined = "".join(texts).encode("ascii")
+        grid = ("|".join(texts) + "|").encode("ascii")
     except (TypeError, UnicodeEncodeError):
         return None
-    if set(map(len, texts)) != {width} or joined.translate(SHAPE) != shape * len(texts):
+    if grid.translate(SHAPE) != (shape + b"|") * len(texts):
         return None
-    return joined
+    return grid
 
 
 def parse_one_shape(texts: Sequence[Any]) -> list[_dt.datetime] | None:
