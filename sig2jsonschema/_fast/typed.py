@@ -72,6 +72,10 @@ _TYPES: dict[DataType, Any] = {
     DataType.binary: str,
     DataType.datetime: str,
 }
+#: What msgspec raises for a text it refuses: `msgspec.DecodeError` (a value out of
+#: type or bounds is a `msgspec.ValidationError`, a subclass); before 0.23, invalid
+#: UTF-8 in a string raised `UnicodeDecodeError` instead.
+REFUSED = (msgspec.DecodeError, UnicodeDecodeError)
 #: Columns whose values are JSON strings (two quotes each in the text).
 _TEXTS = frozenset({DataType.string, DataType.binary, DataType.datetime})
 _QUOTE = ord('"')
@@ -279,7 +283,7 @@ class TypedBody:
         lo, hi = span
         try:
             rows = layout.decoder.decode(b"".join((b"[", memoryview(self._raw)[lo:hi], b"]")))
-        except msgspec.DecodeError:  # also a ValidationError: a value out of type or bounds
+        except REFUSED:
             self._untyped += 1
             return None
         n = len(rows)
@@ -376,4 +380,4 @@ def _add_counts(census: Census, part: np.ndarray[Any, Any], *, letters: bool) ->
         census.s += count_byte(part, S)
 
 
-__all__ = ["TypedBody", "TypedPlan", "TypedSlice", "grid_by_numpy"]
+__all__ = ["REFUSED", "TypedBody", "TypedPlan", "TypedSlice", "grid_by_numpy"]
