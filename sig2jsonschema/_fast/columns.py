@@ -230,7 +230,9 @@ def string_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
         if "\x00" in joined:
             raise Bail
         encoded = None
-    return text_array(values, joined, encoded) if ctx.build else None
+    if not ctx.build:
+        return None
+    return text_array(values, joined, encoded, numpy_scalars=ctx.numpy_scalars)
 
 
 _BASE64 = re.compile(BASE64_PATTERN)

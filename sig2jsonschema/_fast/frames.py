@@ -27,6 +27,7 @@ from sig2jsonschema._signature.types import Array, ColSpec, DataType, Object
 from .base import BadRows, Bail
 from .columns import SCALAR_CHECKERS, datetime_shape
 from .nested import ComplexColumn
+from .texts import object_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -323,6 +324,8 @@ class FramePlan:
         if not self.tf_ok:
             raise Bail
         ctx.tf = True
+        ctx.numpy_scalars = not instances
+        ctx.object_series = self.object_strings or object_text()
         may_be_missing = frozenset() if instances else self.may_be_missing_tf
         columns = self._record_columns(value, ctx, may_be_missing)
         return self.assemble(columns, len(value), ctx)

@@ -262,10 +262,28 @@ class ComplexColumn:
                 raise Bail
             for i, cell in enumerate(cells):
                 out[i] = np.array(cell)
+            if ctx.numpy_scalars and ctx.object_series and self.type.items is DataType.string:
+                for i, cell in enumerate(cells):
+                    if not any(cell):
+                        out[i] = _object_series_strings(cell)
         else:
             for i, cell in enumerate(cells):
                 out[i] = cell
         return out
+
+
+def _object_series_strings(cell: list[str]) -> Any:
+    """MLflow's array of strings that are all empty, read back from an ``object`` Series.
+
+    An ``inputs`` record's array arrives at MLflow's ``_enforce_array`` as an
+    ndarray, which it reads through a pandas Series and back with
+    ``to_numpy(dtype=str)``: from an ``object`` Series of empty strings pandas
+    gives ``<U2``, where numpy's own array is ``<U1`` (every other array of
+    strings is the same either way; checked on MLflow 2.22.5 with pandas 2.3.3).
+    """
+    import pandas as pd
+
+    return pd.Series(cell, dtype=object).to_numpy(dtype=np.str_)
 
 
 class QuickUnsure(Exception):

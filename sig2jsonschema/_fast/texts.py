@@ -29,6 +29,11 @@ def _text_dtype() -> Any:
     return pd.Series(["a"]).dtype
 
 
+def object_text() -> bool:
+    """Whether this pandas holds a Series of strings as ``object`` (pandas 2)."""
+    return bool(_text_dtype() == np.dtype(object))
+
+
 def _utf8_offsets(values: Sequence[Any]) -> np.ndarray[Any, Any] | None:
     """The Arrow offsets of ``values``' UTF-8 bytes laid end to end, or None.
 
@@ -61,7 +66,11 @@ _QUOTE = ord('"')
 
 
 def text_array(
-    values: Sequence[Any], joined: str | None = None, encoded: bytes | None = None
+    values: Sequence[Any],
+    joined: str | None = None,
+    encoded: bytes | None = None,
+    *,
+    numpy_scalars: bool = False,
 ) -> Any:
     """The pandas array MLflow's frame holds for a column of strings.
 
@@ -70,7 +79,9 @@ def text_array(
     pandas' per-value inference.  ``joined`` (the values joined, when the
     caller has them; ``encoded``: its UTF-8 bytes, if already made) is the
     array's data; the offsets come from `_utf8_offsets`, without reading the
-    values one by one again.
+    values one by one again.  ``numpy_scalars``: MLflow made each value a numpy
+    scalar (`sig2jsonschema._fast.base.Ctx.numpy_scalars`), which only an
+    ``object`` column (pandas 2) keeps.
     """
     import pandas as pd
 
@@ -96,7 +107,9 @@ def text_array(
             except (pa.ArrowException, UnicodeError):  # pragma: no cover - checked as str above
                 raise Bail from None
         return ArrowStringArray(pa.chunked_array([chunk]), dtype=dtype)  # type: ignore[call-arg]
+    if numpy_scalars and dtype == np.dtype(object):
+        return pd.array(list(map(np.str_, values)), dtype=dtype)
     return pd.array(list(values), dtype=dtype)
 
 
-__all__ = ["text_array"]
+__all__ = ["object_text", "text_array"]
