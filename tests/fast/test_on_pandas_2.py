@@ -5,10 +5,11 @@ what MLflow 2.22 runs on (its oracle's environment holds pandas 2.3.3).  There
 a Series keeps strings as ``object``, and numpy's and pandas' quirks reach what
 ``predict`` receives (``numpy.str_`` cells, ``<U2`` arrays of empty strings):
 the fast path must build the same as the reference path, which reproduces
-them.  This test lays pandas 2.3.3 over the test environment (a folder
-installed once, cached beside the oracle virtualenvs) and runs the fast path's
-suites there, in a child Python; any failure fails this test with their
-report.  A folder that cannot be installed fails it too, never a skip.
+them, and mlflow mode must predict MLflow 2.22.5 (labelled on pandas 2.3.3)
+exactly.  This test lays pandas 2.3.3 over the test environment (a folder
+installed once, cached beside the oracle virtualenvs) and runs those suites
+there, in a child Python; any failure fails this test with their report.  A
+folder that cannot be installed fails it too, never a skip.
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ REQUIREMENTS = ROOT / "fixtures" / "oracles" / "requirements-pandas-2.txt"
 #: The suites that hold the fast path to the reference path (both modes, every release).
 SUITES = ["tests/fast/test_fast_equivalence.py", "tests/fast/test_mlflow_fast.py"]
 SUITES += ["tests/fast/test_typed.py", "tests/fast/test_big_bodies.py"]
+#: And mlflow mode against MLflow 2.22.5's own labels, which it gave on pandas 2.3.3 (the
+#: other releases' labels come from pandas 3, where a Series of strings is not ``object``).
+RELEASES = "tests/validate/test_validate_releases.py::test_mlflow_mode_{}_{}[2.22]"
+SUITES += [
+    RELEASES.format("verdicts", "equal_the_release_on_every_case"),
+    RELEASES.format("parse", "is_what_the_releases_predict_received"),
+]
 
 
 def _overlay() -> Path:
