@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from .parse import MISSING
 
 if TYPE_CHECKING:
@@ -47,8 +49,16 @@ def _object_strings(data: Any, release: Release, parsed: Parsed | None) -> Any:
 
 
 def _as_object(column: Any, parsed: Parsed | None) -> Any:
-    """An object column; a ``null`` pandas 3 made NaN stays None (pandas 2 keeps it)."""
+    """An object column; a ``null`` pandas 3 made NaN stays None (pandas 2 keeps it),
+    and a string MLflow read through numpy on its own stays a ``numpy.str_``."""
+    import pandas as pd
+
     out = column.astype(object)
+    if _numpy_strings(column.name, parsed):
+        # Built as an object array: ``Series.map`` would infer ``str`` again.
+        cells = np.empty(len(out), dtype=object)
+        cells[:] = [np.str_(v) if type(v) is str else v for v in out]
+        out = pd.Series(cells, index=out.index, name=out.name, dtype=object)
     sent = _sent_values(column.name, len(out), parsed)
     if sent is None:
         return out
@@ -56,6 +66,23 @@ def _as_object(column: Any, parsed: Parsed | None) -> Any:
         if value is None and _is_nan(out.iloc[i]):
             out.iloc[i] = None
     return out
+
+
+def _numpy_strings(label: Any, parsed: Parsed | None) -> bool:
+    """Whether the parse stage made this column's strings numpy scalars.
+
+    MLflow converts an ``inputs`` record's values, and a column sent as one
+    value, one by one with numpy: pandas 2 keeps the ``numpy.str_`` in its
+    ``object`` column, where pandas 3's ``str`` dtype turns them into ``str``
+    (checked on MLflow 2.22.5 with pandas 2.3.3).  A column sent as a list is
+    stacked into one array first: ``str`` either way.
+    """
+    data = parsed.data if parsed is not None else None
+    if isinstance(data, dict):
+        return isinstance(data.get(label), np.str_)
+    if isinstance(data, list):
+        return any(isinstance(row, dict) and isinstance(row.get(label), np.str_) for row in data)
+    return False
 
 
 def _sent_values(label: Any, rows: int, parsed: Parsed | None) -> list[Any] | None:

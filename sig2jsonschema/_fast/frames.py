@@ -145,18 +145,21 @@ class FramePlan:
         import pandas as pd
 
         rows = pd.RangeIndex(n) if index is None else pd.Index(index)
-        return self._frame(arrays, rows)
+        return self._frame(arrays, rows, numpy_scalars=ctx.numpy_scalars)
 
-    def _frame(self, arrays: dict[str, Any], index: Any) -> Any:
+    def _frame(self, arrays: dict[str, Any], index: Any, *, numpy_scalars: bool = False) -> Any:
         import numpy as np
         import pandas as pd
 
         if self.object_strings:
             # Built as object columns here: converting a finished frame costs more
             # than the whole frame at a hundred rows.  (An object ndarray alone would
-            # be re-inferred as text by pandas 3; a Series keeps its dtype.)
+            # be re-inferred as text by pandas 3; a Series keeps its dtype.)  Strings
+            # MLflow read one by one stay numpy scalars there (`Ctx.numpy_scalars`).
             for name in self._text & arrays.keys():
                 values = np.asarray(arrays[name], dtype=object)
+                if numpy_scalars:
+                    values = _numpy_strs(values)
                 arrays[name] = pd.Series(values, index=index, dtype=object, copy=False)
         return pd.DataFrame(arrays, index=index, copy=False)
 
@@ -366,6 +369,15 @@ def _same_shape(values: list[Any], name: str, shapes: dict[str, str]) -> None:
         return
     if shapes.setdefault(name, datetime_shape(first)) != datetime_shape(first):
         raise Bail  # formats differ between slices: a column-wide rule
+
+
+def _numpy_strs(values: Any) -> Any:
+    """An object array of ``values``' strings as ``numpy.str_`` (anything else as it is)."""
+    import numpy as np
+
+    out = np.empty(len(values), dtype=object)
+    out[:] = [np.str_(v) if type(v) is str else v for v in values]
+    return out
 
 
 def _concat(chunks: list[Any]) -> Any:
