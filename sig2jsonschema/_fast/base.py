@@ -136,13 +136,12 @@ class Ctx:
     build: bool
     #: The values come through ``inputs``/``instances`` (numpy per value), not a frame.
     tf: bool = False
-    #: ``inputs`` records: MLflow reads each value through numpy on its own, so a
-    #: column of strings that pandas keeps as ``object`` (pandas 2) holds
-    #: ``numpy.str_`` values (``instances`` and columns stack whole columns: ``str``).
-    numpy_scalars: bool = False
-    #: MLflow's pandas holds a Series of strings as ``object`` (the release runs on
-    #: pandas 2, or this is pandas 2): its quirks then reach nested string arrays.
-    object_series: bool = False
+    #: ``inputs`` records, where MLflow's pandas holds strings as ``object`` (the
+    #: release runs on pandas 2, or this is pandas 2): MLflow reads each value
+    #: through numpy on its own, so a string cell stays a ``numpy.str_``, and an
+    #: array of empty strings comes back from an ``object`` Series as ``<U2``
+    #: (``instances`` and columns stack whole columns: ``str``).
+    numpy_strings: bool = False
     #: Lean mode: numeric and boolean columns are checked by numpy's dtype
     #: inference alone, which cannot see a ``true`` among numbers; the letter
     #: census (`Census.r`/`Census.s` against the raw text) proves there is

@@ -232,7 +232,7 @@ def string_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
         encoded = None
     if not ctx.build:
         return None
-    return text_array(values, joined, encoded, numpy_scalars=ctx.numpy_scalars)
+    return text_array(values, joined, encoded, numpy_strings=ctx.numpy_strings)
 
 
 _BASE64 = re.compile(BASE64_PATTERN)

@@ -145,9 +145,9 @@ class FramePlan:
         import pandas as pd
 
         rows = pd.RangeIndex(n) if index is None else pd.Index(index)
-        return self._frame(arrays, rows, numpy_scalars=ctx.numpy_scalars)
+        return self._frame(arrays, rows, numpy_strings=ctx.numpy_strings)
 
-    def _frame(self, arrays: dict[str, Any], index: Any, *, numpy_scalars: bool = False) -> Any:
+    def _frame(self, arrays: dict[str, Any], index: Any, *, numpy_strings: bool = False) -> Any:
         import numpy as np
         import pandas as pd
 
@@ -155,10 +155,10 @@ class FramePlan:
             # Built as object columns here: converting a finished frame costs more
             # than the whole frame at a hundred rows.  (An object ndarray alone would
             # be re-inferred as text by pandas 3; a Series keeps its dtype.)  Strings
-            # MLflow read one by one stay numpy scalars there (`Ctx.numpy_scalars`).
+            # MLflow read one by one stay numpy scalars there (`Ctx.numpy_strings`).
             for name in self._text & arrays.keys():
                 values = np.asarray(arrays[name], dtype=object)
-                if numpy_scalars:
+                if numpy_strings:
                     values = _numpy_strs(values)
                 arrays[name] = pd.Series(values, index=index, dtype=object, copy=False)
         return pd.DataFrame(arrays, index=index, copy=False)
@@ -327,8 +327,7 @@ class FramePlan:
         if not self.tf_ok:
             raise Bail
         ctx.tf = True
-        ctx.numpy_scalars = not instances
-        ctx.object_series = self.object_strings or object_text()
+        ctx.numpy_strings = not instances and (self.object_strings or object_text())
         may_be_missing = frozenset() if instances else self.may_be_missing_tf
         columns = self._record_columns(value, ctx, may_be_missing)
         return self.assemble(columns, len(value), ctx)

@@ -262,7 +262,7 @@ class ComplexColumn:
                 raise Bail
             for i, cell in enumerate(cells):
                 out[i] = np.array(cell)
-            if ctx.numpy_scalars and ctx.object_series and self.type.items is DataType.string:
+            if ctx.numpy_strings and self.type.items is DataType.string:
                 for i, cell in enumerate(cells):
                     if not any(cell):
                         out[i] = _object_series_strings(cell)

@@ -70,7 +70,7 @@ def text_array(
     joined: str | None = None,
     encoded: bytes | None = None,
     *,
-    numpy_scalars: bool = False,
+    numpy_strings: bool = False,
 ) -> Any:
     """The pandas array MLflow's frame holds for a column of strings.
 
@@ -79,9 +79,9 @@ def text_array(
     pandas' per-value inference.  ``joined`` (the values joined, when the
     caller has them; ``encoded``: its UTF-8 bytes, if already made) is the
     array's data; the offsets come from `_utf8_offsets`, without reading the
-    values one by one again.  ``numpy_scalars``: MLflow made each value a numpy
-    scalar (`sig2jsonschema._fast.base.Ctx.numpy_scalars`), which only an
-    ``object`` column (pandas 2) keeps.
+    values one by one again.  ``numpy_strings``: MLflow made each value a
+    ``numpy.str_`` (`sig2jsonschema._fast.base.Ctx.numpy_strings`), which only
+    an ``object`` column (pandas 2) keeps.
     """
     import pandas as pd
 
@@ -107,7 +107,7 @@ def text_array(
             except (pa.ArrowException, UnicodeError):  # pragma: no cover - checked as str above
                 raise Bail from None
         return ArrowStringArray(pa.chunked_array([chunk]), dtype=dtype)  # type: ignore[call-arg]
-    if numpy_scalars and dtype == np.dtype(object):
+    if numpy_strings and dtype == np.dtype(object):
         return pd.array(list(map(np.str_, values)), dtype=dtype)
     return pd.array(list(values), dtype=dtype)
 
