@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sig2jsonschema._signature.value_rules import numpy_str_cells
+
 from .parse import MISSING
 
 if TYPE_CHECKING:
@@ -55,10 +57,8 @@ def _as_object(column: Any, parsed: Parsed | None) -> Any:
 
     out = column.astype(object)
     if _numpy_strings(column.name, parsed):
-        # Built as an object array: ``Series.map`` would infer ``str`` again.
-        cells = np.empty(len(out), dtype=object)
-        cells[:] = [np.str_(v) if type(v) is str else v for v in out]
-        out = pd.Series(cells, index=out.index, name=out.name, dtype=object)
+        # Built from an object array: ``Series.map`` would infer ``str`` again.
+        out = pd.Series(numpy_str_cells(out), index=out.index, name=out.name, dtype=object)
     sent = _sent_values(column.name, len(out), parsed)
     if sent is None:
         return out

@@ -23,6 +23,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from sig2jsonschema._signature.types import Array, ColSpec, DataType, Object
+from sig2jsonschema._signature.value_rules import numpy_str_cells
 
 from .base import BadRows, Bail
 from .columns import SCALAR_CHECKERS, datetime_shape
@@ -159,7 +160,7 @@ class FramePlan:
             for name in self._text & arrays.keys():
                 values = np.asarray(arrays[name], dtype=object)
                 if numpy_strings:
-                    values = _numpy_strs(values)
+                    values = numpy_str_cells(values)
                 arrays[name] = pd.Series(values, index=index, dtype=object, copy=False)
         return pd.DataFrame(arrays, index=index, copy=False)
 
@@ -368,15 +369,6 @@ def _same_shape(values: list[Any], name: str, shapes: dict[str, str]) -> None:
         return
     if shapes.setdefault(name, datetime_shape(first)) != datetime_shape(first):
         raise Bail  # formats differ between slices: a column-wide rule
-
-
-def _numpy_strs(values: Any) -> Any:
-    """An object array of ``values``' strings as ``numpy.str_`` (anything else as it is)."""
-    import numpy as np
-
-    out = np.empty(len(values), dtype=object)
-    out[:] = [np.str_(v) if type(v) is str else v for v in values]
-    return out
 
 
 def _concat(chunks: list[Any]) -> Any:

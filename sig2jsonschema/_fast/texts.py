@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sig2jsonschema._signature.value_rules import numpy_str_cells
+
 from .base import Bail
 
 if TYPE_CHECKING:
@@ -108,7 +110,7 @@ def text_array(
                 raise Bail from None
         return ArrowStringArray(pa.chunked_array([chunk]), dtype=dtype)  # type: ignore[call-arg]
     if numpy_strings and dtype == np.dtype(object):
-        return pd.array(list(map(np.str_, values)), dtype=dtype)
+        return pd.array(numpy_str_cells(values), dtype=dtype)
     return pd.array(list(values), dtype=dtype)
 
 

@@ -489,6 +489,17 @@ def check_object_param(obj: Object, value: Any) -> None:
     enforce_object(value, obj, required=True)
 
 
+def numpy_str_cells(values: Any) -> np.ndarray[Any, Any]:
+    """``values`` as an object array, each ``str`` a ``numpy.str_`` (anything else as it is).
+
+    The cells of a pandas 2 ``object`` column MLflow filled value by value
+    through numpy; a plain list would be re-inferred as text by pandas 3.
+    """
+    cells = np.empty(len(values), dtype=object)
+    cells[:] = [np.str_(v) if type(v) is str else v for v in values]
+    return cells
+
+
 __all__ = [
     "NUMPY_TYPES",
     "PANDAS_TYPES",
@@ -500,4 +511,5 @@ __all__ = [
     "enforce_scalar",
     "enforce_series",
     "enforce_value",
+    "numpy_str_cells",
 ]
