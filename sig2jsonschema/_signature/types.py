@@ -26,6 +26,11 @@ class DataType(enum.Enum):
     binary = 7
     datetime = 8
 
+    # Members are singletons, equal only to themselves: hashed by identity, in C,
+    # the dict and set lookups keyed by a type skip Enum's ``__hash__``, a Python
+    # call (it hashes the name) on every body that meets one.
+    __hash__ = object.__hash__
+
     def __str__(self) -> str:
         return self.name
 
