@@ -213,24 +213,24 @@ class FastPlan:
         quick path, the column path).
         """
         quick, locator = self._quick, self.locator
-        tree = quick.valid_tree if quick is not None else None
         if (
-            tree is None
+            quick is None
+            or quick.valid_tree is None
             or locator is None
             or len(body) > locator.raw_at_most
-            or not within(body, limits, self._depth)
+            or not quick.within(body, limits)
         ):
             return None
         value = one_member_object(body)
         if value is None:
             return None
-        census = quick.census  # type: ignore[union-attr]
+        census = quick.census
         # The census judges a valid body as the tree check does, at its cost, and
         # names an invalid one's cell from the same pass (`sig2jsonschema._fast.census`).
         if census is not None:
             judged = census.judge(body, limits, value)
         else:
-            judged = tree(body, limits, value)
+            judged = quick.valid_tree(body, limits, value)
         if judged is True:
             params = self._default_params(Ctx(trusted=True, census=None, build=False))
             return FastResult(None, params, next(iter(value)))

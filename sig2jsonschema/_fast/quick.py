@@ -428,6 +428,14 @@ class QuickPlan:
         size = min(self._max_size, limits.max_body_bytes, limits.max_number_digits)
         return limits, size
 
+    def within(self, raw: bytes, limits: Limits) -> bool:
+        """Whether a raw body this plan would accept is certainly within ``limits``
+        (False: not certain), as `_judge` decides it: a small body by its size."""
+        small = self._small
+        if small[0] is not limits:
+            small = self._small = self._small_size(limits)
+        return len(raw) <= small[1] or self._within(raw, limits)
+
     def _within(self, raw: bytes | str, limits: Limits | None) -> bool:
         if len(raw) > self._max_size:
             return False  # parsed slice by slice by the column path (`sig2jsonschema._fast.chunks`)

@@ -92,13 +92,15 @@ def _number_lines(v: str, nullable: bool, *, float32: bool, wrong: str = "raise 
             f"    if {test}: raise U",
             f"elif {other}: {wrong}",
         ]
-    # float bounds for floats (a float-int comparison beyond 2**48 is slow)
+    # float bounds for floats (a float-int comparison beyond 2**48 is slow); a null
+    # first, where one may stand: one identity test against two type calls
+    head = [f"if {v} is None: pass", f"elif type({v}) is float:"] if nullable else []
     return [
-        f"if type({v}) is float:",
+        *(head or [f"if type({v}) is float:"]),
         f"    if not {-float(_EXACT)!r} <= {v} <= {float(_EXACT)!r}: raise U",
         f"elif type({v}) is int:",
         f"    if not {-_EXACT} <= {v} <= {_EXACT}: raise U",
-        f"elif {v} is not None: {wrong}" if nullable else f"else: {wrong}",
+        f"else: {wrong}",
     ]
 
 

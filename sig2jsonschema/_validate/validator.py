@@ -157,6 +157,8 @@ class Validator:
         self._quick_valid: Callable[[Any], bool] | None = (
             self._fast.quick_valid_for(limits) if self._fast is not None else None
         )
+        #: The fast path's answer types (`_fast_check` tells them apart on every body).
+        self._fast_types = _fast_types() if self._fast is not None else None
         #: The errors of plain one-value failures, learned from the reference path
         #: (strict only: mlflow mode judges a body strict refuses as a whole).
         self._first_errors: FirstErrors | None = (
@@ -379,7 +381,8 @@ class Validator:
         """
         if self._fast is None or not _is_json(content_type):
             return None
-        Cell, FastFailure, FastResult = _fast_types()  # noqa: N806 - classes
+        assert self._fast_types is not None
+        Cell, FastFailure, FastResult = self._fast_types  # noqa: N806 - classes
 
         first = self._first_errors
         verdict = self._fast.check(
