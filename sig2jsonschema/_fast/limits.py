@@ -34,27 +34,32 @@ if TYPE_CHECKING:
 _DIGITS = bytes(0x30 if 0x30 <= i <= 0x39 else 0x20 for i in range(256))
 
 
-#: Sampling stride of `no_long_digit_run`, and the sampled run that proves nothing.
-_STRIDE = 64
+#: Sampling strides of `no_long_digit_run`, coarse first, and the sampled run below
+#: which a sample proves nothing.  A text dense in digits (a wide row of numbers)
+#: often fails the coarse sample by chance: the finer one (4x its bytes, a tenth of
+#: the whole scan's cost) usually still proves it.
+_STRIDES = (64, 16)
 _SAMPLED_RUN = 16
 
 
 def no_long_digit_run(raw: bytes | str, max_number_digits: int) -> bool:
     """Whether the text certainly holds no number literal over the limit.
 
-    A run of ``run`` digits covers at least ``run // 64`` consecutive bytes of
-    every 64th byte: when that sample (1/64 of the text) holds no such run of
-    digits, neither does the text.  Otherwise the whole text is scanned.
+    A run of ``run`` digits covers at least ``run // k`` consecutive bytes of
+    every ``k``-th byte: when that sample (1/k of the text) holds no such run
+    of digits, neither does the text.  Otherwise a finer sample is tried, then
+    the whole text is scanned.
     """
     size = len(raw)
     if size <= max_number_digits:
         return True
     run = -(-(max_number_digits + 1 - 3) // 3)
     text = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
-    if run >= _STRIDE * _SAMPLED_RUN:
-        sampled = run // _STRIDE
-        if b"0" * sampled not in text[::_STRIDE].translate(_DIGITS):
-            return True
+    for stride in _STRIDES:
+        if run >= stride * _SAMPLED_RUN:
+            sampled = run // stride
+            if b"0" * sampled not in text[::stride].translate(_DIGITS):
+                return True
     return b"0" * run not in text.translate(_DIGITS)
 
 
