@@ -428,9 +428,9 @@ class QuickPlan:
         size = min(self._max_size, limits.max_body_bytes, limits.max_number_digits)
         return limits, size
 
-    def within(self, raw: bytes, limits: Limits) -> bool:
+    def within(self, raw: bytes, limits: Limits | None) -> bool:
         """Whether a raw body this plan would accept is certainly within ``limits``
-        (False: not certain), as `_judge` decides it: a small body by its size."""
+        (False: not certain): a small body by its size alone."""
         small = self._small
         if small[0] is not limits:
             small = self._small = self._small_size(limits)
@@ -456,10 +456,7 @@ class QuickPlan:
         """(the layout, the rows) of a certainly valid body, else None."""
         try:
             if type(raw) is bytes:
-                small = self._small
-                if small[0] is not limits:
-                    small = self._small = self._small_size(limits)
-                if len(raw) > small[1] and not self._within(raw, limits):
+                if not self.within(raw, limits):
                     return None
             elif not self._within(raw, limits):
                 return None
