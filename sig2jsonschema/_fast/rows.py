@@ -184,7 +184,7 @@ def _nested_lines(
     if isinstance(t, Array):
         head = [f"if type({v}) is not list or not {v}: raise U"]
         if t.items is DataType.string and miss is None:
-            return [*head, f"more({v})"]
+            return [*head, f"found += {v}"]
         item = f"a{depth}"
         inner = _nested_lines(
             t.items,
@@ -215,7 +215,9 @@ def _nested_lines(
         # one name: itemgetter gives the value itself
         if all(p.type is DataType.string for p in t.properties) and miss is None:
             # strings only: into ``found`` at once (the join checks their type)
-            return [*lines, f"{'strs' if len(props) == 1 else 'more'}({getter}({v}))"]
+            if len(props) == 1:
+                return [*lines, f"strs({getter}({v}))"]
+            return [*lines, f"found += {getter}({v})"]
         lines.append(f"{', '.join(props)} = {getter}({v})")
         for prop, p in zip(props, t.properties, strict=True):
             inner = _nested_lines(
@@ -249,9 +251,10 @@ def _loop(
 ) -> tuple[list[str], list[str], list[str]] | None:
     """(set-up, the loop over ``rows``, wrap-up) lines judging every row; None: not covered.
 
-    They leave the strings in ``found`` (``strs``/``more`` append and extend
-    it) and count nested objects' members in ``members``.  ``miss``: see
-    `_value_lines` (the row is ``row``).
+    They leave the strings in ``found`` (``strs`` appends one, ``found +=`` adds
+    a list or a tuple of them: cheaper than calling a bound ``extend``) and
+    count nested objects' members in ``members``.  ``miss``: see `_value_lines`
+    (the row is ``row``).
     """
     if not columns or len(columns) > MAX_COLUMNS:
         return None
@@ -296,8 +299,6 @@ def _found(loop: list[str]) -> list[str]:
     lines = ["found = []"]
     if "strs(" in text:
         lines.append("strs = found.append")
-    if "more(" in text:
-        lines.append("more = found.extend")
     return [*lines, "members = 0"] if "members" in text else lines
 
 
