@@ -644,12 +644,19 @@ def main(argv: list[str] | None = None) -> None:
     samples = args.samples or (5 if args.quick else 11)
     sizes = [1, 10, 100, 10_000] + ([] if args.quick else [100_000])
     mlflow = _have("mlflow")
-    import jsonschema_rs
+    from importlib.metadata import PackageNotFoundError, version
+
     import orjson
 
+    try:
+        # jsonschema_rs has no __version__: its distribution's metadata has it.
+        peer_version = version("jsonschema-rs")
+    except PackageNotFoundError:
+        print("error: the peer, jsonschema-rs, is not installed: pip install -e '.[bench]'")
+        raise SystemExit(2) from None
     print(
         f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; "
-        f"jsonschema-rs {getattr(jsonschema_rs, '__version__', '?')}, orjson {orjson.__version__}; "
+        f"jsonschema-rs {peer_version}, orjson {orjson.__version__}; "
         f"best of 3 rounds' medians, {samples} samples a round"
     )
     report = Report()
