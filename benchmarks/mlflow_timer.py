@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -117,6 +118,9 @@ def serve(commands: IO[str], answers: IO[str]) -> None:
     handlers: dict[str, Callable[[bytes], Any]] = {}
     current: tuple[Callable[[bytes], Any], bytes] | None = None
     with tempfile.TemporaryDirectory() as directory:
+        # MLflow opens its default tracking store along the way, which would leave
+        # an ``mlruns/`` in the benchmark's working directory: it goes here instead.
+        os.environ.setdefault("MLFLOW_TRACKING_URI", Path(directory, "mlruns").as_uri())
         for line in commands:
             command = json.loads(line)
             answer: dict[str, Any] = {}
