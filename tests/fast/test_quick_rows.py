@@ -177,8 +177,10 @@ def test_other_and_repeated_keys_in_a_record_or_message_are_never_quick(dense: b
         text.replace('"temperature":', '"x":"y:z","temperature":', 1),
         text.replace('"role":', '"role":"user","role":', 1),
         text.replace('"role":', '"role":"a:b","role":', 1),
+        text.replace('"role":"', '"role":"x:y","role":"', 1),
         text.replace('"content":"', '"content":"x","content":"', 1),
         text.replace('"temperature":', '"temperature":1.0,"temperature":', 1),
+        text.replace('"messages":', '"messages":[],"messages":', 1),
     ):
         assert variant != text
         assert not judged("w3", variant.encode()), variant[:120]
@@ -253,11 +255,9 @@ def test_odd_chat_records_are_never_quick() -> None:
     body = _w3(1)
     del body["dataframe_records"][0]["messages"]
     assert not judged("w3", _raw(body))
+    # repeated keys: test_other_and_repeated_keys_in_a_record_or_message_are_never_quick
     text = json.dumps(_w3(1), separators=(",", ":"))
     for variant in (
-        text.replace('"role":', '"role":"user","role":', 1),
-        text.replace('"role":"', '"role":"x:y","role":"', 1),
-        text.replace('"messages":', '"messages":[],"messages":', 1),
         text.replace('"content":"', '"content":"\\u003a', 1),
         text.replace('"content":"', '"content":"\\u0000', 1),
     ):
