@@ -31,7 +31,7 @@ from sig2jsonschema._export.values import BASE64_PATTERN, DATETIME_PATTERN, FLOA
 from sig2jsonschema._signature.types import DataType
 
 from .base import BadRows, Bail, NoneType, check_types, type_bad_rows
-from .dt_shapes import one_shape, parse_one_shape
+from .dt_shapes import FIRST_YEAR, LAST_YEAR, one_shape, parse_one_shape
 from .texts import text_array
 
 if TYPE_CHECKING:
@@ -265,7 +265,7 @@ class _Slow(Exception):
 
 _NS_PER_S = 10**9
 #: Years whose datetimes pandas holds in nanoseconds (MLflow's datetime64[ns]).
-_YEARS = (1678, 2261)
+_YEARS = (int(FIRST_YEAR), int(LAST_YEAR))
 
 
 def _parse_datetimes(texts: Sequence[Any], build: bool = True) -> np.ndarray[Any, Any] | None:

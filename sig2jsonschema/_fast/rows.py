@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sig2jsonschema._export.values import BASE64_PATTERN
 from sig2jsonschema._signature.types import Array, DataType, Object
 
-from .dt_shapes import DT_SHAPES, FROMISO_OK, SHAPE
+from .dt_shapes import DT_SHAPES, FIRST_YEAR, FROMISO_OK, LAST_YEAR, SHAPE
 from .nested import ComplexColumn
 
 if TYPE_CHECKING:
@@ -59,6 +59,8 @@ MAX_NESTING = 6
 _EXACT = 2**53
 _INT64 = (-(2**63), 2**63 - 1)
 _INT32 = (-(2**31), 2**31 - 1)
+#: A datetime text's years, compared as text: from the first year to the one after the last.
+_YEARS_FROM, _YEARS_TO = FIRST_YEAR, str(int(LAST_YEAR) + 1)
 #: Bytes per structural colon beyond which colons are counted by ``replace``.
 _SPARSE = 40
 
@@ -136,10 +138,11 @@ def _value_lines(
         return [f"if B64({v}) is None: raise U", f"strs({v})"]
     # datetime, one strict format per column: the first text's digit shape,
     # which every other must match; calendar and clock ranges by fromisoformat.
+    years = f"{_YEARS_FROM!r} <= {v} < {_YEARS_TO!r}"
     return [
         f"if type({v}) is str:",
         f"    if s{i} is None: s{i} = SHAPES.get(len({v}))",
-        f"    if {v}.encode().translate(SHAPE) != s{i} or not '1678' <= {v} < '2262': raise U",
+        f"    if {v}.encode().translate(SHAPE) != s{i} or not {years}: raise U",
         f"    FROMISO({v})",
         f"    strs({v})",
         f"elif {v} is not None: raise U" if column.nullable else "else: raise U",
