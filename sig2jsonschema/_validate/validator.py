@@ -158,7 +158,7 @@ class Validator:
             self._fast.quick_valid_for(limits) if self._fast is not None else None
         )
         #: The fast path's answer types (`_fast_check` tells them apart on every body).
-        self._fast_types = _fast_types() if self._fast is not None else None
+        self._fast_types = _fast_types()
         #: The errors of plain one-value failures, learned from the reference path
         #: (strict only: mlflow mode judges a body strict refuses as a whole).
         self._first_errors: FirstErrors | None = (
@@ -261,7 +261,7 @@ class Validator:
     ) -> tuple[ConversionWarning, ...]:
         """The lossy conversions MLflow makes on ``body`` (none when MLflow rejects it)."""
         if self._fast is not None and _is_json(content_type):
-            FastResult = _fast_types()[2]  # noqa: N806 - a class
+            FastResult = self._fast_types[2]  # noqa: N806 - a class
 
             # Asked of the plan directly: `_fast_check` would run the reference path
             # on an invalid body's offending rows, and the emulator runs below anyway.
@@ -381,7 +381,6 @@ class Validator:
         """
         if self._fast is None or not _is_json(content_type):
             return None
-        assert self._fast_types is not None
         Cell, FastFailure, FastResult = self._fast_types  # noqa: N806 - classes
 
         first = self._first_errors
@@ -548,7 +547,8 @@ def _related(pointer: str, server_pointer: str) -> bool:
 
 @functools.cache
 def _fast_types() -> tuple[type[Cell], type[FastFailure], type[FastResult]]:
-    """The fast path's answer types, imported once (an import statement per body costs)."""
+    """The fast path's answer types, imported once per `Validator` (an import statement
+    per body costs)."""
     from sig2jsonschema._fast.first_error import Cell
     from sig2jsonschema._fast.plan import FastFailure, FastResult
 
