@@ -83,24 +83,15 @@ _QUOTE = ord('"')
 _TRIES = 16
 
 
-def _doubles(values: Any, nullable: bool, ctx: Ctx) -> Any:
-    del nullable  # None -> NaN
-    return values.astype(np.float64) if ctx.build else None
+def _converted(dtype: Any) -> ColumnChecker:
+    """The checker of a number or boolean column: msgspec checked it, only its
+    conversion is left (a ``null`` of an optional ``double`` becomes NaN)."""
 
+    def convert(values: Any, nullable: bool, ctx: Ctx) -> Any:
+        del nullable
+        return values.astype(dtype) if ctx.build else None
 
-def _longs(values: Any, nullable: bool, ctx: Ctx) -> Any:
-    del nullable
-    return values.astype(np.int64) if ctx.build else None
-
-
-def _integers(values: Any, nullable: bool, ctx: Ctx) -> Any:
-    del nullable
-    return values.astype(np.int32) if ctx.build else None
-
-
-def _booleans(values: Any, nullable: bool, ctx: Ctx) -> Any:
-    del nullable
-    return values.astype(bool) if ctx.build else None
+    return convert
 
 
 def _strings(values: Any, nullable: bool, ctx: Ctx) -> Any:
@@ -126,11 +117,11 @@ def _checked(check: ColumnChecker) -> ColumnChecker:
 #: Checkers of typed values: only what msgspec's types and bounds leave open.  When
 #: building they get a column of `_grid` (an object array), else a list (`_READ` only).
 _CHECKS: dict[DataType, ColumnChecker] = {
-    DataType.double: _doubles,
+    DataType.double: _converted(np.float64),
     DataType.float: _checked(float_column),
-    DataType.long: _longs,
-    DataType.integer: _integers,
-    DataType.boolean: _booleans,
+    DataType.long: _converted(np.int64),
+    DataType.integer: _converted(np.int32),
+    DataType.boolean: _converted(bool),
     DataType.string: _strings,
     DataType.binary: _checked(binary_column),
     DataType.datetime: _checked(datetime_column),
