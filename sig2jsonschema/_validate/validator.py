@@ -184,14 +184,18 @@ class Validator:
     # -- requests -----------------------------------------------------------------------
 
     def iter_errors(self, body: Any, *, content_type: str = JSON_TYPE) -> Iterator[PayloadError]:
-        """Yield every `PayloadError` of ``body``, best first (a heuristic order).
+        """Every `PayloadError` of ``body``, best first (a heuristic order).
 
         ``body`` is the raw body (``bytes`` as received, or ``str`` sent as
         UTF-8) or an already parsed JSON value; ``content_type`` the request's
         ``Content-Type`` (``text/csv`` and ``application/vnd.apache.parquet``
         bodies are read as MLflow reads them).
+
+        The body is judged by this call, not when the iterator is first read:
+        the order needs every error anyway, and a generator's frame would add
+        ~5% to the first error of a small body.
         """
-        yield from self._check(body, content_type).errors
+        return iter(self._check(body, content_type).errors)
 
     def errors_and_form(
         self, body: Any, *, content_type: str = JSON_TYPE
