@@ -97,6 +97,15 @@ def cases() -> list[dict[str, Any]]:
     return load_cases()
 
 
+def reference_only(validator: Any) -> Any:
+    """``validator`` (a `Validator`) with its fast path switched off: every body,
+    ``is_valid``'s too, takes the reference path the fast path is held to."""
+    validator._fast = None
+    validator._quick_valid = None
+    vars(validator).pop("is_valid", None)  # the quick path's own function (`_answer_small_bodies`)
+    return validator
+
+
 def free_port() -> int:
     """A loopback port nothing listens on now (for servers the tests start)."""
     with socket.socket() as sock:

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 
     from .first_error import Cell
     from .quick_tensors import Leaves
+    from .rows import Answers
     from .typed import TypedBody, TypedPlan
 
 _ENVELOPES = ("dataframe_split", "dataframe_records", "inputs", "instances")
@@ -128,6 +129,12 @@ class FastPlan:
         if quick is not None:
             return quick.valid_for(limits)
         return functools.partial(self.quick_valid, limits=limits)
+
+    def is_valid_for(self, limits: Limits, answers: Answers) -> Callable[..., bool] | None:
+        """A `Validator`'s whole ``is_valid`` for small frame bodies, or None
+        (`sig2jsonschema._fast.rows.compile_body_check`, ``answers``)."""
+        quick = self._quick
+        return quick.is_valid_for(limits, answers) if quick is not None else None
 
     def try_parse(self, body: Any) -> FastResult | None:
         """What ``predict`` receives, if ``body`` is certainly valid (else None)."""

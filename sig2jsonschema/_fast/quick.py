@@ -66,7 +66,7 @@ if TYPE_CHECKING:
 
     from .frames import ColumnPlan, FramePlan
     from .nested import LevelCheck
-    from .rows import RowCheck
+    from .rows import Answers, RowCheck
 
     #: values, their row count -> the colons inside the values' strings; raises `_Unsure`.
     GroupCheck = Callable[[list[Any], int], int]
@@ -353,6 +353,13 @@ class QuickPlan:
                 return check  # type: ignore[return-value]
         valid = self.valid
         return lambda raw: valid(raw, limits)
+
+    def is_valid_for(self, limits: Limits, answers: Answers) -> Callable[..., bool] | None:
+        """An owner's whole ``is_valid(body, content_type=...)`` with ``limits`` bound,
+        handing what it is not sure of to ``answers`` (None: this plan has no function)."""
+        if self.valid is self._unsure:
+            return None
+        return self._body_check(bound=self._small_size(limits), answers=answers)
 
     # -- layouts -----------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from sig2jsonschema._export.values import BASE64_PATTERN
 from sig2jsonschema._signature.types import Array, DataType, Object
@@ -51,6 +51,20 @@ if TYPE_CHECKING:
     RowCheck = Callable[[list[Any]], tuple[str, int]]
     #: raw body, limits -> whether it is certainly valid (and within the limits).
     BodyCheck = Callable[[bytes | str, Any], bool]
+
+
+class Answers(NamedTuple):
+    """Where a generated ``is_valid`` hands on a body it is not sure of (`compile_body_check`)."""
+
+    #: (body, content type) -> the owner's whole answer: a body the function does not read.
+    anew: Callable[[Any, str], bool]
+    #: (body, content type) -> the owner's answer past the quick path, which was not sure.
+    full: Callable[[Any, str], bool]
+    #: content type -> whether the body is read as JSON.
+    is_json: Callable[[str], bool]
+    #: The default content type (compared by identity before ``is_json`` is asked).
+    json_type: str
+
 
 #: Columns beyond which a layout is not generated (wide signatures: type groups).
 MAX_COLUMNS = 64
@@ -291,9 +305,21 @@ def _loop(
 
 #: The generated functions' helpers, passed as defaults: local, not global, lookups.
 _HELPERS = (
-    "type=type, float=float, int=int, str=str, bool=bool, list=list, dict=dict, len=len,"
-    " U=U, SHAPE=SHAPE, SHAPES=SHAPES, FROMISO=FROMISO, B64=B64"
+    *("type", "float", "int", "str", "bool", "list", "dict", "len", "bytes"),
+    *("U", "SHAPE", "SHAPES", "FROMISO", "B64"),
 )
+_NAME = re.compile(r"[A-Za-z_]\w*")
+
+
+def _source(params: str, lines: list[str], helpers: tuple[str, ...]) -> str:
+    """A function ``check(params)`` of ``lines``, its helpers those the lines name.
+
+    Each default is copied into the frame on every call: a dozen unused ones
+    cost ~10 ns of a one-row body's ~2 µs.
+    """
+    used = set(_NAME.findall("\n".join(lines)))
+    defaults = "".join(f", {name}={name}" for name in helpers if name in used)
+    return "\n".join([f"def check({params}{defaults}):", *_indent(lines, 1)])
 
 
 def _found(loop: list[str]) -> list[str]:
@@ -334,15 +360,15 @@ def compile_rows(columns: list[ColumnPlan], keys: tuple[str, ...] | None = None)
     if found is None:
         return None
     starts, loop, ends = found
-    defaults = "".join(f", G{g}=G{g}" for g in range(len(getters)))
-    source = "\n".join(
-        [
-            f"def check(rows, {_HELPERS}{defaults}):",
-            *_indent([*_found(loop), *starts, *loop, *ends], 1),
-            "    return ''.join(found), " + ("members" if "members" in "\n".join(loop) else "0"),
-        ]
-    )
-    check: RowCheck = _compiled(source, getters)
+    lines = [
+        *_found(loop),
+        *starts,
+        *loop,
+        *ends,
+        "return ''.join(found), " + ("members" if "members" in "\n".join(loop) else "0"),
+    ]
+    getter_names = tuple(f"G{g}" for g in range(len(getters)))
+    check: RowCheck = _compiled(_source("rows", lines, _HELPERS + getter_names), getters)
     return check
 
 
@@ -359,6 +385,7 @@ def compile_body_check(
     tree: bool = False,
     miss: Miss | None = None,
     bound: tuple[Any, int] | None = None,
+    answers: Answers | None = None,
 ) -> BodyCheck | None:
     """One function judging a whole raw body of every column, in signature order.
 
@@ -387,6 +414,11 @@ def compile_body_check(
     need no scan), fixed: the function is called ``check(raw)`` with those
     limits, and the size is a constant instead of ``plan._small``'s pair,
     read and compared on every body (a `Validator`'s own limits never change).
+
+    ``answers`` (with ``bound``): the function is its owner's whole
+    ``is_valid(raw, content_type=...)``, one Python frame per body instead
+    of a method calling this function; where it is not sure, it hands the
+    body on to ``answers`` (see `Answers`) instead of answering False.
     """
     getters: list[Any] = []
     keys = tuple(names)
@@ -396,24 +428,40 @@ def compile_body_check(
     ]
     if any(fixed is not None and found is None for fixed, found in parts):
         return None
-    doubt = (
-        "return None"
-        if miss is not None
-        else "return False"
-        if tree
-        else "return UNSURE(raw, limits)"
-    )
-    lines = (
-        ["if type(raw) is not bytes:", f"    {doubt}"]
-        if tree  # the caller has scanned the text for the limits
-        else [
-            "small = PLAN._small",
-            "if type(raw) is not bytes or small[0] is not limits or len(raw) > small[1]:",
-            f"    {doubt}",
+    if answers is not None:
+        # A doubt asks the quick path's layouts, then the owner's full check; a body
+        # this function never reads (another type, too big, not JSON) the owner anew.
+        doubt = "return UNSURE(raw, limits) or FULL(raw, content_type)"
+        refuse = "return FULL(raw, content_type)"
+        head = [
+            "if (",
+            "    content_type is not JSON and not IS_JSON(content_type)",
+            "    or type(raw) is not bytes",
+            "    or len(raw) > SIZE",
+            "):",
+            "    return ANEW(raw, content_type)",
         ]
-        if bound is None
-        else ["if type(raw) is not bytes or len(raw) > SIZE:", f"    {doubt}"]
-    )
+    else:
+        doubt = (
+            "return None"
+            if miss is not None
+            else "return False"
+            if tree
+            else "return UNSURE(raw, limits)"
+        )
+        refuse = "return False" if miss is None else "return None"
+        head = (
+            ["if type(raw) is not bytes:", f"    {doubt}"]
+            if tree  # the caller has scanned the text for the limits
+            else [
+                "small = PLAN._small",
+                "if type(raw) is not bytes or small[0] is not limits or len(raw) > small[1]:",
+                f"    {doubt}",
+            ]
+            if bound is None
+            else ["if type(raw) is not bytes or len(raw) > SIZE:", f"    {doubt}"]
+        )
+    lines = head
     if miss is not None:
         lines.append("bads = None")  # a list only once a leaf misses: valid bodies pay nothing
     lines += [
@@ -453,7 +501,7 @@ def compile_body_check(
         # the census, as in `sig2jsonschema._fast.quick`
         # 92: a backslash (an int is searched without a buffer: several times faster)
         "if 92 in raw and (b'\\\\u003a' in raw or b'\\\\u003A' in raw or '\\x00' in text):",
-        "    return False" if miss is None else "    return None",
+        f"    {refuse}",
         # bytes.count reads a byte at a time; replace jumps from colon to colon with
         # memchr, several times faster where colons are sparse (long strings)
         "size = len(raw)",
@@ -464,29 +512,40 @@ def compile_body_check(
         "else:",
         "    colons = raw.count(b':')",
     ]
-    if miss is None:
-        lines.append("return colons == fixed or colons == fixed + text.count(':')")
-    else:
+    if miss is not None:
         lines += [
             "if colons == fixed or colons == fixed + text.count(':'):",
             "    return True if bads is None else bads",
+            doubt,
         ]
-        lines.append(doubt)
-    defaults = "".join(f", G{g}=G{g}" for g in range(len(getters)))
-    source = "\n".join(
-        [
-            (
-                f"def check(raw, {'limits=LIMITS' if bound else 'limits'},"
-                f" {'value, ' if tree else ''}{_HELPERS}{defaults},"
-                f"{' MISS=MISS,' if miss is not None else ''} bytes=bytes, loads=loads,"
-                " PLAN=PLAN, UNSURE=UNSURE, COLONS=COLONS, NAMES=NAMES"
-                f"{', SIZE=SIZE' if bound else ''}):"
-            ),
-            *_indent(lines, 1),
-        ]
+    elif answers is not None:
+        lines.append(
+            "return colons == fixed or colons == fixed + text.count(':') or FULL(raw, content_type)"
+        )
+    else:
+        lines.append("return colons == fixed or colons == fixed + text.count(':')")
+    if answers is not None:
+        # Not keyword-only: a call looks up each keyword-only default in a dict
+        # (~90 ns for these), and copies positional ones from a tuple.
+        params = "raw, content_type=JSON, limits=LIMITS"
+    else:
+        params = f"raw, {'limits=LIMITS' if bound else 'limits'}{', value' if tree else ''}"
+    helpers = (
+        *_HELPERS,
+        *(f"G{g}" for g in range(len(getters))),
+        *("MISS", "loads", "PLAN", "UNSURE", "COLONS", "NAMES", "SIZE"),
+        *("ANEW", "FULL", "IS_JSON"),
     )
+    more: dict[str, Any] = {}
+    if answers is not None:
+        more = {
+            "ANEW": answers.anew,
+            "FULL": answers.full,
+            "IS_JSON": answers.is_json,
+            "JSON": answers.json_type,
+        }
     check: BodyCheck = _compiled(
-        source,
+        _source(params, lines, helpers),
         getters,
         loads=loads,
         PLAN=plan,
@@ -496,6 +555,7 @@ def compile_body_check(
         MISS=add_miss,
         LIMITS=bound[0] if bound else None,
         SIZE=bound[1] if bound else 0,
+        **more,
     )
     return check
 
@@ -510,6 +570,7 @@ def add_miss(bads: list[Any] | None, miss: Any) -> list[Any]:
 
 __all__ = [
     "MAX_COLUMNS",
+    "Answers",
     "Miss",
     "RowUnsure",
     "add_miss",

@@ -39,7 +39,7 @@ from sig2jsonschema._fast.plan import FastFailure, FastResult, compile_fast_plan
 from sig2jsonschema._signature.load import load_signature
 from sig2jsonschema._validate.validator import Validator
 from sig2jsonschema.exceptions import PayloadError
-from tests.conftest import CONFORMANCE, ROOT, load_cases
+from tests.conftest import CONFORMANCE, ROOT, load_cases, reference_only
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import workloads
@@ -85,8 +85,7 @@ def signature(name: str) -> Any:
 def reference(name: str) -> Validator:
     """The strict Validator with its fast path switched off."""
     validator = Validator(signature(name))
-    validator._fast = None  # type: ignore[attr-defined]
-    return validator
+    return reference_only(validator)
 
 
 @cache

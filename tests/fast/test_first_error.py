@@ -39,7 +39,7 @@ from sig2jsonschema._releases.table import SUPPORTED
 from sig2jsonschema._signature.load import load_signature
 from sig2jsonschema._validate.validator import Validator
 from sig2jsonschema.exceptions import PayloadError
-from tests.conftest import ROOT
+from tests.conftest import ROOT, reference_only
 from tests.fast.test_fast_equivalence import signature
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -103,7 +103,7 @@ def validator(name: str, line: str, redact: bool, *, fast: bool, first: bool = T
     ``first=False``: without the cheap first error (the path before it)."""
     v = Validator(_signature(name), mlflow_version=line, redact=redact)
     if not fast:
-        v._fast = None  # type: ignore[attr-defined]
+        reference_only(v)
     if not first:
         v._first_errors = None  # type: ignore[attr-defined]
     return v

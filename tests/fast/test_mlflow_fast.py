@@ -35,7 +35,7 @@ from sig2jsonschema._hazards.verdicts import working_forms
 from sig2jsonschema._releases.table import SUPPORTED
 from sig2jsonschema._validate.validator import Validator
 from sig2jsonschema.exceptions import PayloadError
-from tests.conftest import load_cases
+from tests.conftest import load_cases, reference_only
 from tests.fast.test_fast_equivalence import _raw, difference, null_filled, signature, workloads
 
 CASES = load_cases()
@@ -47,7 +47,7 @@ def validators(name: str, line: str) -> tuple[Validator, Validator]:
     """(mlflow mode with its fast path, the same with the fast path switched off)."""
     fast = Validator(signature(name), "mlflow", mlflow_version=line)
     reference = Validator(signature(name), "mlflow", mlflow_version=line)
-    reference._fast = None  # type: ignore[attr-defined]
+    reference_only(reference)
     return fast, reference
 
 

@@ -11,11 +11,15 @@ reference finds no error, and both ways of judging agree.
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 import pytest
 
+from sig2jsonschema._fast.rows import Answers
+from sig2jsonschema._payload.decode import JSON_TYPE
 from sig2jsonschema._payload.limits import DEFAULT_LIMITS
+from sig2jsonschema._validate.validator import Validator
 from tests.fast.test_fast_equivalence import (
     BAD_CELLS,
     _raw,
@@ -23,6 +27,7 @@ from tests.fast.test_fast_equivalence import (
     null_filled,
     plan,
     reference,
+    signature,
     workloads,
 )
 from tests.fast.test_quick_path import BAD_VALUES
@@ -41,11 +46,18 @@ def judged(name: str, raw: bytes, *, column_path: bool = True) -> bool:
     assert said == by_layout, raw[:200]
     errors = list(reference(name).iter_errors(raw))
     assert not (said and errors), f"quick says valid, reference: {errors[0]}"
+    # A Validator's is_valid is the generated function itself (`_answer_small_bodies`).
+    assert validator(name).is_valid(raw) == (not errors), raw[:200]
     if column_path:
         said_fast, disagreement = compare(name, raw)
         assert disagreement is None, disagreement
         assert said_fast == "result" or not said
     return said
+
+
+@cache
+def validator(name: str) -> Validator:
+    return Validator(signature(name))
 
 
 def _w1(form: str, n: int, row: int | None = None, column: str = "", value: Any = None) -> bytes:
@@ -328,3 +340,72 @@ def test_one_value_replaced_anywhere_is_quick_only_where_the_reference_agrees(na
                 record[key] = rng.choice(_POOL)
         quick += judged(name, _raw(body), column_path=False)
     assert quick >= 20  # replacements the contract allows do stay quick
+
+
+class _Handed:
+    """`Answers` that record which one a body was handed to, answering as the reference."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.calls: list[str] = []
+
+    def answers(self) -> Answers:
+        return Answers(self._anew, self._full, self._is_json, JSON_TYPE)
+
+    def _anew(self, body: Any, content_type: str) -> bool:
+        self.calls.append("anew")
+        return not list(reference(self.name).iter_errors(body, content_type=content_type))
+
+    def _full(self, body: Any, content_type: str) -> bool:
+        self.calls.append("full")
+        return not list(reference(self.name).iter_errors(body, content_type=content_type))
+
+    def _is_json(self, content_type: str) -> bool:
+        return content_type.partition(";")[0] == JSON_TYPE
+
+
+def test_the_generated_is_valid_hands_on_what_it_is_not_sure_of() -> None:
+    split, records = _w1("split", 1), _w1("records", 1)
+    text = records.decode()
+    without = json.loads(records)
+    del without["dataframe_records"][0]["od"]  # optional: another layout
+    big = _w1("records", 100)
+    assert len(big) > DEFAULT_LIMITS.max_number_digits  # past the size it reads
+    cases: list[tuple[Any, str, bool, list[str]]] = [
+        # body, content type, valid, where it went (nowhere: the function's own answer)
+        (split, JSON_TYPE, True, []),
+        (records, JSON_TYPE, True, []),
+        (records, "application/json; charset=utf-8", True, []),
+        (_raw(without), JSON_TYPE, True, []),  # the quick path's layouts are sure
+        (_w1("records", 1, 0, "l1", 1.5), JSON_TYPE, False, ["full"]),  # they are not
+        (text.replace('"d1":', '"d1":1.0,"d1":', 1).encode(), JSON_TYPE, False, ["full"]),
+        (text.replace('"s1":"', '"s1":"\\u003a', 1).encode(), JSON_TYPE, True, ["full"]),
+        (records, "text/plain", False, ["anew"]),
+        (text, JSON_TYPE, True, ["anew"]),
+        (bytearray(records), JSON_TYPE, True, ["anew"]),
+        (json.loads(records), JSON_TYPE, True, ["anew"]),
+        (big, JSON_TYPE, True, ["anew"]),
+    ]
+    limits = DEFAULT_LIMITS
+    for body, content_type, valid, route in cases:
+        handed = _Handed("w1")
+        own = plan("w1")._quick.is_valid_for(limits, handed.answers())
+        assert own(body, content_type) is valid, (body, content_type)
+        assert handed.calls == route, (body, content_type)
+        v = validator("w1")
+        assert v.is_valid(body, content_type=content_type) is valid
+        assert Validator.is_valid(v, body, content_type=content_type) is valid
+
+
+def test_a_subclass_keeps_its_own_is_valid() -> None:
+    class Counting(Validator):
+        calls = 0
+
+        def is_valid(self, body: Any, *, content_type: str = JSON_TYPE) -> bool:
+            Counting.calls += 1
+            return super().is_valid(body, content_type=content_type)
+
+    raw = _w1("split", 1)
+    assert "is_valid" in vars(validator("w1"))
+    assert Counting(signature("w1")).is_valid(raw)
+    assert Counting.calls == 1
