@@ -121,8 +121,8 @@ def test_texts_orjson_refuses_msgspec_refuses_too(text: bytes) -> None:
 # --------------------------------------------------------------------------
 # Whole bodies through the route
 # --------------------------------------------------------------------------
-def _takes_typed_slices(raw: bytes, name: str = "w1") -> bool:
-    """Whether the column path answers ``raw`` valid, every slice decoded by msgspec."""
+def _read_slices(raw: bytes, name: str = "w1", *, build: bool = True) -> tuple[Any, list[bool]]:
+    """The column path's answer for ``raw``, and whether msgspec decoded each slice."""
     fast = plan(name)
     seen: list[bool] = []
     original = TypedBody.read
@@ -135,11 +135,20 @@ def _takes_typed_slices(raw: bytes, name: str = "w1") -> bool:
     quick, fast._quick = fast._quick, None
     TypedBody.read = spy  # type: ignore[method-assign]
     try:
-        answer = fast.check(raw)
+        answer = fast.check(raw, build=build)
     finally:
         TypedBody.read = original  # type: ignore[method-assign]
         fast._quick = quick
-    return isinstance(answer, FastResult) and len(seen) > 1 and all(seen)
+    return answer, seen
+
+
+def _takes_typed_slices(raw: bytes, name: str = "w1") -> bool:
+    """Whether the column path answers ``raw`` valid, every slice decoded by msgspec."""
+    for build in (True, False):
+        answer, seen = _read_slices(raw, name, build=build)
+        if not (isinstance(answer, FastResult) and len(seen) > 1 and all(seen)):
+            return False
+    return True
 
 
 @pytest.mark.parametrize("form", ["split", "records"])
@@ -213,6 +222,38 @@ def test_values_within_the_bounds_take_the_typed_slices(form: str, column: str, 
     raw = _raw(_w1_with(form, 299, column, value))
     assert compare("w1", raw) == ("result", None)
     assert _takes_typed_slices(raw)
+
+
+#: Numbers past the typed bounds: a body being built decodes them without bounds
+#: (`typed._LOOSE`), and its conversion must refuse the slice as the bounds would.
+PAST_BOUNDS = [
+    (column, value)
+    for column, value in NEAR_BOUNDS
+    if column in {"d1", "od", "l3"} and (column, value) not in WITHIN_BOUNDS
+] + [("d1", 2**53 + 1), ("od", -(2**53) - 1), ("od", -1e308)]
+
+
+@pytest.mark.parametrize("form", ["split", "records"])
+@pytest.mark.parametrize(("column", "value"), PAST_BOUNDS)
+def test_numbers_past_the_bounds_are_refused_built_or_not(
+    form: str, column: str, value: Any
+) -> None:
+    raw = _raw(_w1_with(form, 299, column, value))
+    for build in (True, False):
+        _, seen = _read_slices(raw, build=build)
+        # The slice holding it is orjson's (or no slice is read: beyond 64 bits).
+        assert not seen or not all(seen), (build, seen)
+    assert compare("w1", raw)[1] is None
+
+
+@pytest.mark.parametrize("form", ["split", "records"])
+def test_a_number_no_double_holds_is_refused_built_or_not(form: str) -> None:
+    # msgspec reads 400 digits as an int: its conversion to a double overflows.
+    raw = _replace_cell(_raw(_w1_with(form, 299, "d1", 1234.5)), b"1234.5", b"1" + b"0" * 400)
+    for build in (True, False):
+        _, seen = _read_slices(raw, build=build)
+        assert not seen or not all(seen), (build, seen)
+    assert compare("w1", raw)[1] is None
 
 
 def test_tokens_orjson_reads_otherwise_than_msgspec_agree() -> None:
