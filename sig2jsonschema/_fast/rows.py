@@ -56,8 +56,8 @@ if TYPE_CHECKING:
 class Answers(NamedTuple):
     """Where a generated ``is_valid`` hands on a body it is not sure of (`compile_body_check`)."""
 
-    #: (body, content type) -> the owner's whole answer: a body the function does not read.
-    anew: Callable[[Any, str], bool]
+    #: body, ``content_type=`` -> the owner's whole answer: a body the function does not read.
+    anew: Callable[..., bool]
     #: (body, content type) -> the owner's answer past the quick path, which was not sure.
     full: Callable[[Any, str], bool]
     #: content type -> whether the body is read as JSON.
@@ -439,7 +439,7 @@ def compile_body_check(
             "    or type(raw) is not bytes",
             "    or len(raw) > SIZE",
             "):",
-            "    return ANEW(raw, content_type)",
+            "    return ANEW(raw, content_type=content_type)",
         ]
     else:
         doubt = (

@@ -27,6 +27,7 @@ never mutates the signature or a body.
 from __future__ import annotations
 
 import functools
+import inspect
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -252,19 +253,14 @@ class Validator:
             return  # a subclass's own is_valid stays its own
         from sig2jsonschema._fast.rows import Answers
 
-        answers = Answers(
-            anew=lambda body, content_type: Validator.is_valid(
-                self, body, content_type=content_type
-            ),
-            full=self._errorless,
-            is_json=_is_json,
-            json_type=JSON_TYPE,
-        )
+        anew = functools.partial(Validator.is_valid, self)
+        answers = Answers(anew=anew, full=self._errorless, is_json=_is_json, json_type=JSON_TYPE)
         found = self._fast.is_valid_for(limits, answers)
         if found is not None:
             found.__name__ = "is_valid"
             found.__qualname__ = "Validator.is_valid"
             found.__doc__ = Validator.is_valid.__doc__
+            found.__signature__ = _IS_VALID_SIGNATURE  # not its helpers, passed as defaults
             self.is_valid = found  # type: ignore[method-assign]
 
     def _errorless(self, body: Any, content_type: str) -> bool:
@@ -556,6 +552,11 @@ class Validator:
                     seen.add(key)
                     out.append(mapped)
         return out
+
+
+_IS_VALID_SIGNATURE = inspect.signature(Validator.is_valid).replace(
+    parameters=list(inspect.signature(Validator.is_valid).parameters.values())[1:]
+)
 
 
 @functools.lru_cache(maxsize=256)

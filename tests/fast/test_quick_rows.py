@@ -10,6 +10,7 @@ reference finds no error, and both ways of judging agree.
 
 from __future__ import annotations
 
+import inspect
 import json
 from functools import cache
 from typing import Any
@@ -352,7 +353,7 @@ class _Handed:
     def answers(self) -> Answers:
         return Answers(self._anew, self._full, self._is_json, JSON_TYPE)
 
-    def _anew(self, body: Any, content_type: str) -> bool:
+    def _anew(self, body: Any, *, content_type: str) -> bool:
         self.calls.append("anew")
         return not list(reference(self.name).iter_errors(body, content_type=content_type))
 
@@ -406,6 +407,12 @@ def test_a_subclass_keeps_its_own_is_valid() -> None:
             return super().is_valid(body, content_type=content_type)
 
     raw = _w1("split", 1)
+    own = validator("w1").is_valid
     assert "is_valid" in vars(validator("w1"))
+    # It reads as the method does (not its helpers, passed as defaults).
+    assert str(inspect.signature(own)) == str(inspect.signature(Validator.is_valid)).replace(
+        "self, ", ""
+    )
+    assert own.__doc__ == Validator.is_valid.__doc__
     assert Counting(signature("w1")).is_valid(raw)
     assert Counting.calls == 1
