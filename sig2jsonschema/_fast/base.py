@@ -142,6 +142,10 @@ class Ctx:
     #: array of empty strings comes back from an ``object`` Series as ``<U2``
     #: (``instances`` and columns stack whole columns: ``str``).
     numpy_strings: bool = False
+    #: The frame holds ``string`` columns as ``object`` (`FramePlan.object_strings`):
+    #: their checkers hand back the values as an ``object`` array, not a text array
+    #: that `FramePlan._frame` would only turn back into one.
+    object_strings: bool = False
     #: Lean mode: numeric and boolean columns are checked by numpy's dtype
     #: inference alone, which cannot see a ``true`` among numbers; the letter
     #: census (`Census.r`/`Census.s` against the raw text) proves there is

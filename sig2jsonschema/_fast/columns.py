@@ -232,6 +232,8 @@ def string_column(values: Sequence[Any], nullable: bool, ctx: Ctx) -> Any:
         encoded = None
     if not ctx.build:
         return None
+    if ctx.object_strings:
+        return np.array(values, dtype=object)
     return text_array(values, joined, encoded, numpy_strings=ctx.numpy_strings)
 
 

@@ -122,6 +122,7 @@ class FramePlan:
         """Check every present column; build the frame in signature order."""
         if not present:
             raise Bail  # a frame of no columns: pandas' corner, the reference's call
+        ctx.object_strings = self.object_strings
         arrays: dict[str, Any] = {}
         bad: set[int] = set()
         for column in self.columns:
@@ -211,6 +212,7 @@ class FramePlan:
         A slice msgspec decoded (`sig2jsonschema._fast.typed`) brings its own
         checkers, and when not building only the columns they must read.
         """
+        ctx.object_strings = self.object_strings
         parts: dict[str, list[Any]] = {}
         shapes: dict[str, str] = {}
         bad: dict[int, dict[str, Any]] = {}

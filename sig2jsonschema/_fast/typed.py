@@ -115,6 +115,8 @@ def _strings(values: Any, nullable: bool, ctx: Ctx) -> Any:
     del nullable
     if not ctx.build:
         return None
+    if ctx.object_strings:
+        return values.copy()  # not a view: the slice's grid is freed with its rows
     texts = values.tolist()
     return text_array(texts, "".join(texts))
 
