@@ -534,7 +534,7 @@ def compile_body_check(
         *_HELPERS,
         *(f"G{g}" for g in range(len(getters))),
         *("MISS", "loads", "PLAN", "UNSURE", "COLONS", "NAMES", "SIZE"),
-        *("ANEW", "FULL", "IS_JSON"),
+        *("ANEW", "FULL", "IS_JSON", "JSON"),
     )
     more: dict[str, Any] = {}
     if answers is not None:
