@@ -153,14 +153,18 @@ class Validator:
             schema=self.schema if mode == "strict" else to_jsonschema(sig, part="request"),
             object_strings=release.string_dtype == "object",
         )
-        #: The fast path's quick answer for small raw bodies, bound once: `is_valid`
-        #: calls it for every body, and a scoring request's body is mostly small.
-        self._quick_valid: Callable[[Any], bool] | None = (
-            self._fast.quick_valid_for(limits) if self._fast is not None else None
-        )
         #: The fast path's answer types (`_fast_check` tells them apart on every body).
         self._fast_types = _fast_types()
-        self._answer_small_bodies(limits)
+        #: The fast path's quick answer for small raw bodies, bound once.  Where the
+        #: generated function is `is_valid` itself, the method meets only the bodies it
+        #: hands on (not bytes, too big, not JSON): the plan's own answer, no second copy.
+        self._quick_valid: Callable[[Any], bool] | None = None
+        if self._fast is not None:
+            self._quick_valid = (
+                functools.partial(self._fast.quick_valid, limits=limits)
+                if self._answer_small_bodies(limits)
+                else self._fast.quick_valid_for(limits)
+            )
         #: The errors of plain one-value failures, learned from the reference path
         #: (strict only: mlflow mode judges a body strict refuses as a whole).
         self._first_errors: FirstErrors | None = (
@@ -239,18 +243,16 @@ class Validator:
             return True  # the fast path's quick answer for small frame bodies
         return not self._check(body, content_type).errors
 
-    def _answer_small_bodies(self, limits: Limits) -> None:
-        """Let the quick path's generated function be this validator's `is_valid`.
+    def _answer_small_bodies(self, limits: Limits) -> bool:
+        """Let the quick path's generated function be `is_valid` (True: it is).
 
-        A scoring request's body is mostly small, and for one of a few rows the
-        frame of a method around the quick function is ~3% of the time.  The
-        function reads the bodies the quick path is sure of and hands every other
-        one to `is_valid` or `_errorless` (`sig2jsonschema._fast.rows.Answers`),
-        so the answers are the method's.  A subclass that defines its own
-        ``is_valid`` keeps it.
+        For a body of a few rows a method's frame around it is ~3% of the time.  It
+        hands every body it is not sure of to `is_valid` or `_errorless`
+        (`sig2jsonschema._fast.rows.Answers`): the answers are the method's.  A
+        subclass that defines its own ``is_valid`` keeps it.
         """
-        if self._fast is None or type(self).is_valid is not Validator.is_valid:
-            return  # a subclass's own is_valid stays its own
+        if type(self).is_valid is not Validator.is_valid:
+            return False  # a subclass's own is_valid stays its own
         from sig2jsonschema._fast.rows import Answers
 
         anew = functools.partial(Validator.is_valid, self)
@@ -262,6 +264,7 @@ class Validator:
             found.__doc__ = Validator.is_valid.__doc__
             found.__signature__ = _IS_VALID_SIGNATURE  # not its helpers, passed as defaults
             self.is_valid = found  # type: ignore[method-assign]
+        return found is not None
 
     def _errorless(self, body: Any, content_type: str) -> bool:
         return not self._check(body, content_type).errors
@@ -554,9 +557,9 @@ class Validator:
         return out
 
 
-_IS_VALID_SIGNATURE = inspect.signature(Validator.is_valid).replace(
-    parameters=list(inspect.signature(Validator.is_valid).parameters.values())[1:]
-)
+_METHOD = inspect.signature(Validator.is_valid)
+#: The generated `is_valid`'s signature as callers see it (the bound method's).
+_IS_VALID_SIGNATURE = _METHOD.replace(parameters=list(_METHOD.parameters.values())[1:])
 
 
 @functools.lru_cache(maxsize=256)
@@ -585,8 +588,8 @@ def _related(pointer: str, server_pointer: str) -> bool:
 
 @functools.cache
 def _fast_types() -> tuple[type[Cell], type[FastFailure], type[FastResult]]:
-    """The fast path's answer types, imported once per `Validator` (an import statement
-    per body costs)."""
+    """The fast path's answer types, imported once (an import statement per body
+    costs); each `Validator` holds them."""
     from sig2jsonschema._fast.first_error import Cell
     from sig2jsonschema._fast.plan import FastFailure, FastResult
 
